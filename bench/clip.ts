@@ -1,0 +1,4 @@
+/** clip benchmark (placeholder). */
+export async function benchClip(_o: { quick: boolean }): Promise<void> {
+  console.log('not built yet');
+}

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
+ * BENCH_ONLY=scan,engine,stages,clip picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ */
+import { benchScan } from './scan.js';
+import { benchEngine } from './engine.js';
+import { benchStages } from './stages.js';
+import { benchClip } from './clip.js';
+
+const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
+  scan: benchScan,
+  engine: benchEngine,
+  stages: benchStages,
+  clip: benchClip,
+};
+
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);
+const quick = !!process.env.BENCH_QUICK;
+for (const name of only) {
+  const fn = all[name];
+  if (!fn) throw new Error(`unknown benchmark '${name}' (known: ${Object.keys(all).join(', ')})`);
+  console.log(`\n== ${name} ==`);
+  await fn({ quick });
+}

@@ -1,0 +1,4 @@
+/** stages benchmark (placeholder). */
+export async function benchStages(_o: { quick: boolean }): Promise<void> {
+  console.log('not built yet');
+}

@@ -1,0 +1,4 @@
+/** Phase 1 additions (owned by the scan module). */
+export const scan = `
+SELECT 1;
+`;

@@ -1,0 +1,4 @@
+/** Task table and runs (owned by the task engine). */
+export const tasks = `
+SELECT 1;
+`;

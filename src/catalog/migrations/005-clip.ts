@@ -1,0 +1,4 @@
+/** CLIP embeddings and models (owned by the clip stage). */
+export const clip = `
+SELECT 1;
+`;

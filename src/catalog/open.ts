@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError, ExitCode } from '../errors.js';
+import { migrations } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Open without creating or migrating (status on a missing catalog, read-only tools). */
+  readonly?: boolean;
+  /** Busy timeout in ms for competing connections. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the catalog with WAL and a busy timeout, then applies pending migrations.
+ * A catalog written by a newer version is refused and left untouched.
+ */
+export function openCatalog(file: string, options: OpenOptions = {}): Db {
+  if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
+  } catch (err) {
+    throw new UserError(`cannot open catalog ${file}: ${(err as Error).message}`, ExitCode.failure);
+  }
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    db.close();
+    throw new UserError(
+      `catalog ${file} was written by a newer indexer (schema ${version}, this one knows ${migrations.length}); upgrade indexer`,
+      ExitCode.usage,
+    );
+  }
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, version);
+  }
+  return db;
+}
+
+function migrate(db: Db, from: number): void {
+  for (let v = from; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Schema version this build writes. */
+export const schemaVersion = migrations.length;

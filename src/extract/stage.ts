@@ -1,0 +1,95 @@
+/**
+ * The one interface every stage (thumbnail, exif, xmp, clip, and test stages) implements.
+ *
+ * A stage has two halves that share only plain data:
+ * - the worker half (`workerModule`, exporting `run(input: TaskInput): Promise<StageOutcome>`) runs on a piscina
+ *   worker thread, never touches the catalog and never throws across the thread boundary;
+ * - the main half (this definition) decides what the stage accepts and writes results to the catalog, since the
+ *   main thread is the only catalog writer.
+ */
+import type { Db } from '../catalog/open.js';
+import type { FileKind } from '../types.js';
+
+/** Classes of work, each with its own bound on in-flight tasks. */
+export type Lane = 'cpu' | 'meta' | 'inference';
+
+/** Everything a worker needs for one task; plain data so it crosses the thread boundary. */
+export interface TaskInput {
+  taskId: number;
+  fileId: number;
+  stage: string;
+  /** Absolute path of the media file. */
+  path: string;
+  kind: FileKind;
+  ext: string;
+  size: number;
+  mtimeMs: number;
+  /** Identity hash: derived files are keyed by it so a moved file keeps them. */
+  identity: string;
+  sidecarPath: string | null;
+  /** Root of the derived-file cache (thumbnails, previews). */
+  cacheDir: string;
+  /** Stage options (sizes, pixel limit, model directory, ...), JSON-serialisable. */
+  options: Record<string, unknown>;
+}
+
+/** Expected outcomes are values, not exceptions. */
+export type StageOutcome<V = unknown> =
+  | { status: 'done'; value: V }
+  | { status: 'skipped'; reason: string }
+  | {
+      status: 'failed';
+      /** One line: what happened to which file. */
+      reason: string;
+      /** False when retrying cannot help (corrupt file): fail at once without using attempts. */
+      retryable?: boolean;
+      /** True when the fault is not the file's (model missing, GPU error, disk full): trips the circuit breaker. */
+      stageFault?: boolean;
+    };
+
+/** What a stage's main half sees of a task when it commits a result. */
+export interface CommitTarget {
+  taskId: number;
+  fileId: number;
+  identity: string;
+}
+
+export interface StageDefinition<V = unknown> {
+  /** Unique name, used in the task table and on the command line. */
+  name: string;
+  /** Raising it makes finished work stale and re-arms the stage's tasks. */
+  version: number;
+  lane: Lane;
+  /** Attempts before a task is quarantined as failed. */
+  maxAttempts: number;
+  /** Stages that must be done (or skipped) for the same file before this one may run. */
+  dependsOn: readonly string[];
+  /** Absolute file URL of the worker module (exports `run`). */
+  workerModule: string;
+  /** Which files the stage handles; others get a skipped task with this reason. */
+  accepts(file: { kind: FileKind; ext: string }): { ok: true } | { ok: false; reason: string };
+  /** Extra fingerprint input besides size, mtime and version (e.g. sidecar size+mtime, model id). */
+  fingerprintExtra?: 'sidecar' | 'none';
+  /** Model id for stages whose output depends on a model (part of the fingerprint). */
+  modelId?(): string | null;
+  /**
+   * Checked before any task is claimed: a reason here pauses the stage with one message (e.g. no model installed)
+   * and its tasks stay pending.
+   */
+  preflight?(): Promise<string | null>;
+  /** Options passed to every worker call. */
+  options(): Record<string, unknown>;
+  /** Main thread, inside the transaction that marks the task done: persist the worker's value. */
+  commit(db: Db, target: CommitTarget, value: V): void;
+  /**
+   * Optional main-thread step over a batch of worker values before commit (CLIP: one ORT session, batched inference
+   * while workers prepare the next batch). Returns one outcome per item, in order.
+   */
+  batch?: {
+    maxSize: number;
+    maxWaitMs: number;
+    run(items: { target: CommitTarget; value: unknown }[]): Promise<StageOutcome<V>[]>;
+  };
+  /** Remove derived files when a file is purged. */
+  purge?(identity: string): void;
+}
