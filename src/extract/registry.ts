@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StageDefinition } from './stage.js';
 import { thumbnailStage } from './thumbnail/stage.js';
 import { exifStage } from './exif/stage.js';
@@ -23,4 +25,34 @@ export function buildStages(config: StageConfig): StageDefinition[] {
     names.add(s.name);
   }
   return stages;
+}
+
+/**
+ * Extra stages loaded from modules named in $INDEXER_EXTRA_STAGES (paths or file URLs, separated by ':' or ','):
+ * each exports `stages(config): StageDefinition[]` or `stages: StageDefinition[]`. Used by tests and benchmarks to
+ * plug trivial or hostile stages into the real CLI.
+ */
+export async function loadExtraStages(config: StageConfig): Promise<StageDefinition[]> {
+  const spec = config.env.INDEXER_EXTRA_STAGES;
+  if (!spec) return [];
+  const out: StageDefinition[] = [];
+  for (const entry of spec.split(/[,:](?!\/\/)/).filter(Boolean)) {
+    const url = entry.startsWith('file:') ? entry : pathToFileURL(path.resolve(entry)).href;
+    const mod = (await import(url)) as { stages?: StageDefinition[] | ((c: StageConfig) => StageDefinition[]) };
+    const list = typeof mod.stages === 'function' ? mod.stages(config) : mod.stages;
+    if (!Array.isArray(list)) throw new Error(`${entry} (INDEXER_EXTRA_STAGES) does not export stages`);
+    out.push(...list);
+  }
+  return out;
+}
+
+/** Real stages plus extra ones, checked for unique names. */
+export async function loadAllStages(config: StageConfig): Promise<StageDefinition[]> {
+  const all = [...buildStages(config), ...(await loadExtraStages(config))];
+  const names = new Set<string>();
+  for (const s of all) {
+    if (names.has(s.name)) throw new Error(`two stages are named '${s.name}'`);
+    names.add(s.name);
+  }
+  return all;
 }

@@ -1,6 +1,22 @@
+/**
+ * Phase 2 as `scan` and `resume` call it: recover, plan, preflight, run the pool until done, a limit or an
+ * interrupt, and record the run.
+ */
 import type { Command } from 'commander';
 import type { Db } from '../catalog/open.js';
 import type { CliEnv } from '../cli/env.js';
+import { TaskStore } from '../catalog/tasks.js';
+import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } from '../catalog/runs.js';
+import { loadAllStages } from '../extract/registry.js';
+import type { StageDefinition } from '../extract/stage.js';
+import { ExitCode, UserError } from '../errors.js';
+import { addAllPhase2Options, engineOptions, type EngineOptions } from './options.js';
+import { planTasks, recoverDeadOwners } from './plan.js';
+import { pidAlive } from './liveness.js';
+import { createWorkerPool, type TaskPool } from './pool.js';
+import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
+import { progressFor } from '../cli/progress-select.js';
+import type { EngineEvents } from './events.js';
 
 /** What `scan` (after phase 1) and `resume` hand the task engine. */
 export interface Phase2Request {
@@ -25,10 +41,139 @@ export interface Phase2Result {
 
 /** Declares phase-2 flags (--stages, --priority, --max-duration, --max-tasks, --task-timeout, stage flags). */
 export function addPhase2Options(cmd: Command): Command {
-  return cmd;
+  return addAllPhase2Options(cmd);
 }
 
-/** Plans tasks for what phase 1 found and runs them. (Placeholder: the engine issue builds it.) */
-export async function runPhase2(_req: Phase2Request): Promise<Phase2Result> {
-  return { exitCode: 0, summary: {} };
+/** Seams for tests and the benchmark: a fake pool, tuning, events, command name. */
+export interface Phase2Seams {
+  pool?: (threads: number) => TaskPool;
+  tuning?: Partial<RunnerTuning>;
+  events?: EngineEvents;
+  command?: string;
+}
+
+/** Plans tasks for what phase 1 found and runs them. */
+export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Promise<Phase2Result> {
+  const { db, cli } = req;
+  const clock = cli.clock;
+  const options = engineOptions(req.opts, cli.env);
+  const all = await loadAllStages({ cacheDir: req.cacheDir, env: cli.env, options: req.opts });
+  const stages = selectStages(all, options);
+  const store = new TaskStore(db);
+  const started = clock.now();
+
+  const recovery = recoverDeadOwners(db, store, { now: started, currentRunId: null, pid: process.pid, isAlive: pidAlive });
+  const plan = planTasks(db, stages, { now: clock.now(), priority: options.priority, rootIds: req.rootIds });
+  const runId = startRun(db, { command: seams.command ?? (req.rootIds ? 'scan' : 'resume'), pid: process.pid, stages: stages.map((s) => s.name), now: clock.now() });
+  const totals: RunCounts = {
+    planned: plan.planned,
+    rearmed: plan.rearmed,
+    coalesced: plan.coalesced,
+    recovered: recovery.recovered,
+    done: 0,
+    failed: 0,
+    skipped: 0,
+    released: 0,
+  };
+  updateRunCounts(db, runId, totals);
+
+  const progress = seams.events ? null : progressFor(req.opts, cli, store.pendingByStage(stages.map((s) => s.name)));
+  const events = seams.events ?? progress!.events;
+  const paused = new Map<string, string>();
+  for (const stage of stages) {
+    const reason = stage.preflight ? await stage.preflight() : null;
+    if (reason) {
+      paused.set(stage.name, reason);
+      events.stagePaused({ stage: stage.name, reason });
+    }
+  }
+
+  const pool = (seams.pool ?? createWorkerPool)(options.threads);
+  let stop: StopReason | 'failed' = 'failed';
+  let perStage: Record<string, { done: number; failed: number; skipped: number }> = {};
+  let error: unknown = null;
+  try {
+    const result = await runTasks({
+      db,
+      store,
+      stages,
+      paused,
+      pool,
+      clock,
+      runId,
+      pid: process.pid,
+      cacheDir: req.cacheDir,
+      signal: req.signal,
+      limits: { maxDurationMs: options.maxDurationMs, maxTasks: options.maxTasks, taskTimeoutMs: options.taskTimeoutMs },
+      tuning: { ...defaultTuning, ...seams.tuning },
+      events,
+      totals,
+    });
+    stop = result.stop;
+    perStage = result.perStage;
+  } catch (err) {
+    error = err;
+  } finally {
+    progress?.stop();
+    await pool.close();
+  }
+
+  const remaining = store.pendingByStage(stages.map((s) => s.name));
+  const left = Object.values(remaining).reduce((a, b) => a + b, 0);
+  const outcome: RunOutcome =
+    stop === 'failed' ? 'failed' : stop === 'interrupted' ? 'interrupted' : stop === 'complete' || left === 0 ? 'complete' : 'limit';
+  const note = noteFor(stop, paused, options, error);
+  updateRunCounts(db, runId, totals);
+  endRun(db, runId, { outcome, note, now: clock.now() });
+  if (error) throw error;
+
+  const durationMs = clock.now() - started;
+  const worked = totals.done + totals.failed + totals.skipped;
+  const summary = {
+    run: runId,
+    outcome,
+    stages: Object.fromEntries(
+      stages.map((s) => [s.name, { ...(perStage[s.name] ?? { done: 0, failed: 0, skipped: 0 }), pending: remaining[s.name] ?? 0 }]),
+    ),
+    ...totals,
+    quarantined: recovery.quarantined,
+    canceled: plan.canceled,
+    planSkipped: plan.skipped,
+    pending: left,
+    paused: Object.fromEntries(paused),
+    tasksPerSecond: durationMs > 0 ? Math.round((worked / durationMs) * 1000 * 10) / 10 : 0,
+    durationMs,
+    note,
+  };
+  progress?.summary(summary);
+  return { exitCode: outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok, summary };
+}
+
+/** --stages picks stages by name; the stages they depend on come along, since their tasks would otherwise wait. */
+function selectStages(all: StageDefinition[], options: EngineOptions): StageDefinition[] {
+  if (!options.stages) return all;
+  const byName = new Map(all.map((s) => [s.name, s]));
+  const chosen = new Set<string>();
+  const add = (name: string) => {
+    const s = byName.get(name);
+    if (!s) {
+      const known = all.map((x) => x.name).join(', ') || 'none';
+      throw new UserError(`--stages: unknown stage '${name}' (known: ${known})`);
+    }
+    if (chosen.has(name)) return;
+    chosen.add(name);
+    s.dependsOn.forEach((d) => byName.has(d) && add(d));
+  };
+  options.stages.forEach(add);
+  return all.filter((s) => chosen.has(s.name));
+}
+
+function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: EngineOptions, error: unknown): string | null {
+  const parts: string[] = [];
+  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${Math.round(o.maxDurationMs! / 1000)}s`);
+  if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
+  if (stop === 'interrupted') parts.push('interrupted by a signal');
+  if (error) parts.push(`failed: ${(error as Error).message}`);
+  for (const [stage, reason] of paused) parts.push(`${stage} paused: ${reason}`);
+  return parts.length ? parts.join('; ') : null;
 }

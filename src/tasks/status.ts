@@ -1,6 +1,9 @@
+/** Engine side of `indexer status` and `indexer info`: per-stage counts, last run, throughput, ETA, failures. */
 import type { Db } from '../catalog/open.js';
+import { failedTasks, fileTasks, hasTaskTables, stageCounts, topFailures } from '../catalog/task-queries.js';
+import { recentRuns, type RunRow } from '../catalog/runs.js';
+import { formatDuration } from '../cli/progress-format.js';
 
-/** Per-stage counts and run statistics for `indexer status`. (Placeholder: the engine issue builds it.) */
 export interface EngineStatus {
   /** stage -> state -> count, e.g. {"thumbnail": {"pending": 3, "running": 0, "done": 9, ...}} */
   stages: Record<string, Record<string, number>>;
@@ -8,13 +11,86 @@ export interface EngineStatus {
   extra: Record<string, unknown>;
 }
 
-export function engineStatus(_db: Db): EngineStatus {
-  return { stages: {}, extra: {} };
+interface LastRun {
+  id: number;
+  command: string;
+  outcome: string;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  done: number;
+  failed: number;
+  skipped: number;
+  /** Tasks finished per second over the run (null when it has no end). */
+  tasksPerSecond: number | null;
+  note: string | null;
+}
+
+export function engineStatus(db: Db): EngineStatus {
+  if (!hasTaskTables(db)) return { stages: {}, extra: {} };
+  const stages = stageCounts(db);
+  const run = recentRuns(db, 1)[0];
+  const lastRun = run ? describeRun(run) : null;
+  const pending = Object.values(stages).reduce((a, s) => a + (s.pending ?? 0) + (s.running ?? 0), 0);
+  const rate = lastRun?.tasksPerSecond ?? null;
+  return {
+    stages,
+    extra: {
+      lastRun,
+      throughput: rate,
+      /** Seconds to finish what is pending at the last run's rate (null when unknown). */
+      etaSeconds: pending === 0 ? 0 : rate && rate > 0 ? Math.round(pending / rate) : null,
+      topFailures: topFailures(db, 5),
+    },
+  };
+}
+
+function describeRun(r: RunRow): LastRun {
+  const durationMs = r.endedAt === null ? null : r.endedAt - r.startedAt;
+  const worked = r.done + r.failed + r.skipped;
+  return {
+    id: r.id,
+    command: r.command,
+    outcome: r.outcome,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationMs,
+    done: r.done,
+    failed: r.failed,
+    skipped: r.skipped,
+    tasksPerSecond: durationMs && durationMs > 0 ? Math.round((worked / durationMs) * 10_000) / 10 : null,
+    note: r.note,
+  };
 }
 
 /** Lines for the human status output. */
-export function formatEngineStatus(_status: EngineStatus): string[] {
-  return [];
+export function formatEngineStatus(status: EngineStatus): string[] {
+  const lines: string[] = [];
+  const names = Object.keys(status.stages);
+  if (names.length === 0) return ['tasks: none yet (run indexer scan or indexer resume)'];
+  lines.push('tasks:');
+  const w = Math.max(...names.map((n) => n.length));
+  for (const name of names) {
+    const s = status.stages[name]!;
+    const parts = ['pending', 'running', 'done', 'failed', 'skipped', 'canceled'].map((k) => `${s[k] ?? 0} ${k}`);
+    lines.push(`  ${name.padEnd(w)}  ${parts.join(', ')}`);
+  }
+  const run = status.extra.lastRun as LastRun | null;
+  if (run) {
+    const when = new Date(run.startedAt).toISOString();
+    const took = run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`;
+    const rate = run.tasksPerSecond === null ? '' : `, ${run.tasksPerSecond} tasks/s`;
+    lines.push(`last run: #${run.id} ${run.command} ${when} ${run.outcome}${took}: ${run.done} done, ${run.failed} failed, ${run.skipped} skipped${rate}`);
+    if (run.note) lines.push(`  note: ${run.note}`);
+  }
+  const eta = status.extra.etaSeconds as number | null;
+  if (eta !== null && eta > 0) lines.push(`eta: about ${formatDuration(eta * 1000)} for what is pending, at the last run's rate`);
+  const top = status.extra.topFailures as { stage: string; reason: string; count: number }[];
+  if (top?.length) {
+    lines.push('most common failures (indexer status --failed lists them):');
+    for (const f of top) lines.push(`  ${f.count} × [${f.stage}] ${f.reason}`);
+  }
+  return lines;
 }
 
 /** One task of one file, for `indexer info`. */
@@ -26,11 +102,13 @@ export interface FileTask {
   updatedAt: number | null;
 }
 
-export function tasksForFile(_db: Db, _fileId: number): FileTask[] {
-  return [];
+export function tasksForFile(db: Db, fileId: number): FileTask[] {
+  if (!hasTaskTables(db)) return [];
+  return fileTasks(db, fileId);
 }
 
 /** Failed tasks with their reasons, for `indexer status --failed`. */
-export function listFailed(_db: Db): { path: string; stage: string; reason: string; attempts: number }[] {
-  return [];
+export function listFailed(db: Db): { path: string; stage: string; reason: string; attempts: number }[] {
+  if (!hasTaskTables(db)) return [];
+  return failedTasks(db);
 }

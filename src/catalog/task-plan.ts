@@ -1,0 +1,139 @@
+/**
+ * Planning: turns the files table into task rows in bulk SQL at the start of every phase 2, so phase 1 never has to
+ * know about tasks. One row per (file, stage); a change of fingerprint re-arms the existing row (coalescing).
+ */
+import type { Db } from './open.js';
+
+/** What the planner needs to know about one stage (decided on the main thread from its definition). */
+export interface StagePlan {
+  stage: string;
+  /** Appended to size:mtime: ':v<version>' and ':m<model>' when the stage depends on a model. */
+  fingerprintSuffix: string;
+  /** The sidecar's size and mtime are part of the fingerprint (xmp). */
+  sidecar: boolean;
+  /** 'kind/ext' keys the stage accepts. */
+  accepted: string[];
+  /** 'kind/ext' keys it does not, with the reason they are skipped. */
+  rejected: { key: string; reason: string }[];
+  maxAttempts: number;
+  /** Priority given to the tasks this planning creates or re-arms. */
+  priority: number;
+}
+
+export interface PlanCounts {
+  /** New pending rows. */
+  planned: number;
+  /** Finished (or canceled) rows made pending again because their fingerprint changed. */
+  rearmed: number;
+  /** Pending rows whose file changed again before they ran: updated in place, not duplicated. */
+  coalesced: number;
+  /** Rows written as skipped (format not handled). */
+  skipped: number;
+}
+
+function fingerprintSql(plan: StagePlan): string {
+  const sidecar = plan.sidecar ? ` || ':' || ifnull(f.sidecar_size, '-') || ':' || ifnull(f.sidecar_mtime_ms, '-')` : '';
+  return `(f.size || ':' || f.mtime_ms${sidecar} || @suffix)`;
+}
+
+/** Plans one stage over every present file. Run inside a transaction. */
+export function planStage(db: Db, plan: StagePlan, now: number): PlanCounts {
+  const fp = fingerprintSql(plan);
+  const params = {
+    stage: plan.stage,
+    suffix: plan.fingerprintSuffix,
+    accepted: JSON.stringify(plan.accepted),
+    maxAttempts: plan.maxAttempts,
+    priority: plan.priority,
+    now,
+  };
+  const acceptedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) IN (SELECT value FROM json_each(@accepted))`;
+
+  const coalesced = db
+    .prepare(
+      `UPDATE tasks SET fingerprint = ${fp}, rearms = rearms + 1, max_attempts = @maxAttempts,
+         priority = min(priority, @priority), updated_at = @now
+       FROM files f
+       WHERE f.id = tasks.file_id AND tasks.stage = @stage AND tasks.state = 'pending'
+         AND ${acceptedFile} AND tasks.fingerprint <> ${fp}`,
+    )
+    .run(params).changes;
+
+  const rearmed = db
+    .prepare(
+      `UPDATE tasks SET state = 'pending', fingerprint = ${fp}, attempts = 0, run_after = 0, suspect = 0, reason = NULL,
+         rearms = rearms + 1, max_attempts = @maxAttempts, priority = @priority, updated_at = @now
+       FROM files f
+       WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${acceptedFile}
+         AND ((tasks.state IN ('done', 'failed', 'skipped', 'canceled') AND tasks.fingerprint <> ${fp})
+              OR (tasks.state = 'canceled' AND tasks.reason = 'file deleted'))`,
+    )
+    .run(params).changes;
+
+  const planned = db
+    .prepare(
+      `INSERT INTO tasks (file_id, stage, state, fingerprint, priority, max_attempts, created_at, updated_at)
+       SELECT f.id, @stage, 'pending', ${fp}, @priority, @maxAttempts, @now, @now
+       FROM files f WHERE ${acceptedFile}
+       ON CONFLICT (file_id, stage) DO NOTHING`,
+    )
+    .run(params).changes;
+
+  let skipped = 0;
+  for (const r of plan.rejected) {
+    const rp = { stage: plan.stage, suffix: plan.fingerprintSuffix, key: r.key, reason: r.reason, maxAttempts: plan.maxAttempts, now };
+    const rejectedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) = @key`;
+    skipped += db
+      .prepare(
+        `UPDATE tasks SET state = 'skipped', reason = @reason, fingerprint = ${fp}, updated_at = @now, finished_at = @now
+         FROM files f
+         WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${rejectedFile}
+           AND tasks.state <> 'running' AND (tasks.state <> 'skipped' OR tasks.fingerprint <> ${fp})`,
+      )
+      .run(rp).changes;
+    skipped += db
+      .prepare(
+        `INSERT INTO tasks (file_id, stage, state, fingerprint, reason, max_attempts, created_at, updated_at, finished_at)
+         SELECT f.id, @stage, 'skipped', ${fp}, @reason, @maxAttempts, @now, @now, @now
+         FROM files f WHERE ${rejectedFile}
+         ON CONFLICT (file_id, stage) DO NOTHING`,
+      )
+      .run(rp).changes;
+  }
+  return { planned, rearmed, coalesced, skipped };
+}
+
+/** Records, for every pending task of `stage`, the task of `dependsOn` for the same file it must wait for. */
+export function planDependency(db: Db, stage: string, dependsOn: string): void {
+  db.prepare(
+    `INSERT OR IGNORE INTO task_deps (task_id, dep_id)
+     SELECT t.id, d.id FROM tasks t JOIN tasks d ON d.file_id = t.file_id AND d.stage = @dependsOn
+     WHERE t.stage = @stage AND t.state = 'pending'`,
+  ).run({ stage, dependsOn });
+}
+
+/** Pending tasks of deleted files will never be needed: cancel them. Offline files' tasks just wait. */
+export function cancelTasksOfDeletedFiles(db: Db, now: number): number {
+  return db
+    .prepare(
+      `UPDATE tasks SET state = 'canceled', reason = 'file deleted', updated_at = @now
+       WHERE state = 'pending' AND file_id IN (SELECT id FROM files WHERE state = 'deleted')`,
+    )
+    .run({ now }).changes;
+}
+
+/** `scan ROOT --priority high`: the pending tasks of the roots just scanned go ahead of the backlog. */
+export function prioritizeRoots(db: Db, rootIds: number[], priority: number, now: number): number {
+  return db
+    .prepare(
+      `UPDATE tasks SET priority = @priority, updated_at = @now
+       WHERE state = 'pending' AND priority <> @priority
+         AND file_id IN (SELECT id FROM files WHERE root_id IN (SELECT value FROM json_each(@roots)))`,
+    )
+    .run({ priority, now, roots: JSON.stringify(rootIds) }).changes;
+}
+
+/** Distinct (kind, ext) pairs of present files: the planner asks each stage's accepts() once per pair. */
+export function presentKinds(db: Db): { kind: string; ext: string }[] {
+  return db.prepare(`SELECT DISTINCT kind, ext FROM files WHERE state = 'present'`).all() as { kind: string; ext: string }[];
+}

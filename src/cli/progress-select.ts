@@ -1,0 +1,46 @@
+/** Picks the phase-2 progress display: NDJSON with --json, bars on a TTY, a periodic log line otherwise. */
+import type { CliEnv } from './env.js';
+import { makeLogger } from './env.js';
+import type { EngineEvents } from '../tasks/events.js';
+import { jsonProgress } from './progress-json.js';
+import { logProgress } from './progress-log.js';
+import { ttyProgress } from './progress-tty.js';
+import { stageLine } from './progress-format.js';
+
+export interface ProgressDisplay {
+  events: EngineEvents;
+  /** Removes bars and timers (called before anything else is printed). */
+  stop(): void;
+  /** Prints the human end-of-phase line (nothing with --json or --quiet). */
+  summary(summary: Record<string, unknown>): void;
+}
+
+/** `totals`: pending tasks per stage when the run starts (the bars' 100%). */
+export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: Record<string, number>): ProgressDisplay {
+  const logger = makeLogger({ json: !!opts.json, quiet: !!opts.quiet }, cli);
+  const display = opts.json
+    ? jsonProgress(cli, totals)
+    : opts.quiet
+      ? quietProgress(logger)
+      : cli.stderr.isTTY
+        ? ttyProgress(cli, totals)
+        : logProgress(logger, cli.clock, totals);
+  return {
+    ...display,
+    summary(s) {
+      if (opts.json || opts.quiet) return;
+      logger.info(stageLine(s));
+    },
+  };
+}
+
+function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary'> {
+  return {
+    events: {
+      progress() {},
+      taskFailed: (e) => logger.error(`failed: ${e.reason} [${e.stage}]`),
+      stagePaused: (e) => logger.warn(`stage ${e.stage} paused: ${e.reason}`),
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Writes a batch of task outcomes in one transaction: the stage's commit() and the task's transition happen
+ * together, so a result is either fully recorded or not at all (then the task runs again).
+ */
+import type { Db } from '../catalog/open.js';
+import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
+import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
+import type { StageDefinition, StageOutcome } from '../extract/stage.js';
+import { backoffDelay } from './backoff.js';
+
+/** One finished piece of in-flight work: an outcome to record, or a task to hand back untouched. */
+export type Settled =
+  | { task: ClaimedTask; outcome: StageOutcome }
+  | { task: ClaimedTask; release: 'refund' };
+
+/** What the runner must react to after a commit. */
+export interface CommitEffects {
+  failed: { task: ClaimedTask; reason: string }[];
+  /** Stages whose fault (not the file's) showed: pause them. */
+  stageFaults: { stage: string; reason: string }[];
+}
+
+export interface CommitContext {
+  db: Db;
+  store: TaskStore;
+  stages: Map<string, StageDefinition>;
+  runId: number;
+  now: number;
+  random: () => number;
+  /** Per-stage counters of this run, updated in place. */
+  perStage: Record<string, { done: number; failed: number; skipped: number }>;
+  /** Run totals, updated in place and written with the batch. */
+  totals: RunCounts;
+}
+
+/** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
+const environmentFault = /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b/;
+
+export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
+  const effects: CommitEffects = { failed: [], stageFaults: [] };
+  const { db, store, runId, now } = ctx;
+  db.transaction(() => {
+    for (const s of batch) {
+      if ('release' in s) {
+        if (store.release(s.task.id, runId, now, true)) ctx.totals.released++;
+        continue;
+      }
+      recordOutcome(ctx, s.task, s.outcome, effects);
+    }
+    updateRunCounts(db, runId, ctx.totals);
+  }).immediate();
+  return effects;
+}
+
+function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {
+  const { db, store, runId, now } = ctx;
+  const counts = (ctx.perStage[task.stage] ??= { done: 0, failed: 0, skipped: 0 });
+  if (outcome.status === 'done') {
+    const stage = ctx.stages.get(task.stage)!;
+    try {
+      // A savepoint: if the stage's commit throws, neither its rows nor the 'done' mark stay.
+      const ok = db.transaction(() => {
+        if (!store.end(task.id, runId, 'done', now)) return false;
+        stage.commit(db, { taskId: task.id, fileId: task.fileId, identity: task.identity }, outcome.value);
+        return true;
+      })();
+      if (ok) {
+        counts.done++;
+        ctx.totals.done++;
+      }
+      return;
+    } catch (err) {
+      const reason = `${task.path}: could not save the ${task.stage} result: ${(err as Error).message}`;
+      return recordOutcome(ctx, task, { status: 'failed', reason }, effects);
+    }
+  }
+  if (outcome.status === 'skipped') {
+    if (store.end(task.id, runId, 'skipped', now, outcome.reason)) {
+      counts.skipped++;
+      ctx.totals.skipped++;
+    }
+    return;
+  }
+  if (outcome.stageFault || environmentFault.test(outcome.reason)) {
+    // Not this file's fault: give the attempt back and let the runner pause the stage.
+    if (store.release(task.id, runId, now, true)) ctx.totals.released++;
+    effects.stageFaults.push({ stage: task.stage, reason: outcome.reason });
+    return;
+  }
+  if (outcome.retryable === false || task.attempts >= task.maxAttempts) {
+    if (store.end(task.id, runId, 'failed', now, outcome.reason)) {
+      counts.failed++;
+      ctx.totals.failed++;
+      effects.failed.push({ task, reason: outcome.reason });
+    }
+    return;
+  }
+  store.retryLater(task.id, runId, outcome.reason, now + backoffDelay(task.attempts, ctx.random), now);
+}

@@ -1,0 +1,95 @@
+/**
+ * Planning at the start of every phase 2: recover what dead owners left running, then bring the task table in line
+ * with the files table (new files, changed files, raised stage versions, deleted files), all in bulk SQL.
+ */
+import type { Db } from '../catalog/open.js';
+import { TaskStore } from '../catalog/tasks.js';
+import { markRunCrashed, runningRuns } from '../catalog/runs.js';
+import {
+  cancelTasksOfDeletedFiles,
+  planDependency,
+  planStage,
+  presentKinds,
+  prioritizeRoots,
+  type PlanCounts,
+  type StagePlan,
+} from '../catalog/task-plan.js';
+import type { FileKind } from '../types.js';
+import type { StageDefinition } from '../extract/stage.js';
+import { priorities } from './options.js';
+
+export interface PlanTotals extends PlanCounts {
+  /** Pending tasks canceled because their file was deleted. */
+  canceled: number;
+}
+
+/** What a stage's fingerprint adds to size:mtime (version, model). */
+export function fingerprintSuffix(stage: StageDefinition): string {
+  const model = stage.modelId?.() ?? null;
+  return `:v${stage.version}${model ? `:m${model}` : ''}`;
+}
+
+export function planTasks(
+  db: Db,
+  stages: StageDefinition[],
+  opts: { now: number; priority: number | null; rootIds?: number[] },
+): PlanTotals {
+  const kinds = presentKinds(db);
+  return db.transaction(() => {
+    const totals: PlanTotals = { planned: 0, rearmed: 0, coalesced: 0, skipped: 0, canceled: 0 };
+    totals.canceled = cancelTasksOfDeletedFiles(db, opts.now);
+    for (const stage of stages) {
+      const plan: StagePlan = {
+        stage: stage.name,
+        fingerprintSuffix: fingerprintSuffix(stage),
+        sidecar: stage.fingerprintExtra === 'sidecar',
+        accepted: [],
+        rejected: [],
+        maxAttempts: stage.maxAttempts,
+        priority: opts.priority ?? priorities.normal,
+      };
+      for (const k of kinds) {
+        const key = `${k.kind}/${k.ext}`;
+        const verdict = stage.accepts({ kind: k.kind as FileKind, ext: k.ext });
+        if (verdict.ok) plan.accepted.push(key);
+        else plan.rejected.push({ key, reason: verdict.reason });
+      }
+      const c = planStage(db, plan, opts.now);
+      totals.planned += c.planned;
+      totals.rearmed += c.rearmed;
+      totals.coalesced += c.coalesced;
+      totals.skipped += c.skipped;
+    }
+    const names = new Set(stages.map((s) => s.name));
+    for (const stage of stages) for (const dep of stage.dependsOn) if (names.has(dep)) planDependency(db, stage.name, dep);
+    if (opts.rootIds && opts.rootIds.length > 0 && opts.priority !== null) {
+      prioritizeRoots(db, opts.rootIds, opts.priority, opts.now);
+    }
+    return totals;
+  }).immediate();
+}
+
+/**
+ * Returns to pending the running tasks of owners that are gone (dead pid, an earlier run of this very process, or
+ * an expired lease); quarantines those that used up their attempts; records dead runs as crashed.
+ */
+export function recoverDeadOwners(
+  db: Db,
+  store: TaskStore,
+  opts: { now: number; currentRunId: number | null; pid: number; isAlive: (pid: number) => boolean },
+): { recovered: number; quarantined: number } {
+  const dead = (runId: number | null, pid: number) =>
+    runId !== opts.currentRunId && (pid === opts.pid || !opts.isAlive(pid));
+  let recovered = 0;
+  let quarantined = 0;
+  for (const owner of store.leaseOwners()) {
+    if (!dead(owner.runId, owner.pid) && owner.expires > opts.now) continue;
+    const r = store.recoverOwner({ runId: owner.runId, pid: owner.pid }, opts.now);
+    recovered += r.recovered;
+    quarantined += r.quarantined;
+  }
+  for (const run of runningRuns(db)) {
+    if (dead(run.id, run.pid)) markRunCrashed(db, run.id, 'the process ended without recording an outcome (killed or crashed)');
+  }
+  return { recovered, quarantined };
+}

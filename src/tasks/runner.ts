@@ -1,0 +1,266 @@
+/**
+ * The scheduler loop: claim -> dispatch to the pool -> (batch step) -> record, with the main thread as the only
+ * catalog writer. In-flight work is bounded per lane and by the pool size, so memory stays flat whatever the backlog.
+ */
+import type { Db } from '../catalog/open.js';
+import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
+import type { RunCounts } from '../catalog/runs.js';
+import type { Clock } from '../types.js';
+import type { Lane, StageDefinition, TaskInput } from '../extract/stage.js';
+import type { TaskPool } from './pool.js';
+import { commitSettled, type Settled } from './commit.js';
+import { BatchQueue } from './batch.js';
+import type { EngineEvents } from './events.js';
+
+export interface RunnerLimits {
+  maxDurationMs?: number;
+  maxTasks?: number;
+  taskTimeoutMs?: number;
+}
+
+export interface RunnerTuning {
+  leaseMs: number;
+  heartbeatMs: number;
+  /** After an interrupt, how long in-flight work may finish before it is handed back. */
+  drainMs: number;
+  flushMs: number;
+  flushSize: number;
+  progressMs: number;
+  random: () => number;
+}
+
+export const defaultTuning: RunnerTuning = {
+  leaseMs: 60_000,
+  heartbeatMs: 10_000,
+  drainMs: 5_000,
+  flushMs: 50,
+  flushSize: 128,
+  progressMs: 250,
+  random: Math.random,
+};
+
+export interface RunnerContext {
+  db: Db;
+  store: TaskStore;
+  /** Stages this run executes (paused ones included: they simply claim nothing). */
+  stages: StageDefinition[];
+  /** Stage name -> why it is paused (preflight); the runner adds circuit-breaker pauses. */
+  paused: Map<string, string>;
+  pool: TaskPool;
+  clock: Clock;
+  runId: number;
+  pid: number;
+  cacheDir: string;
+  signal: AbortSignal;
+  limits: RunnerLimits;
+  tuning: RunnerTuning;
+  events: EngineEvents;
+  totals: RunCounts;
+}
+
+export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-tasks';
+
+export interface RunnerResult {
+  stop: StopReason;
+  perStage: Record<string, { done: number; failed: number; skipped: number }>;
+}
+
+interface InFlight {
+  task: ClaimedTask;
+  controller: AbortController;
+  timer?: NodeJS.Timeout;
+  timedOut: boolean;
+}
+
+const lanes: Lane[] = ['cpu', 'meta', 'inference'];
+
+export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
+  const { store, clock, tuning } = ctx;
+  const byName = new Map(ctx.stages.map((s) => [s.name, s]));
+  const started = clock.now();
+  const threads = ctx.pool.threads;
+  const laneCap: Record<Lane, number> = { cpu: threads, meta: threads, inference: threads };
+  for (const s of ctx.stages) if (s.batch) laneCap[s.lane] = Math.max(laneCap[s.lane], s.batch.maxSize * 2);
+  const laneBusy: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
+  const laneDry: Record<Lane, boolean> = { cpu: false, meta: false, inference: false };
+  const inPool = new Map<number, InFlight>();
+  const settled: Settled[] = [];
+  const perStage: RunnerResult['perStage'] = {};
+  let claimed = 0;
+  let stop: StopReason | null = null;
+  let drainDeadline = Infinity;
+  let suspectsLeft = true;
+  let suspectRunning = false;
+  let lastFlush = clock.now();
+  let lastBeat = clock.now();
+  let lastProgress = 0;
+  let rr = 0;
+  let lookedAgain = false;
+  let wake: () => void = () => {};
+  const poke = () => wake();
+  ctx.signal.addEventListener('abort', poke);
+
+  const batches = new BatchQueue(ctx.stages, (items) => {
+    settled.push(...items);
+    poke();
+  });
+  const laneOf = (stage: string) => byName.get(stage)!.lane;
+  const stagesIn = (lane: Lane | null) =>
+    ctx.stages.filter((s) => !ctx.paused.has(s.name) && (lane === null || s.lane === lane)).map((s) => s.name);
+
+  const dispatch = (task: ClaimedTask) => {
+    const stage = byName.get(task.stage)!;
+    const input: TaskInput = {
+      taskId: task.id,
+      fileId: task.fileId,
+      stage: task.stage,
+      path: task.path,
+      kind: task.kind,
+      ext: task.ext,
+      size: task.size,
+      mtimeMs: task.mtimeMs,
+      identity: task.identity,
+      sidecarPath: task.sidecarPath,
+      cacheDir: ctx.cacheDir,
+      options: stage.options(),
+    };
+    const entry: InFlight = { task, controller: new AbortController(), timedOut: false };
+    const timeout = ctx.limits.taskTimeoutMs;
+    if (timeout) {
+      entry.timer = setTimeout(() => {
+        entry.timedOut = true;
+        entry.controller.abort();
+      }, timeout);
+    }
+    inPool.set(task.id, entry);
+    lookedAgain = false;
+    laneBusy[stage.lane]++;
+    claimed++;
+    void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal).then((res) => {
+      clearTimeout(entry.timer);
+      inPool.delete(task.id);
+      if ('outcome' in res) {
+        if (res.outcome.status === 'done' && stage.batch) batches.add(task, res.outcome.value, clock.now());
+        else settled.push({ task, outcome: res.outcome });
+      } else if ('crashed' in res) {
+        settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
+      } else if (entry.timedOut) {
+        const reason = `${task.path}: timed out after ${Math.round(timeout! / 1000)}s (--task-timeout); worker replaced`;
+        settled.push({ task, outcome: { status: 'failed', reason, retryable: false } });
+      } else {
+        settled.push({ task, release: 'refund' });
+      }
+      poke();
+    });
+  };
+
+  const fill = () => {
+    if (stop || suspectRunning) return;
+    let room = threads - inPool.size;
+    if (ctx.limits.maxTasks !== undefined) room = Math.min(room, ctx.limits.maxTasks - claimed);
+    if (room <= 0) return;
+    if (suspectsLeft) {
+      // A task whose previous owner died may be what killed it: run it alone, so only its attempts count.
+      if (inPool.size > 0 || batches.size > 0 || settled.length > 0) return;
+      const [task] = store.claim({ ...lease(), stages: stagesIn(null), limit: 1, suspect: true });
+      if (task) {
+        suspectRunning = true;
+        dispatch(task);
+        return;
+      }
+      suspectsLeft = false;
+    }
+    for (let i = 0; i < lanes.length && room > 0; i++) {
+      const lane = lanes[(rr + i) % lanes.length]!;
+      const n = Math.min(room, laneCap[lane] - laneBusy[lane]);
+      if (n <= 0 || laneDry[lane]) continue;
+      const tasks = store.claim({ ...lease(), stages: stagesIn(lane), limit: n, suspect: false });
+      if (tasks.length < n) laneDry[lane] = true;
+      tasks.forEach(dispatch);
+      room -= tasks.length;
+    }
+    rr++;
+  };
+
+  const lease = () => ({ runId: ctx.runId, pid: ctx.pid, now: clock.now(), leaseMs: tuning.leaseMs });
+
+  const flush = () => {
+    if (settled.length === 0) return;
+    const batch = settled.splice(0, settled.length);
+    const effects = commitSettled(
+      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, perStage, totals: ctx.totals },
+      batch,
+    );
+    for (const s of batch) laneBusy[laneOf(s.task.stage)]--;
+    suspectRunning = false;
+    laneDry.cpu = laneDry.meta = laneDry.inference = false;
+    lastFlush = clock.now();
+    for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
+    for (const p of effects.stageFaults) {
+      if (ctx.paused.has(p.stage)) continue;
+      ctx.paused.set(p.stage, p.reason);
+      ctx.events.stagePaused({ stage: p.stage, reason: p.reason });
+    }
+  };
+
+  try {
+    for (;;) {
+      const now = clock.now();
+      if (!stop && ctx.signal.aborted) {
+        stop = 'interrupted';
+        drainDeadline = now + tuning.drainMs;
+      }
+      if (!stop && ctx.limits.maxDurationMs !== undefined && now - started >= ctx.limits.maxDurationMs) stop = 'max-duration';
+      if (!stop && ctx.limits.maxTasks !== undefined && claimed >= ctx.limits.maxTasks) stop = 'max-tasks';
+      if (stop === 'interrupted' && now >= drainDeadline) {
+        for (const e of inPool.values()) e.controller.abort();
+        settled.push(...batches.takeAll().map((task) => ({ task, release: 'refund' as const })));
+      }
+      const busy = inPool.size + batches.size + settled.length;
+      if (stop || busy === 0 || settled.length >= tuning.flushSize || now - lastFlush >= tuning.flushMs) flush();
+      if (stop || inPool.size === 0) batches.flushDue(now, true);
+      else batches.flushDue(now, false);
+      fill();
+      if (now - lastBeat >= tuning.heartbeatMs) {
+        store.heartbeat(ctx.runId, now + tuning.leaseMs);
+        lastBeat = now;
+      }
+      if (now - lastProgress >= tuning.progressMs) {
+        ctx.events.progress({ perStage, elapsedMs: now - started, running: inPool.size });
+        lastProgress = now;
+      }
+      let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
+      if (inPool.size + batches.size + settled.length === 0 && !batches.running) {
+        if (stop) break;
+        if (!lookedAgain && (laneDry.cpu || laneDry.meta || laneDry.inference)) {
+          lookedAgain = true;
+          // A lane was skipped as dry during this fill: look again before concluding there is nothing left.
+          laneDry.cpu = laneDry.meta = laneDry.inference = false;
+          continue;
+        }
+        // Nothing claimable now: done, unless a task waits out a backoff.
+        const next = store.nextRunAfter(stagesIn(null), now);
+        if (next === null) {
+          stop = 'complete';
+          break;
+        }
+        laneDry.cpu = laneDry.meta = laneDry.inference = false;
+        waitMs = Math.min(Math.max(next - now, 1), 1_000);
+      }
+      if (ctx.limits.maxDurationMs !== undefined && !stop) waitMs = Math.min(waitMs, Math.max(1, started + ctx.limits.maxDurationMs - now));
+      if (stop === 'interrupted') waitMs = Math.min(waitMs, Math.max(1, drainDeadline - now));
+      if (settled.length > 0) waitMs = Math.min(waitMs, tuning.flushMs);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', poke);
+  }
+  ctx.events.progress({ perStage, elapsedMs: clock.now() - started, running: 0 });
+  return { stop: stop ?? 'complete', perStage };
+}
