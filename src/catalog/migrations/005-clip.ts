@@ -1,4 +1,19 @@
 /** CLIP embeddings and models (owned by the clip stage). */
 export const clip = `
-SELECT 1;
+CREATE TABLE clip_models (
+  id          TEXT    PRIMARY KEY,  -- name@hash of configs and weights (src/models/model-dir.ts)
+  name        TEXT    NOT NULL,     -- the model directory's base name
+  dir         TEXT    NOT NULL,     -- where it was last loaded from: search reopens it there to embed queries
+  dim         INTEGER NOT NULL,     -- embedding width
+  first_used  INTEGER NOT NULL,     -- ms; a model first used later is newer
+  last_used   INTEGER NOT NULL      -- ms
+);
+
+CREATE TABLE embeddings (
+  file_id     INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, -- one per file: the newest replaces older ones
+  model_id    TEXT    NOT NULL REFERENCES clip_models(id),
+  vector      BLOB    NOT NULL,     -- float32 little-endian, L2-normalised, clip_models.dim values
+  created_at  INTEGER NOT NULL      -- ms
+);
+CREATE INDEX embeddings_model ON embeddings(model_id);
 `;

@@ -1,4 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { ExitCode, UserError } from '../../errors.js';
+import { knownModels } from '../../models/known.js';
+import { listInstalled, modelId, modelsHome, resolveModelDir } from '../../models/model-dir.js';
+import { pullModel, verifyModel, type PullProgress } from '../../models/store.js';
+import { globalOptions, makeLogger, type CliEnv, type GlobalOptions } from '../env.js';
 import type { Register } from '../main.js';
 
-/** `indexer models`: not built yet (placeholder so the program wires up). */
-export const registerModels: Register = () => {};
+/** `indexer models list | pull NAME | verify [NAME|DIR...]`. */
+export const registerModels: Register = (program, cli, wrap) => {
+  const models = program.command('models').description('CLIP models: list, download, verify');
+
+  models
+    .command('list')
+    .description('known and installed models')
+    .action(
+      wrap(async (_opts, cmd) => {
+        const g = globalOptions(cmd);
+        const installed = listInstalled(cli.env);
+        const rows = [
+          ...Object.entries(knownModels).map(([name, k]) => ({
+            name,
+            installed: installed.includes(name),
+            description: k.description,
+            source: k.repo,
+          })),
+          ...installed
+            .filter((n) => !(n in knownModels))
+            .map((name) => ({ name, installed: true, description: 'installed by hand', source: null as string | null })),
+        ].map((r) => ({ ...r, dir: r.installed ? path.join(modelsHome(cli.env), r.name) : null }));
+        const withIds = rows.map((r) => ({ ...r, id: r.dir ? safeId(r.dir) : null }));
+        if (g.json) cli.stdout.write(JSON.stringify({ modelsDir: modelsHome(cli.env), models: withIds }) + '\n');
+        else {
+          cli.stdout.write(`models dir: ${modelsHome(cli.env)}\n`);
+          for (const r of withIds) {
+            cli.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(30)} ${r.description}${r.id ? `  [${r.id}]` : ''}\n`);
+          }
+          cli.stdout.write(`(* installed; get one with 'indexer models pull NAME')\n`);
+        }
+        return ExitCode.ok;
+      }),
+    );
+
+  models
+    .command('pull')
+    .description('download a known model into the models dir (resumable, sha256-verified)')
+    .argument('<name>', `one of: ${Object.keys(knownModels).join(', ')}`)
+    .option('--force', 'download again even if installed')
+    .action(
+      wrap(async (name: string, opts: { force?: boolean }, cmd) => {
+        const g = globalOptions(cmd);
+        const log = makeLogger(g, cli);
+        const { progress, stop } = progressFor(g, cli, log.info);
+        try {
+          const result = await pullModel(name, cli.env, { force: opts.force, progress });
+          stop();
+          if (result.alreadyInstalled) log.info(`${name} is already installed in ${result.dir} (--force downloads it again)`);
+          else {
+            const unpublished = Object.entries(result.manifest.files).filter(([, f]) => !f.published).map(([f]) => f);
+            if (unpublished.length) log.info(`no published checksum for ${unpublished.join(', ')}: recorded their sha256 for 'models verify'`);
+            log.info(`installed ${name} in ${result.dir}`);
+          }
+          if (g.json) cli.stdout.write(JSON.stringify({ name, dir: result.dir, alreadyInstalled: result.alreadyInstalled, files: result.manifest.files }) + '\n');
+          return ExitCode.ok;
+        } finally {
+          stop();
+        }
+      }),
+    );
+
+  models
+    .command('verify')
+    .description('check installed models (or the given names/dirs): files, checksums, both encoders run')
+    .argument('[models...]', 'names or directories (default: every installed model)')
+    .action(
+      wrap(async (specs: string[], _opts, cmd) => {
+        const g = globalOptions(cmd);
+        const log = makeLogger(g, cli);
+        const dirs = specs.length
+          ? specs.map((s) => resolveModelDir(s, cli.env)!)
+          : listInstalled(cli.env).map((n) => path.join(modelsHome(cli.env), n));
+        if (dirs.length === 0) throw new UserError(`no models installed in ${modelsHome(cli.env)}: run 'indexer models pull ViT-B-32'`);
+        const reports = [];
+        for (const dir of dirs) {
+          const r = await verifyModel(dir, log.warn);
+          reports.push(r);
+          if (!g.json) cli.stdout.write(r.ok ? `ok      ${dir}  [${r.id}, ${r.dim}-d]\n` : `FAILED  ${dir}: ${r.problems.join('; ')}\n`);
+        }
+        if (g.json) cli.stdout.write(JSON.stringify(reports) + '\n');
+        return reports.every((r) => r.ok) ? ExitCode.ok : ExitCode.usage;
+      }),
+    );
+};
+
+function safeId(dir: string): string | null {
+  try {
+    return fs.existsSync(dir) ? modelId(dir) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A cli-progress bar per file on a TTY; one line per file otherwise; nothing with --quiet or --json. */
+function progressFor(g: GlobalOptions, cli: CliEnv, info: (m: string) => void): { progress: PullProgress; stop(): void } {
+  const tty = !!cli.stderr.isTTY && !g.quiet && !g.json;
+  let bar: cliProgress.SingleBar | null = null;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return {
+    progress: {
+      start: (file, resumedFrom) => {
+        if (tty) {
+          bar = new cliProgress.SingleBar(
+            { stream: cli.stderr as NodeJS.WritableStream, format: `${file.padEnd(30)} [{bar}] {percentage}% {value}/{total} bytes` },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(1, resumedFrom);
+        } else if (resumedFrom > 0) info(`${file}: resuming after ${mb(resumedFrom)} MB`);
+      },
+      progress: (_file, done, total) => {
+        if (bar) {
+          if (total) bar.setTotal(total);
+          bar.update(done);
+        }
+      },
+      end: (file, r) => {
+        if (bar) {
+          bar.stop();
+          bar = null;
+        }
+        info(`${file}: ${mb(r.bytes)} MB, sha256 ${r.sha256.slice(0, 16)}… ${r.verified ? 'verified' : 'recorded'}`);
+      },
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}

@@ -1,4 +1,102 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { openCatalog } from '../../catalog/open.js';
+import { describeError, ExitCode, UserError } from '../../errors.js';
+import { devices, type Device } from '../../models/onnx.js';
+import { parseDateBound } from '../../search/dates.js';
+import { writeContactSheet } from '../../search/html.js';
+import { search } from '../../search/search.js';
+import { catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
+import { parsePositiveInt } from '../parse.js';
 
-/** `indexer search`: not built yet (placeholder so the program wires up). */
-export const registerSearch: Register = () => {};
+interface SearchOptions {
+  limit: number;
+  like?: string;
+  html?: string;
+  after?: number;
+  before?: number;
+  camera?: string;
+  minRating?: number;
+  keyword?: string[];
+  model?: string;
+  device: Device;
+}
+
+const dateOption = (flag: string) => (value: string) => {
+  const ms = parseDateBound(value);
+  if (ms === null) throw new InvalidArgumentError(`${flag} wants a date like 2024-06-01 or 2024-06-01T18:30, got '${value}'`);
+  return ms;
+};
+
+const ratingOption = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < -1 || n > 5) throw new InvalidArgumentError(`--min-rating must be an integer from -1 to 5, got '${value}'`);
+  return n;
+};
+
+/** `indexer search [QUERY]`: rank indexed photos by a text, an example image, or both. */
+export const registerSearch: Register = (program, cli, wrap) => {
+  program
+    .command('search')
+    .description('find photos by a description (CLIP) or by example; best match first')
+    .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
+    .option('-n, --limit <n>', 'how many results', parsePositiveInt('--limit'), 20)
+    .option('--like <image>', 'search by example: an image file, indexed or not')
+    .option('--html <file>', 'also write a contact sheet (thumbnails and scores) to FILE')
+    .option('--after <date>', 'taken on or after DATE (EXIF date taken)', dateOption('--after'))
+    .option('--before <date>', 'taken before DATE', dateOption('--before'))
+    .option('--camera <text>', 'camera make or model contains TEXT (case-insensitive)')
+    .option('--min-rating <n>', 'XMP rating at least N', ratingOption)
+    .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--model <dir|name>', 'model directory, when the one that embedded the catalog has moved')
+    .addOption(new Option('--device <device>', 'device for embedding the query').choices([...devices]).default('cpu'))
+    .action(
+      wrap(async (query: string | undefined, opts: SearchOptions, cmd) => {
+        const global = globalOptions(cmd);
+        const log = makeLogger(global, cli);
+        if (!query && !opts.like) throw new UserError('search needs a QUERY or --like IMAGE (see indexer search --help)');
+        const db = openCatalog(catalogPath(cmd, cli), { readonly: true });
+        try {
+          const results = await search(
+            db,
+            {
+              text: query,
+              likePath: opts.like,
+              limit: opts.limit,
+              modelSpec: opts.model,
+              device: opts.device,
+              filters: {
+                afterMs: opts.after,
+                beforeMs: opts.before,
+                camera: opts.camera,
+                minRating: opts.minRating,
+                keywords: opts.keyword,
+              },
+            },
+            { env: cli.env, warn: log.warn },
+          ).catch((err: unknown) => {
+            if (err instanceof UserError) throw err;
+            if (/no such table/.test(String((err as Error)?.message))) {
+              throw new UserError("this catalog has no embeddings yet: run 'indexer scan' with a CLIP model first");
+            }
+            throw new UserError(`search failed: ${describeError(err)}`, ExitCode.failure);
+          });
+          if (opts.html) writeContactSheet(opts.html, query ?? `like ${opts.like}`, results);
+          if (global.json) {
+            cli.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, score: round(r.score) }))) + '\n');
+          } else if (!global.quiet) {
+            for (const r of results) cli.stdout.write(`${r.score.toFixed(3)}  ${r.path}\n`);
+            if (opts.html) log.info(`contact sheet: ${opts.html}`);
+          }
+          return ExitCode.ok;
+        } finally {
+          db.close();
+        }
+      }),
+    );
+};
+
+/** Four decimals are plenty to order and compare scores; more is noise in scripts' output. */
+function round(score: number): number {
+  return Math.round(score * 10_000) / 10_000;
+}

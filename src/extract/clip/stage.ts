@@ -1,7 +1,105 @@
+/**
+ * Main half of the clip stage. Workers prepare input tensors from previews; batch.run embeds a batch of them on one
+ * ORT session on the main thread (while workers prepare the next); commit stores the embedding with its model id.
+ * The model id is part of the task fingerprint, so pointing --model at another model re-arms every file.
+ */
+import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
+import { describeError } from '../../errors.js';
+import { ClipModel } from '../../models/clip-model.js';
+import { loadModelInfo, noModelHint, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
+import type { Device } from '../../models/onnx.js';
+import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
-import type { StageDefinition } from '../stage.js';
+import type { StageDefinition, StageOutcome } from '../stage.js';
+import { defaultBatchSize } from './cli.js';
 
-/** The clip stage's main-thread definition (null until built). */
-export function clipStage(_config: StageConfig): StageDefinition | null {
-  return null;
+/** Things the engine may pass beside StageConfig's fields; absent ones fall back to the process's. */
+interface OptionalContext {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export function clipStage(config: StageConfig): StageDefinition<Float32Array> | null {
+  const context = config as StageConfig & OptionalContext;
+  const clock = context.clock ?? systemClock;
+  const warn = (m: string) => (context.logger ? context.logger.warn(m) : process.stderr.write(m + '\n'));
+  const info = (m: string) => (context.logger ? context.logger.info(m) : process.stderr.write(m + '\n'));
+  const spec = typeof config.options.model === 'string' ? config.options.model : undefined;
+  const device = (typeof config.options.device === 'string' ? config.options.device : 'auto') as Device;
+  const batchSize = Number(config.options.batchSize) > 0 ? Number(config.options.batchSize) : defaultBatchSize;
+
+  // Resolved once, on first need: a missing model is a reason to pause, not an error at start-up.
+  let resolved: { model: ModelInfo } | { problem: string } | null = null;
+  const resolve = () => {
+    if (resolved) return resolved;
+    const dir = resolveModelDir(spec, config.env);
+    if (!dir) return (resolved = { problem: `no CLIP model: ${noModelHint}` });
+    try {
+      return (resolved = { model: loadModelInfo(dir) });
+    } catch (err) {
+      return (resolved = { problem: describeError(err) });
+    }
+  };
+  let clip: ClipModel | null = null;
+  let modelRecorded = false;
+
+  return {
+    name: 'clip',
+    version: 1,
+    lane: 'inference',
+    maxAttempts: 3,
+    dependsOn: ['thumbnail'],
+    workerModule: new URL('./worker.js', import.meta.url).href,
+    fingerprintExtra: 'none',
+    accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'videos are not embedded' } : { ok: true }),
+    modelId: () => {
+      const r = resolve();
+      return 'model' in r ? r.model.id : null;
+    },
+    preflight: async () => {
+      const r = resolve();
+      return 'problem' in r ? r.problem : null;
+    },
+    options: () => {
+      const r = resolve();
+      return 'model' in r ? { modelDir: r.model.dir, preprocess: r.model.preprocess } : {};
+    },
+    batch: {
+      maxSize: batchSize,
+      maxWaitMs: 50,
+      run: async (items) => {
+        const r = resolve();
+        if ('problem' in r) return items.map(() => fault(r.problem));
+        clip ??= new ClipModel(r.model, { device, warn, info });
+        const expected = 3 * r.model.preprocess.width * r.model.preprocess.height;
+        const good = items.filter((it) => it.value instanceof Float32Array && it.value.length === expected);
+        let vectors: Float32Array[];
+        try {
+          vectors = await clip.encodeImages(good.map((it) => it.value as Float32Array));
+        } catch (err) {
+          return items.map(() => fault(`clip: inference failed: ${describeError(err)}`));
+        }
+        const byItem = new Map(good.map((it, i) => [it, vectors[i]!]));
+        return items.map((it): StageOutcome<Float32Array> => {
+          const v = byItem.get(it);
+          return v ? { status: 'done', value: v } : { status: 'failed', reason: 'clip: input tensor has the wrong size', retryable: true };
+        });
+      },
+    },
+    commit: (db, target, embedding) => {
+      const r = resolve();
+      if (!('model' in r)) throw new Error('clip: commit without a model');
+      const now = clock.now();
+      if (!modelRecorded) {
+        recordModel(db, { id: r.model.id, name: r.model.name, dir: r.model.dir, dim: embedding.length }, now);
+        modelRecorded = true;
+      }
+      saveEmbedding(db, target.fileId, r.model.id, embedding, now);
+    },
+  };
+}
+
+/** Not the file's fault: the engine's circuit breaker pauses the stage instead of spending attempts. */
+function fault(reason: string): StageOutcome<Float32Array> {
+  return { status: 'failed', reason, retryable: true, stageFault: true };
 }

@@ -1,0 +1,145 @@
+/**
+ * SQL of the clip stage and of search: models, embeddings, and the filtered bulk load search ranks over.
+ * Each file keeps one embedding, from the newest model that embedded it, so while a model switch re-embeds in the
+ * background every file stays searchable with the newest complete vector it has.
+ */
+import type { Db } from './open.js';
+import { fromBlob, toBlob, type VectorSet } from '../search/vectors.js';
+
+export interface ClipModelRow {
+  /** name@hash. */
+  id: string;
+  name: string;
+  /** Directory it was last loaded from. */
+  dir: string;
+  dim: number;
+  firstUsed: number;
+  lastUsed: number;
+}
+
+/** Records that a model is in use (first use is kept: it orders models from oldest to newest). */
+export function recordModel(db: Db, model: { id: string; name: string; dir: string; dim: number }, now: number): void {
+  db.prepare(
+    `INSERT INTO clip_models (id, name, dir, dim, first_used, last_used) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET dir = excluded.dir, last_used = excluded.last_used`,
+  ).run(model.id, model.name, model.dir, model.dim, now, now);
+}
+
+/** Stores a file's embedding, replacing whatever model embedded it before. */
+export function saveEmbedding(db: Db, fileId: number, modelId: string, vector: Float32Array, now: number): void {
+  db.prepare(
+    `INSERT INTO embeddings (file_id, model_id, vector, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector, created_at = excluded.created_at`,
+  ).run(fileId, modelId, toBlob(vector), now);
+}
+
+/** A file's stored embedding, if any. */
+export function embeddingOf(db: Db, fileId: number): { modelId: string; vector: Float32Array } | null {
+  const row = db.prepare(`SELECT model_id AS modelId, vector FROM embeddings WHERE file_id = ?`).get(fileId) as
+    | { modelId: string; vector: Buffer }
+    | undefined;
+  return row ? { modelId: row.modelId, vector: fromBlob(row.vector) } : null;
+}
+
+/** Models that embedded at least one present file, newest first, with how many files each holds. */
+export function modelsInUse(db: Db): (ClipModelRow & { files: number })[] {
+  return db
+    .prepare(
+      `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS firstUsed, m.last_used AS lastUsed, COUNT(*) AS files
+       FROM embeddings e JOIN clip_models m ON m.id = e.model_id JOIN files f ON f.id = e.file_id
+       WHERE f.state = 'present'
+       GROUP BY m.id ORDER BY m.first_used DESC, m.id`,
+    )
+    .all() as (ClipModelRow & { files: number })[];
+}
+
+/** Filters search combines with the query; all optional. */
+export interface SearchFilters {
+  /** Taken at or after (ms, compared with exif.taken_at_ms). */
+  afterMs?: number;
+  /** Taken before (ms). */
+  beforeMs?: number;
+  /** Substring of "make model", case-insensitive. */
+  camera?: string;
+  /** xmp.rating at least this. */
+  minRating?: number;
+  /** Every one of these must be among xmp.keywords (case-insensitive). */
+  keywords?: string[];
+}
+
+/** WHERE clauses (over files f, exif x, xmp p) and their parameters for the filters. */
+function filterSql(filters: SearchFilters): { where: string[]; params: unknown[] } {
+  const where = [`f.state = 'present'`];
+  const params: unknown[] = [];
+  if (filters.afterMs !== undefined) where.push('x.taken_at_ms >= ?'), params.push(filters.afterMs);
+  if (filters.beforeMs !== undefined) where.push('x.taken_at_ms < ?'), params.push(filters.beforeMs);
+  if (filters.camera) {
+    where.push(`lower(coalesce(x.make, '') || ' ' || coalesce(x.model, '')) LIKE ? ESCAPE '\\'`);
+    params.push('%' + filters.camera.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%');
+  }
+  if (filters.minRating !== undefined) where.push('p.rating >= ?'), params.push(filters.minRating);
+  for (const keyword of filters.keywords ?? []) {
+    where.push(`EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(p.keywords) THEN p.keywords ELSE '[]' END) k
+                WHERE lower(k.value) = lower(?))`);
+    params.push(keyword);
+  }
+  return { where, params };
+}
+
+/** Every present file's vector from one model that passes the filters, in one contiguous array. */
+export function loadVectors(db: Db, modelId: string, dim: number, filters: SearchFilters = {}): VectorSet {
+  const { where, params } = filterSql(filters);
+  const joins = needsMetadata(filters)
+    ? 'LEFT JOIN exif x ON x.file_id = e.file_id LEFT JOIN xmp p ON p.file_id = e.file_id'
+    : '';
+  const stmt = db
+    .prepare(
+      `SELECT e.file_id, e.vector FROM embeddings e JOIN files f ON f.id = e.file_id ${joins}
+       WHERE e.model_id = ? AND ${where.join(' AND ')}`,
+    )
+    .raw();
+  let ids: Int32Array = new Int32Array(1024);
+  let data: Float32Array = new Float32Array(1024 * dim);
+  let n = 0;
+  const bytes = dim * 4;
+  for (const row of stmt.iterate(modelId, ...params) as Iterable<[number, Buffer]>) {
+    if (row[1].length !== bytes) continue; // written with another width: not comparable
+    if (n === ids.length) {
+      ids = grow(ids, n * 2);
+      data = grow(data, n * 2 * dim);
+    }
+    ids[n] = row[0];
+    fromBlob(row[1], data, n * dim);
+    n++;
+  }
+  return { dim, ids: ids.subarray(0, n), data: data.subarray(0, n * dim) };
+}
+
+function needsMetadata(f: SearchFilters): boolean {
+  return f.afterMs !== undefined || f.beforeMs !== undefined || !!f.camera || f.minRating !== undefined || !!f.keywords?.length;
+}
+
+function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/** Path and thumbnail of the files search returns. */
+export function describeFiles(db: Db, ids: number[]): Map<number, { path: string; thumbPath: string | null }> {
+  const stmt = db.prepare(
+    `SELECT f.path, t.thumb_path AS thumbPath FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`,
+  );
+  const out = new Map<number, { path: string; thumbPath: string | null }>();
+  for (const id of ids) {
+    const row = stmt.get(id) as { path: string; thumbPath: string | null } | undefined;
+    if (row) out.set(id, row);
+  }
+  return out;
+}
+
+/** Id of the present file at an absolute path (for `search --like` on an indexed image). */
+export function presentFileId(db: Db, absPath: string): number | null {
+  const row = db.prepare(`SELECT id FROM files WHERE path = ? AND state = 'present'`).get(absPath) as { id: number } | undefined;
+  return row?.id ?? null;
+}

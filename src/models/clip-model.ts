@@ -1,0 +1,79 @@
+/**
+ * A loaded CLIP model: both encoders (each opened on first use) and the tokenizer. Outputs are L2-normalised
+ * embeddings, so comparing them is a dot product.
+ */
+import { normalize } from '../search/vectors.js';
+import type { ModelInfo } from './model-dir.js';
+import { ModelSession, type Device } from './onnx.js';
+import { ClipTokenizer } from './tokenizer.js';
+
+export interface ClipModelOptions {
+  device: Device;
+  /** Fallback warnings. */
+  warn(message: string): void;
+  /** Which provider was chosen (said once per encoder). */
+  info?(message: string): void;
+  threads?: number;
+}
+
+export class ClipModel {
+  private visual: Promise<ModelSession> | null = null;
+  private textual: Promise<ModelSession> | null = null;
+  private tokenizer: ClipTokenizer | null = null;
+
+  constructor(
+    readonly info: ModelInfo,
+    private readonly options: ClipModelOptions,
+  ) {}
+
+  /** Provider of the visual encoder once opened ('cpu', 'cuda', 'webgpu'). */
+  async visualProvider(): Promise<string> {
+    return (await this.visualSession()).provider;
+  }
+
+  /** Embeds preprocessed images (each a CHW tensor of the model's input size) in one batch. */
+  async encodeImages(tensors: Float32Array[]): Promise<Float32Array[]> {
+    if (tensors.length === 0) return [];
+    const { height, width } = this.info.preprocess;
+    const per = 3 * height * width;
+    const batch = new Float32Array(per * tensors.length);
+    tensors.forEach((t, i) => {
+      if (t.length !== per) throw new Error(`image tensor has ${t.length} values, the model wants ${per}`);
+      batch.set(t, i * per);
+    });
+    const session = await this.visualSession();
+    const out = await session.run({ type: 'float32', data: batch }, [tensors.length, 3, height, width]);
+    return split(out.data, tensors.length);
+  }
+
+  /** Embeds one text query. */
+  async encodeText(text: string): Promise<Float32Array> {
+    this.tokenizer ??= ClipTokenizer.fromFiles(this.info.tokenizerFile, this.info.tokenizerConfigFile, this.info.contextLength);
+    const tokens = this.tokenizer.encode(text);
+    this.textual ??= this.openSession(this.info.textualModel, 'text');
+    const session = await this.textual;
+    const out = await session.run({ type: 'int32', data: tokens }, [1, tokens.length]);
+    return split(out.data, 1)[0]!;
+  }
+
+  async release(): Promise<void> {
+    for (const s of [this.visual, this.textual]) if (s) await (await s).release().catch(() => undefined);
+    this.visual = this.textual = null;
+  }
+
+  private visualSession(): Promise<ModelSession> {
+    this.visual ??= this.openSession(this.info.visualModel, 'image');
+    return this.visual;
+  }
+
+  private async openSession(file: string, what: string): Promise<ModelSession> {
+    const session = await ModelSession.open(file, this.options);
+    this.options.info?.(`clip: ${what} encoder of ${this.info.name} on ${session.provider} (--device ${this.options.device})`);
+    return session;
+  }
+}
+
+function split(data: Float32Array, n: number): Float32Array[] {
+  const dim = data.length / n;
+  return Array.from({ length: n }, (_, i) => normalize(data.slice(i * dim, (i + 1) * dim)));
+}

@@ -1,0 +1,189 @@
+/**
+ * A CLIP model is a directory in the layout of Immich's ONNX exports on Hugging Face, so those can be used as-is:
+ *
+ *   config.json                   open_clip config: embed_dim, vision_cfg.image_size, text_cfg.context_length
+ *   visual/model.onnx             input `image`, float32 [N, 3, H, W]
+ *   visual/preprocess_cfg.json    size, mean, std, interpolation, resize_mode
+ *   textual/model.onnx            input `text`, int32 [N, context_length]
+ *   textual/tokenizer.json        Hugging Face tokenizers format
+ *   textual/tokenizer_config.json pad_token
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { dataHome } from '../paths.js';
+
+/** How images are fitted to the model's square input (open_clip's resize_mode). */
+export type ResizeMode = 'shortest' | 'longest' | 'squash';
+
+export interface PreprocessConfig {
+  /** Model input height and width in pixels. */
+  height: number;
+  width: number;
+  /** Per-channel mean and standard deviation (RGB, on 0..1 values). */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** open_clip's interpolation name; we resize with bicubic (Catmull-Rom) whatever it says, as open_clip's default. */
+  interpolation: string;
+  resizeMode: ResizeMode;
+  /** Padding value (0..255) for resize_mode 'longest'. */
+  fillColor: number;
+}
+
+export interface ModelInfo {
+  /** Short name: the directory's base name. */
+  name: string;
+  /** Absolute path of the model directory. */
+  dir: string;
+  /** Name plus a content hash: stored with every embedding; a different model gets a different id. */
+  id: string;
+  embedDim: number;
+  contextLength: number;
+  preprocess: PreprocessConfig;
+  visualModel: string;
+  textualModel: string;
+  tokenizerFile: string;
+  tokenizerConfigFile: string;
+}
+
+/** The files every model directory must hold. */
+export const modelFiles = [
+  'config.json',
+  'visual/model.onnx',
+  'visual/preprocess_cfg.json',
+  'textual/model.onnx',
+  'textual/tokenizer.json',
+  'textual/tokenizer_config.json',
+] as const;
+
+/** Where installed models live: <XDG data home>/indexer/models/<NAME>. */
+export function modelsHome(env: NodeJS.ProcessEnv): string {
+  return path.join(dataHome(env), 'indexer', 'models');
+}
+
+export const noModelHint = "run 'indexer models pull ViT-B-32' or pass --model DIR";
+
+/**
+ * --model DIR|NAME -> directory. A value with a path separator, or an existing directory, is a path; otherwise a
+ * name under modelsHome. Without a value: ViT-B-32 if installed, else the first installed model; null if none.
+ */
+export function resolveModelDir(spec: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  if (spec) {
+    const looksLikePath = spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.');
+    if (looksLikePath || fs.existsSync(spec)) return path.resolve(spec);
+    return path.join(modelsHome(env), spec);
+  }
+  const installed = listInstalled(env);
+  if (installed.length === 0) return null;
+  return path.join(modelsHome(env), installed.includes('ViT-B-32') ? 'ViT-B-32' : installed[0]!);
+}
+
+/** Names of complete-looking model directories under modelsHome, sorted. */
+export function listInstalled(env: NodeJS.ProcessEnv): string[] {
+  const home = modelsHome(env);
+  let names: string[];
+  try {
+    names = fs.readdirSync(home);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => fs.existsSync(path.join(home, n, 'config.json'))).sort();
+}
+
+/** Which of the layout's files are missing from dir. */
+export function missingFiles(dir: string): string[] {
+  return modelFiles.filter((f) => !fs.existsSync(path.join(dir, f)));
+}
+
+/** Reads and checks a model directory; a UserError names the directory and what is wrong with it. */
+export function loadModelInfo(dir: string): ModelInfo {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`no CLIP model at ${dir}: ${noModelHint}`);
+  const missing = missingFiles(dir);
+  if (missing.length) throw new UserError(`CLIP model ${dir} is incomplete (missing ${missing.join(', ')})`);
+  const config = readJson(path.join(dir, 'config.json')) as {
+    embed_dim?: number;
+    text_cfg?: { context_length?: number };
+  };
+  if (!Number.isInteger(config.embed_dim)) throw new UserError(`${path.join(dir, 'config.json')}: embed_dim is missing`);
+  return {
+    name: path.basename(dir),
+    dir,
+    id: modelId(dir),
+    embedDim: config.embed_dim!,
+    contextLength: config.text_cfg?.context_length ?? 77,
+    preprocess: parsePreprocess(path.join(dir, 'visual/preprocess_cfg.json')),
+    visualModel: path.join(dir, 'visual/model.onnx'),
+    textualModel: path.join(dir, 'textual/model.onnx'),
+    tokenizerFile: path.join(dir, 'textual/tokenizer.json'),
+    tokenizerConfigFile: path.join(dir, 'textual/tokenizer_config.json'),
+  };
+}
+
+function parsePreprocess(file: string): PreprocessConfig {
+  const raw = readJson(file) as {
+    size?: number | number[];
+    mean?: number[];
+    std?: number[];
+    interpolation?: string;
+    resize_mode?: string;
+    fill_color?: number;
+  };
+  const size = Array.isArray(raw.size) ? raw.size : [raw.size ?? 224, raw.size ?? 224];
+  const triple = (v: number[] | undefined, name: string): [number, number, number] => {
+    if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number')) {
+      throw new UserError(`${file}: ${name} must be three numbers`);
+    }
+    return [v[0]!, v[1]!, v[2]!];
+  };
+  const mode = raw.resize_mode ?? 'shortest';
+  if (mode !== 'shortest' && mode !== 'longest' && mode !== 'squash') {
+    throw new UserError(`${file}: resize_mode '${mode}' is not one of shortest, longest, squash`);
+  }
+  return {
+    height: size[0]!,
+    width: size[1] ?? size[0]!,
+    mean: triple(raw.mean, 'mean'),
+    std: triple(raw.std, 'std'),
+    interpolation: raw.interpolation ?? 'bicubic',
+    resizeMode: mode,
+    fillColor: raw.fill_color ?? 0,
+  };
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`${file}: not readable JSON (${(err as Error).message})`);
+  }
+}
+
+/**
+ * name@hash over the configs and the head, tail and size of both ONNX files: cheap on a 350 MB model, and any
+ * re-export or different weights changes it.
+ */
+export function modelId(dir: string): string {
+  const hash = crypto.createHash('sha256');
+  for (const f of ['config.json', 'visual/preprocess_cfg.json']) hash.update(fs.readFileSync(path.join(dir, f)));
+  for (const f of ['visual/model.onnx', 'textual/model.onnx']) hashHeadTail(hash, path.join(dir, f));
+  return `${path.basename(dir)}@${hash.digest('hex').slice(0, 12)}`;
+}
+
+function hashHeadTail(hash: crypto.Hash, file: string): void {
+  const span = 64 * 1024;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    hash.update(String(size));
+    const buf = Buffer.alloc(Math.min(span, size));
+    fs.readSync(fd, buf, 0, buf.length, 0);
+    hash.update(buf);
+    if (size > span) {
+      fs.readSync(fd, buf, 0, buf.length, Math.max(span, size - span));
+      hash.update(buf);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The only module that imports onnxruntime-node. Opens sessions on the requested execution provider, falling back
+ * to the CPU with a warning when that provider cannot start (no GPU, no CUDA libraries, no WebGPU adapter) or
+ * fails during a run: a device problem never fails the run.
+ */
+import * as ort from 'onnxruntime-node';
+
+export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
+export const devices: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+/** Order tried by --device auto: the fastest first. */
+const autoOrder: readonly Exclude<Device, 'auto'>[] = ['cuda', 'webgpu', 'cpu'];
+
+export interface SessionOptions {
+  device: Device;
+  /** Where fallback warnings go (one line each). */
+  warn(message: string): void;
+  /** Intra-op threads for the CPU provider (default: ORT's choice, all cores). */
+  threads?: number;
+}
+
+/** One model on one provider; run() survives a provider that breaks mid-run by reopening on the CPU. */
+export class ModelSession {
+  private constructor(
+    private readonly file: string,
+    private session: ort.InferenceSession,
+    /** The provider actually in use. */
+    public provider: string,
+    private readonly options: SessionOptions,
+  ) {}
+
+  static async open(file: string, options: SessionOptions): Promise<ModelSession> {
+    const wanted = options.device === 'auto' ? autoOrder : [options.device, 'cpu' as const];
+    const failures: string[] = [];
+    for (const provider of wanted) {
+      try {
+        const session = await create(file, provider, options.threads);
+        if (failures.length && options.device !== 'auto') {
+          options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu`);
+        }
+        return new ModelSession(file, session, provider, options);
+      } catch (err) {
+        failures.push(`${provider}: ${firstLine(err)}`);
+        if (provider === 'cpu') throw new Error(`cannot load ${file}: ${firstLine(err)}`);
+      }
+    }
+    throw new Error(`cannot load ${file}: ${failures.join('; ')}`);
+  }
+
+  get inputName(): string {
+    return this.session.inputNames[0]!;
+  }
+
+  /** Whether the first input wants int64 (some exports) rather than int32 token ids. */
+  get wantsInt64(): boolean {
+    const meta = this.session.inputMetadata?.[0];
+    return !!meta && meta.isTensor && meta.type === 'int64';
+  }
+
+  /** Runs the model on one batch and returns the first output's data and shape. */
+  async run(input: { type: 'float32'; data: Float32Array } | { type: 'int32'; data: Int32Array }, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    const feed = () => ({ [this.inputName]: tensorFor(input, dims, this.wantsInt64) });
+    try {
+      return outputOf(await this.session.run(feed()), this.session.outputNames[0]!);
+    } catch (err) {
+      if (this.provider === 'cpu') throw err;
+      this.options.warn(`clip: ${this.provider} failed during inference (${firstLine(err)}); falling back to cpu`);
+      await this.session.release().catch(() => undefined);
+      this.session = await create(this.file, 'cpu', this.options.threads);
+      this.provider = 'cpu';
+      return outputOf(await this.session.run(feed()), this.session.outputNames[0]!);
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+async function create(file: string, provider: Exclude<Device, 'auto'>, threads?: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    // Errors are reported by us, once, in one line; ORT's own log would repeat them on stderr.
+    logSeverityLevel: 4,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+}
+
+function tensorFor(
+  input: { type: 'float32'; data: Float32Array } | { type: 'int32'; data: Int32Array },
+  dims: number[],
+  int64: boolean,
+): ort.Tensor {
+  if (input.type === 'int32' && int64) return new ort.Tensor('int64', BigInt64Array.from(input.data, (v) => BigInt(v)), dims);
+  return new ort.Tensor(input.type, input.data, dims);
+}
+
+function outputOf(result: ort.InferenceSession.ReturnType, name: string): { data: Float32Array; dims: readonly number[] } {
+  const out = result[name]!;
+  if (out.type !== 'float32') throw new Error(`model output '${name}' is ${out.type}, expected float32`);
+  return { data: out.data as Float32Array, dims: out.dims };
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  // ORT prefixes messages with a source location; the reason is at the end.
+  const line = lines[lines.length - 1] ?? text;
+  return line.length > 200 ? line.slice(0, 200) + '…' : line;
+}
+
+/** Providers this onnxruntime-node build knows, and whether they ship inside it. */
+export function knownProviders(): { name: string; bundled: boolean }[] {
+  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+}

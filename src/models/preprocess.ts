@@ -1,0 +1,86 @@
+/**
+ * open_clip's image preprocessing, as plain arithmetic (the resampling itself is done by sharp in image.ts):
+ * - 'shortest': resize so the short side is the input size (long side truncated as torchvision does), center crop;
+ * - 'squash': resize to the input size, ignoring the aspect ratio;
+ * - 'longest': resize so the long side fits, pad the rest with fill_color;
+ * then scale to 0..1, subtract the mean and divide by the standard deviation, channel by channel, into CHW order.
+ */
+import type { PreprocessConfig } from './model-dir.js';
+
+/** Size to resample the image to, and where the model's window sits in it (negative offsets pad). */
+export interface ResizePlan {
+  resizeWidth: number;
+  resizeHeight: number;
+  /** Column of the resized image at the window's left edge. */
+  left: number;
+  /** Row of the resized image at the window's top edge. */
+  top: number;
+}
+
+/** Python's round(): halves go to the even neighbour (torchvision's CenterCrop uses it). */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+export function planResize(width: number, height: number, cfg: Pick<PreprocessConfig, 'width' | 'height' | 'resizeMode'>): ResizePlan {
+  if (cfg.resizeMode === 'squash') return { resizeWidth: cfg.width, resizeHeight: cfg.height, left: 0, top: 0 };
+  let rw: number;
+  let rh: number;
+  if (cfg.resizeMode === 'shortest') {
+    // torchvision Resize(int): the short side becomes `size`, the long one int(size * long / short).
+    const size = Math.min(cfg.width, cfg.height);
+    if (width <= height) {
+      rw = size;
+      rh = Math.max(1, Math.trunc((size * height) / width));
+    } else {
+      rh = size;
+      rw = Math.max(1, Math.trunc((size * width) / height));
+    }
+  } else {
+    const scale = Math.min(cfg.width / width, cfg.height / height);
+    rw = Math.max(1, Math.round(width * scale));
+    rh = Math.max(1, Math.round(height * scale));
+  }
+  return {
+    resizeWidth: rw,
+    resizeHeight: rh,
+    left: roundHalfEven((rw - cfg.width) / 2),
+    top: roundHalfEven((rh - cfg.height) / 2),
+  };
+}
+
+/**
+ * Interleaved RGB bytes of the resized image -> normalised CHW float32 of the model's input size.
+ * Pixels outside the resized image (padding) take fill_color.
+ */
+export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfig): Float32Array {
+  const { width: W, height: H } = cfg;
+  const out = new Float32Array(3 * H * W);
+  const plane = H * W;
+  const scale = cfg.std.map((s) => 1 / (255 * s));
+  const offset = cfg.mean.map((m, c) => m / cfg.std[c]!);
+  const fill = cfg.mean.map((_, c) => cfg.fillColor * scale[c]! - offset[c]!);
+  for (let y = 0; y < H; y++) {
+    const sy = y + plan.top;
+    const rowInside = sy >= 0 && sy < plan.resizeHeight;
+    for (let x = 0; x < W; x++) {
+      const sx = x + plan.left;
+      const o = y * W + x;
+      if (rowInside && sx >= 0 && sx < plan.resizeWidth) {
+        const i = (sy * plan.resizeWidth + sx) * 3;
+        out[o] = rgb[i]! * scale[0]! - offset[0]!;
+        out[plane + o] = rgb[i + 1]! * scale[1]! - offset[1]!;
+        out[2 * plane + o] = rgb[i + 2]! * scale[2]! - offset[2]!;
+      } else {
+        out[o] = fill[0]!;
+        out[plane + o] = fill[1]!;
+        out[2 * plane + o] = fill[2]!;
+      }
+    }
+  }
+  return out;
+}
