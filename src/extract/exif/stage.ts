@@ -1,7 +1,25 @@
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
+import { saveExif } from '../../catalog/metadata.js';
+import type { ExifRecord } from './normalize.js';
 
-/** The exif stage's main-thread definition (null until built). */
-export function exifStage(_config: StageConfig): StageDefinition | null {
-  return null;
+/** The exif stage's main-thread definition. */
+export function exifStage(_config: StageConfig): StageDefinition {
+  const definition: StageDefinition<ExifRecord> = {
+    name: 'exif',
+    version: 1,
+    lane: 'meta',
+    maxAttempts: 3,
+    dependsOn: [],
+    workerModule: new URL('./work.js', import.meta.url).href,
+    accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'video: EXIF from videos is not read yet' } : { ok: true }),
+    fingerprintExtra: 'none',
+    options: () => ({}),
+    commit(db, target, value) {
+      const { tags, ...columns } = value;
+      saveExif(db, target.fileId, { ...columns, tagsJson: JSON.stringify(tags) });
+    },
+  };
+  // The engine handles stages generically; the value type only matters between this stage's own halves.
+  return definition as StageDefinition;
 }

@@ -1,0 +1,158 @@
+/** SQL for the thumbnail, exif and xmp stages' results (tables from migration 004). */
+import type { Db } from './open.js';
+
+export interface ThumbnailRow {
+  fileId: number;
+  identity: string;
+  thumbPath: string;
+  previewPath: string;
+  width: number;
+  height: number;
+  thumbhash: string | null;
+}
+
+export function saveThumbnail(db: Db, row: ThumbnailRow): void {
+  db.prepare(
+    `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
+     VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
+     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
+       preview_path = excluded.preview_path, width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash`,
+  ).run(row);
+}
+
+export function getThumbnail(db: Db, fileId: number): ThumbnailRow | null {
+  const r = db
+    .prepare(
+      `SELECT file_id AS fileId, identity, thumb_path AS thumbPath, preview_path AS previewPath, width, height, thumbhash
+       FROM thumbnails WHERE file_id = ?`,
+    )
+    .get(fileId) as ThumbnailRow | undefined;
+  return r ?? null;
+}
+
+/** Typed EXIF columns; tagsJson is the full tag set. */
+export interface ExifRow {
+  takenAt: string | null;
+  takenAtMs: number | null;
+  takenAtSource: string | null;
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  iso: number | null;
+  exposureTime: number | null;
+  fNumber: number | null;
+  focalLength: number | null;
+  focalLength35: number | null;
+  gpsLat: number | null;
+  gpsLon: number | null;
+  gpsAlt: number | null;
+  orientation: number | null;
+  width: number | null;
+  height: number | null;
+  software: string | null;
+  tagsJson: string | null;
+}
+
+const EXIF_COLUMNS: [keyof ExifRow, string][] = [
+  ['takenAt', 'taken_at'],
+  ['takenAtMs', 'taken_at_ms'],
+  ['takenAtSource', 'taken_at_source'],
+  ['make', 'make'],
+  ['model', 'model'],
+  ['lens', 'lens'],
+  ['iso', 'iso'],
+  ['exposureTime', 'exposure_time'],
+  ['fNumber', 'f_number'],
+  ['focalLength', 'focal_length'],
+  ['focalLength35', 'focal_length_35'],
+  ['gpsLat', 'gps_lat'],
+  ['gpsLon', 'gps_lon'],
+  ['gpsAlt', 'gps_alt'],
+  ['orientation', 'orientation'],
+  ['width', 'width'],
+  ['height', 'height'],
+  ['software', 'software'],
+  ['tagsJson', 'tags_json'],
+];
+
+export function saveExif(db: Db, fileId: number, row: ExifRow): void {
+  const cols = EXIF_COLUMNS.map(([, c]) => c);
+  db.prepare(
+    `INSERT INTO exif (file_id, ${cols.join(', ')}) VALUES (@fileId, ${EXIF_COLUMNS.map(([k]) => '@' + k).join(', ')})
+     ON CONFLICT(file_id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+  ).run({ fileId, ...row });
+}
+
+export function getExif(db: Db, fileId: number): ExifRow | null {
+  const r = db
+    .prepare(`SELECT ${EXIF_COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM exif WHERE file_id = ?`)
+    .get(fileId) as ExifRow | undefined;
+  return r ?? null;
+}
+
+export interface XmpRow {
+  rating: number | null;
+  label: string | null;
+  title: string | null;
+  description: string | null;
+  /** JSON array */
+  keywords: string | null;
+  /** JSON array of '|'-separated paths */
+  hierarchical: string | null;
+  creator: string | null;
+  rights: string | null;
+  /** JSON array of region (person) names */
+  people: string | null;
+  source: string;
+}
+
+export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
+  db.prepare(
+    `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
+     VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
+     ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
+       description = excluded.description, keywords = excluded.keywords, hierarchical = excluded.hierarchical,
+       creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`,
+  ).run({ fileId, ...row });
+}
+
+/** A file whose XMP disappeared (sidecar deleted, metadata stripped) keeps no stale row. */
+export function deleteXmp(db: Db, fileId: number): void {
+  db.prepare('DELETE FROM xmp WHERE file_id = ?').run(fileId);
+}
+
+export function getXmp(db: Db, fileId: number): XmpRow | null {
+  const r = db
+    .prepare(
+      `SELECT rating, label, title, description, keywords, hierarchical, creator, rights, people, source
+       FROM xmp WHERE file_id = ?`,
+    )
+    .get(fileId) as XmpRow | undefined;
+  return r ?? null;
+}
+
+/** A file row by absolute path, for `indexer info`. */
+export interface InfoFile {
+  id: number;
+  path: string;
+  kind: string;
+  ext: string;
+  size: number;
+  mtimeMs: number;
+  identity: string | null;
+  state: string;
+  sidecarPath: string | null;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export function findFileByPath(db: Db, absolutePath: string): InfoFile | null {
+  const r = db
+    .prepare(
+      `SELECT id, path, kind, ext, size, mtime_ms AS mtimeMs, identity, state, sidecar_path AS sidecarPath,
+              first_seen AS firstSeen, last_seen AS lastSeen
+       FROM files WHERE path = ?`,
+    )
+    .get(absolutePath) as InfoFile | undefined;
+  return r ?? null;
+}

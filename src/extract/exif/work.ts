@@ -1,0 +1,25 @@
+/** Worker half of the exif stage: reads tags and normalises them. Never throws, never touches the catalog. */
+import type { StageOutcome, TaskInput } from '../stage.js';
+import { SNIFF_BYTES, describeHead, sniffFormat } from '../image-sniff.js';
+import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
+import { readExifTags } from './read.js';
+import { normalizeExif, type ExifRecord } from './normalize.js';
+
+export async function run(input: TaskInput): Promise<StageOutcome<ExifRecord>> {
+  try {
+    let head: Buffer;
+    try {
+      head = await readFileHead(input.path, SNIFF_BYTES);
+    } catch (err) {
+      return ioFailure(input.path, 'cannot read', err);
+    }
+    const format = sniffFormat(head);
+    if (format === 'unknown') return badFile(input.path, `not a recognised image (${describeHead(head)})`);
+    const read = await readExifTags(input.path);
+    if (!read.ok && !read.unknownFormat) return badFile(input.path, `cannot read EXIF: ${read.error}`);
+    // A known image format without EXIF is not an error: the date falls back to the file's mtime.
+    return { status: 'done', value: normalizeExif(read.ok ? read.tags : null, input.mtimeMs) };
+  } catch (err) {
+    return { status: 'failed', reason: `${input.path}: unexpected EXIF error: ${errorText(err)}`, retryable: false };
+  }
+}

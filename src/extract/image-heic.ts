@@ -1,0 +1,35 @@
+/**
+ * The one module that talks to heic-decode (libheif compiled to WebAssembly): sharp's prebuilt libvips reads AVIF
+ * but not HEVC-coded HEIC. libheif applies the container's rotation and mirror (irot/imir) itself.
+ */
+import decodeHeic from 'heic-decode';
+import type { RgbaPixels } from './image-io.js';
+
+export type HeicResult =
+  | { ok: true; pixels: RgbaPixels }
+  | { ok: false; tooLarge: true; width: number; height: number }
+  | { ok: false; tooLarge: false; error: string };
+
+/** Decodes the primary image, refusing before decoding when it exceeds pixelLimit. */
+export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): Promise<HeicResult> {
+  let images: Awaited<ReturnType<typeof decodeHeic.all>> | undefined;
+  try {
+    images = await decodeHeic.all({ buffer: bytes });
+    const first = images[0];
+    if (!first) return { ok: false, tooLarge: false, error: 'no image inside the HEIF container' };
+    if (first.width * first.height > pixelLimit) return { ok: false, tooLarge: true, width: first.width, height: first.height };
+    const decoded = await first.decode();
+    return {
+      ok: true,
+      pixels: { data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), width: decoded.width, height: decoded.height },
+    };
+  } catch (err) {
+    return { ok: false, tooLarge: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    try {
+      images?.dispose();
+    } catch {
+      // Freeing is best effort: the decode result (or error) is what matters.
+    }
+  }
+}

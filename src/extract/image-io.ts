@@ -1,0 +1,151 @@
+/**
+ * The one module that talks to sharp (libvips). Everything here is decode/resize/encode; deciding what to do with a
+ * file, and what an error means, is the caller's job.
+ */
+import sharp from 'sharp';
+
+export type OutputFormat = 'webp' | 'jpeg' | 'png' | 'avif';
+export const outputFormats: readonly OutputFormat[] = ['webp', 'jpeg', 'png', 'avif'];
+
+/** Header facts, read without decoding pixels. */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  /** Height of one page (first frame of an animation). */
+  height: number;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  /** True when the pixels carry an alpha channel. */
+  hasAlpha: boolean;
+}
+
+/** Decoded pixels from another decoder (HEIC), RGBA 8-bit. */
+export interface RgbaPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface RenderRequest {
+  thumbSize: number;
+  thumbFormat: OutputFormat;
+  previewSize: number;
+  previewFormat: OutputFormat;
+  /** Largest accepted width*height of the input; a backstop for the caller's own check. */
+  pixelLimit: number;
+  /**
+   * How to orient: 'exif' honours the file's own EXIF orientation, a number 1..8 applies that orientation instead
+   * (RAW previews carry the container's), 'none' leaves pixels as stored (HEIC: the decoder already applied it).
+   */
+  orient: 'exif' | 'none' | number;
+}
+
+export interface Rendered {
+  thumb: Buffer;
+  preview: Buffer;
+  /** Small RGBA rendition (at most 100x100) for the thumbhash. */
+  hashPixels: { width: number; height: number; data: Uint8Array };
+}
+
+/** libvips' operation cache only helps when the same image is processed twice; we never do. */
+let configured = false;
+function configure(): void {
+  if (configured) return;
+  configured = true;
+  sharp.cache(false);
+}
+
+/** Reads the header of an encoded image (file path or bytes). Throws on unreadable input. */
+export async function readHeader(input: string | Buffer): Promise<ImageHeader> {
+  configure();
+  const m = await sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata();
+  return {
+    format: m.format ?? 'unknown',
+    width: m.width ?? 0,
+    height: m.pageHeight ?? m.height ?? 0,
+    orientation: m.orientation && m.orientation >= 1 && m.orientation <= 8 ? m.orientation : 1,
+    hasAlpha: !!m.hasAlpha,
+  };
+}
+
+/** Decodes an encoded image once and produces thumbnail, preview and thumbhash pixels from that one decode. */
+export async function renderEncoded(input: string | Buffer, req: RenderRequest): Promise<Rendered> {
+  configure();
+  // failOn 'error': truncated data and real decode errors fail; libjpeg's "extraneous bytes" warnings do not.
+  let pipeline = sharp(input, { limitInputPixels: req.pixelLimit, failOn: 'error', pages: 1, sequentialRead: true });
+  if (req.orient === 'exif') pipeline = pipeline.rotate();
+  else if (typeof req.orient === 'number') pipeline = applyOrientation(pipeline, req.orient);
+  return renderFrom(pipeline, req);
+}
+
+/** Same as renderEncoded for pixels another decoder produced. */
+export async function renderPixels(pixels: RgbaPixels, req: RenderRequest): Promise<Rendered> {
+  configure();
+  const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+  return renderFrom(pipeline, req);
+}
+
+async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Rendered> {
+  // The preview-sized decode is the one expensive step (JPEG shrink-on-load makes it cheap); the thumbnail and the
+  // hash are resized from its pixels, which keeps it to one decode of the original.
+  const { data, info } = await pipeline
+    .resize({ width: req.previewSize, height: req.previewSize, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
+  const hasAlpha = info.channels === 4 || info.channels === 2;
+  const [preview, thumb, hash] = await Promise.all([
+    encode(sharp(data, raw), req.previewFormat, hasAlpha),
+    encode(
+      sharp(data, raw).resize({ width: req.thumbSize, height: req.thumbSize, fit: 'inside', withoutEnlargement: true }),
+      req.thumbFormat,
+      hasAlpha,
+    ),
+    sharp(data, raw)
+      .resize({ width: 100, height: 100, fit: 'inside', withoutEnlargement: true })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  ]);
+  return { preview, thumb, hashPixels: { width: hash.info.width, height: hash.info.height, data: hash.data } };
+}
+
+function encode(img: sharp.Sharp, format: OutputFormat, hasAlpha: boolean): Promise<Buffer> {
+  switch (format) {
+    case 'jpeg':
+      // JPEG has no alpha: transparent areas become white rather than black.
+      return (hasAlpha ? img.flatten({ background: '#ffffff' }) : img).jpeg({ quality: 82 }).toBuffer();
+    case 'webp':
+      return img.webp({ quality: 80, alphaQuality: 90 }).toBuffer();
+    case 'png':
+      return img.png({ compressionLevel: 6 }).toBuffer();
+    case 'avif':
+      return img.avif({ quality: 55, effort: 2 }).toBuffer();
+  }
+}
+
+/**
+ * Applies an EXIF orientation given from outside the image. sharp mirrors before it rotates, so the transposing
+ * orientations (5, 7) are a mirror followed by the opposite quarter turn.
+ */
+function applyOrientation(img: sharp.Sharp, orientation: number): sharp.Sharp {
+  switch (orientation) {
+    case 2:
+      return img.flop();
+    case 3:
+      return img.rotate(180);
+    case 4:
+      return img.flip();
+    case 5:
+      return img.flop().rotate(270);
+    case 6:
+      return img.rotate(90);
+    case 7:
+      return img.flop().rotate(90);
+    case 8:
+      return img.rotate(270);
+    default:
+      return img;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Worker half of the thumbnail stage: one decode per file gives the preview, the thumbnail and the thumbhash.
+ * Never throws, never touches the catalog.
+ */
+import fs from 'node:fs';
+import { rgbaToThumbHash } from 'thumbhash';
+import type { StageOutcome, TaskInput } from '../stage.js';
+import { SNIFF_BYTES, describeHead, sniffFormat, type SniffedFormat } from '../image-sniff.js';
+import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
+import { decodeHeicPrimary } from '../image-heic.js';
+import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
+import { readOrientation } from '../exif/read.js';
+import { findLargestJpeg } from './raw-preview.js';
+import { thumbnailOptions } from './options.js';
+import { previewPath, thumbPath } from './paths.js';
+import { writeAtomic } from './write.js';
+
+/** What the worker hands the main thread for one file. */
+export interface ThumbnailValue {
+  thumbPath: string;
+  previewPath: string;
+  /** Oriented pixel size of the original (of the embedded preview for RAW files). */
+  width: number;
+  height: number;
+  /** base64 */
+  thumbhash: string;
+}
+
+/** Formats sharp decodes directly. */
+const SHARP_FORMATS: ReadonlySet<SniffedFormat> = new Set(['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif']);
+const RAW_FORMATS: ReadonlySet<SniffedFormat> = new Set(['tiff', 'cr3', 'raf', 'orf', 'rw2', 'jpeg']);
+
+/** Rendered pixels plus the original's oriented size, or an outcome that ends the task. */
+type Decoded = { ok: true; rendered: Rendered; width: number; height: number } | { ok: false; outcome: StageOutcome<never> };
+
+export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue>> {
+  try {
+    const options = thumbnailOptions(input.options);
+    const req: RenderRequest = { ...options, orient: 'exif' };
+    let head: Buffer;
+    try {
+      head = await readFileHead(input.path, SNIFF_BYTES);
+    } catch (err) {
+      return ioFailure(input.path, 'cannot read', err);
+    }
+    const format = sniffFormat(head);
+    let decoded: Decoded;
+    if (input.kind === 'video' || format === 'video') return { status: 'skipped', reason: 'video: thumbnails from videos are not made yet' };
+    if (input.kind === 'raw' && RAW_FORMATS.has(format)) decoded = await fromRaw(input.path, req);
+    else if (format === 'heic') decoded = await fromHeic(input.path, req);
+    else if (SHARP_FORMATS.has(format)) decoded = await fromEncoded(input.path, input.path, req);
+    else return badFile(input.path, `not a recognised image (${describeHead(head)})`);
+    if (!decoded.ok) return decoded.outcome;
+    return await save(input, options.thumbFormat, options.previewFormat, decoded);
+  } catch (err) {
+    return { status: 'failed', reason: `${input.path}: unexpected thumbnail error: ${errorText(err)}`, retryable: false };
+  }
+}
+
+async function fromEncoded(path: string, source: string | Buffer, req: RenderRequest): Promise<Decoded> {
+  let header;
+  try {
+    header = await readHeader(source);
+  } catch (err) {
+    return { ok: false, outcome: badFile(path, `cannot read the image header: ${errorText(err)}`) };
+  }
+  const refused = bombCheck(path, header.width, header.height, req.pixelLimit);
+  if (refused) return refused;
+  try {
+    const rendered = await renderEncoded(source, req);
+    const orientation = req.orient === 'exif' ? header.orientation : typeof req.orient === 'number' ? req.orient : 1;
+    const swap = orientation >= 5;
+    return { ok: true, rendered, width: swap ? header.height : header.width, height: swap ? header.width : header.height };
+  } catch (err) {
+    return { ok: false, outcome: badFile(path, `cannot decode: ${errorText(err)}`) };
+  }
+}
+
+async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(path);
+  } catch (err) {
+    return { ok: false, outcome: ioFailure(path, 'cannot read', err) };
+  }
+  const result = await decodeHeicPrimary(bytes, req.pixelLimit);
+  if (!result.ok) {
+    if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
+    return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${result.error}`) };
+  }
+  try {
+    const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' });
+    return { ok: true, rendered, width: result.pixels.width, height: result.pixels.height };
+  } catch (err) {
+    return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${errorText(err)}`) };
+  }
+}
+
+/** RAW: the largest embedded JPEG preview, oriented by its own EXIF or else by the RAW file's. */
+async function fromRaw(path: string, req: RenderRequest): Promise<Decoded> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(path);
+  } catch (err) {
+    return { ok: false, outcome: ioFailure(path, 'cannot read', err) };
+  }
+  const found = findLargestJpeg(bytes);
+  if (!found) return { ok: false, outcome: { status: 'skipped', reason: 'RAW file without an embedded JPEG preview' } };
+  const jpeg = bytes.subarray(found.offset);
+  let own = 1;
+  try {
+    own = (await readHeader(jpeg)).orientation;
+  } catch {
+    // An unreadable preview header is reported by the decode below.
+  }
+  const orientation = own !== 1 ? own : ((await readOrientation(path)) ?? 1);
+  return fromEncoded(path, jpeg, { ...req, orient: orientation });
+}
+
+function bombCheck(path: string, width: number, height: number, limit: number): Decoded | null {
+  if (width > 0 && height > 0 && width * height <= limit) return null;
+  if (width <= 0 || height <= 0) return { ok: false, outcome: badFile(path, `image header gives no size (${width}x${height})`) };
+  return {
+    ok: false,
+    outcome: badFile(
+      path,
+      `refused as a possible decompression bomb: ${width}x${height} = ${width * height} pixels exceeds the pixel limit ${limit} (--pixel-limit)`,
+    ),
+  };
+}
+
+async function save(input: TaskInput, thumbFormat: string, previewFormat: string, d: Extract<Decoded, { ok: true }>) {
+  const thumb = thumbPath(input.cacheDir, input.identity, thumbFormat);
+  const preview = previewPath(input.cacheDir, input.identity, previewFormat);
+  try {
+    await Promise.all([writeAtomic(thumb, d.rendered.thumb), writeAtomic(preview, d.rendered.preview)]);
+  } catch (err) {
+    return ioFailure(input.path, `cannot write to the cache ${input.cacheDir}`, err);
+  }
+  const { width, height, data } = d.rendered.hashPixels;
+  const hash = Buffer.from(rgbaToThumbHash(width, height, data)).toString('base64');
+  const value: ThumbnailValue = { thumbPath: thumb, previewPath: preview, width: d.width, height: d.height, thumbhash: hash };
+  return { status: 'done' as const, value };
+}

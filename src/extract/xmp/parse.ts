@@ -1,0 +1,122 @@
+/**
+ * The one module that talks to fast-xml-parser. XMP is parsed defensively: no DTDs, no entity expansion beyond the
+ * five XML built-ins and character references, nothing fetched, and element names resolved to namespace URIs so
+ * unusual prefixes still match.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/** An element with expanded names ("<namespace URI><local name>"). */
+export interface XmlNode {
+  name: string;
+  attrs: Map<string, string>;
+  children: XmlNode[];
+  text: string;
+}
+
+export type ParseResult = { ok: true; root: XmlNode } | { ok: false; error: string };
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+export function parseXmp(xml: string): ParseResult {
+  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) return { ok: false, error: 'it declares a DTD or entities, which XMP never needs (refused)' };
+  const packet = trimPacket(xml);
+  if (!packet) return { ok: false, error: 'it is empty' };
+  const valid = XMLValidator.validate(packet);
+  if (valid !== true) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    removeNSPrefix: false,
+    processEntities: false,
+    htmlEntities: false,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+  });
+  let raw: unknown[];
+  try {
+    raw = parser.parse(packet) as unknown[];
+  } catch (err) {
+    return { ok: false, error: `malformed XML: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const root: XmlNode = { name: '', attrs: new Map(), children: [], text: '' };
+  root.children = convert(raw, new Map([['xml', XML_NS]]));
+  return { ok: true, root };
+}
+
+/** The x:xmpmeta (or bare rdf:RDF) element alone: padding, NULs and trailing bytes around it are dropped. */
+function trimPacket(xml: string): string {
+  const s = xml.replace(/\0/g, '').replace(/^\uFEFF/, '');
+  for (const [open, close] of [
+    ['<x:xmpmeta', '</x:xmpmeta>'],
+    ['<x:xapmeta', '</x:xapmeta>'],
+    ['<rdf:RDF', '</rdf:RDF>'],
+  ] as const) {
+    const start = s.indexOf(open);
+    const end = s.lastIndexOf(close);
+    if (start >= 0 && end > start) return s.slice(start, end + close.length);
+  }
+  return s.replace(/<\?xpacket[^>]*\?>/g, '').trim();
+}
+
+/** preserveOrder output -> XmlNode tree, resolving prefixes with the xmlns declarations in scope. */
+function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
+  const out: XmlNode[] = [];
+  for (const item of items) {
+    if (!item || typeof item !== 'object') continue;
+    const rec = item as Record<string, unknown>;
+    const rawAttrs = (rec[':@'] ?? {}) as Record<string, string>;
+    const local = new Map(scope);
+    for (const [k, v] of Object.entries(rawAttrs)) {
+      if (k === 'xmlns') local.set('', String(v));
+      else if (k.startsWith('xmlns:')) local.set(k.slice(6), String(v));
+    }
+    for (const [key, value] of Object.entries(rec)) {
+      if (key === ':@' || key === '#text') continue;
+      const node: XmlNode = { name: expand(key, local, true), attrs: new Map(), children: [], text: '' };
+      for (const [k, v] of Object.entries(rawAttrs)) {
+        if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
+        node.attrs.set(expand(k, local, false), decodeText(String(v)));
+      }
+      const kids = Array.isArray(value) ? value : [];
+      node.text = kids
+        .map((k) => (k && typeof k === 'object' && '#text' in k ? String((k as Record<string, unknown>)['#text']) : ''))
+        .join('');
+      node.text = decodeText(node.text);
+      node.children = convert(kids, local);
+      out.push(node);
+    }
+  }
+  return out;
+}
+
+function expand(qname: string, scope: Map<string, string>, isElement: boolean): string {
+  const colon = qname.indexOf(':');
+  if (colon < 0) return (isElement ? (scope.get('') ?? '') : '') + qname;
+  const prefix = qname.slice(0, colon);
+  return (scope.get(prefix) ?? `${prefix}:`) + qname.slice(colon + 1);
+}
+
+/** The five XML entities and character references; anything else stays as written (never expanded). */
+function decodeText(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) => {
+    switch (e) {
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'amp':
+        return '&';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
+    }
+    const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Worker half of the xmp stage: embedded packet and sidecar, sidecar values overriding embedded ones.
+ * Never throws, never touches the catalog.
+ */
+import fs from 'node:fs';
+import type { StageOutcome, TaskInput } from '../stage.js';
+import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
+import { decodePacket, findJpegXmp } from './jpeg-packet.js';
+import { readEmbeddedXmp } from '../exif/read.js';
+import { parseXmp } from './parse.js';
+import { isEmpty, mergeFields, readFields, type XmpFields } from './fields.js';
+
+/** Sidecars larger than this are refused unread: real ones are kilobytes, a few MB with long edit histories. */
+export const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
+/** JPEG metadata segments precede the image data; this much of the head holds them in practice. */
+const JPEG_HEAD_BYTES = 1024 * 1024;
+
+/** null when the file has no XMP at all. */
+export type XmpValue = (XmpFields & { source: 'embedded' | 'sidecar' | 'both' }) | null;
+
+export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
+  try {
+    let sidecar: XmpFields | null = null;
+    if (input.sidecarPath) {
+      const read = await readSidecar(input.sidecarPath);
+      if (!read.ok) return read.outcome;
+      sidecar = read.fields;
+    }
+    let embedded: XmpFields | null = null;
+    if (input.kind !== 'video') {
+      const packet = await embeddedPacket(input.path);
+      if (!packet.ok) return badFile(input.path, `cannot read embedded XMP: ${packet.error}`);
+      if (packet.xmp) {
+        const parsed = parseXmp(packet.xmp);
+        if (!parsed.ok) return badFile(input.path, `embedded XMP is unreadable: ${parsed.error}`);
+        embedded = readFields(parsed.root);
+        if (isEmpty(embedded)) embedded = null;
+      }
+    }
+    const merged = mergeFields(embedded, sidecar);
+    if (!merged) return { status: 'done', value: null };
+    const source = embedded && sidecar ? 'both' : sidecar ? 'sidecar' : 'embedded';
+    return { status: 'done', value: { ...merged, source } };
+  } catch (err) {
+    return { status: 'failed', reason: `${input.path}: unexpected XMP error: ${errorText(err)}`, retryable: false };
+  }
+}
+
+/** JPEG packets are found by walking segments; other formats through the EXIF reader. */
+async function embeddedPacket(file: string): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
+  let head: Buffer;
+  try {
+    head = await readFileHead(file, JPEG_HEAD_BYTES);
+  } catch (err) {
+    return { ok: false, error: errorText(err) };
+  }
+  if (head[0] === 0xff && head[1] === 0xd8) {
+    const packet = findJpegXmp(head);
+    return { ok: true, xmp: packet ? decodePacket(packet) : null };
+  }
+  return readEmbeddedXmp(file);
+}
+
+async function readSidecar(file: string): Promise<{ ok: true; fields: XmpFields } | { ok: false; outcome: StageOutcome<never> }> {
+  let text: string;
+  try {
+    const stat = await fs.promises.stat(file);
+    if (stat.size > SIDECAR_LIMIT_BYTES) {
+      return { ok: false, outcome: badFile(file, `sidecar is ${stat.size} bytes, over the ${SIDECAR_LIMIT_BYTES} byte limit (refused unread)`) };
+    }
+    text = decodePacket(await fs.promises.readFile(file));
+  } catch (err) {
+    return { ok: false, outcome: ioFailure(file, 'cannot read the sidecar', err) };
+  }
+  const parsed = parseXmp(text);
+  if (!parsed.ok) return { ok: false, outcome: badFile(file, `sidecar is not valid XMP: ${parsed.error}`) };
+  return { ok: true, fields: readFields(parsed.root) };
+}
