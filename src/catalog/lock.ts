@@ -1,13 +1,171 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
 import type { Clock } from '../types.js';
 
+/** What a lock file says about its holder. */
+interface Holder {
+  pid: number;
+  host: string;
+  /** Process start time from /proc (clock ticks since boot), so a reused pid is not mistaken for the holder. */
+  startTicks: number | null;
+}
+
+const POLL_MS = 250;
+/** A lock file with no readable holder younger than this is being written right now; older, it is debris. */
+const HALF_WRITTEN_GRACE_MS = 5_000;
+
 /**
- * One writer per catalog. Resolves to a release function; throws UserError(75)
- * `another indexer (pid N) is using CATALOG` unless `wait`. A lock left by a dead process is taken over.
- * (Placeholder: the scan issue builds it.)
+ * One writer per catalog: an exclusive `CATALOG.lock` file holding the writer's pid. Resolves to a release
+ * function; throws UserError(75) `another indexer (pid N) is using CATALOG` unless `wait`, which polls until the
+ * holder ends (an abort of `signal` then throws UserError(130)). A lock left by a dead process is taken over.
+ * Readers (status, info, search) do not take it: WAL lets them read while a writer works.
  */
 export async function acquireWriterLock(
-  _catalogPath: string,
-  _opts: { wait: boolean; clock?: Clock; signal?: AbortSignal },
+  catalogPath: string,
+  opts: { wait: boolean; clock?: Clock; signal?: AbortSignal },
 ): Promise<() => void> {
-  return () => {};
+  const lockPath = `${catalogPath}.lock`;
+  fs.mkdirSync(path.dirname(lockPath), { recursive: true });
+  const me: Holder = { pid: process.pid, host: os.hostname(), startTicks: startTicksOf(process.pid) };
+  const now = () => (opts.clock ? opts.clock.now() : Date.now());
+  for (;;) {
+    if (tryCreate(lockPath, me)) break;
+    const holder = readHolder(lockPath);
+    if (holder === 'missing') continue;
+    if (holder === 'unreadable') {
+      if (now() - mtimeOf(lockPath) > HALF_WRITTEN_GRACE_MS) takeOver(lockPath, null);
+      else await pause(opts.signal, catalogPath);
+      continue;
+    }
+    if (!isAlive(holder)) {
+      takeOver(lockPath, holder);
+      continue;
+    }
+    if (!opts.wait) throw new UserError(`another indexer (pid ${holder.pid}) is using ${catalogPath}`, ExitCode.busy);
+    await pause(opts.signal, catalogPath);
+  }
+  // A crash skips the release: the next writer sees a dead pid and takes over. A plain exit still cleans up.
+  const onExit = () => removeIfMine(lockPath, me);
+  process.once('exit', onExit);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    process.off('exit', onExit);
+    removeIfMine(lockPath, me);
+  };
+}
+
+function tryCreate(lockPath: string, me: Holder): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(lockPath, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new UserError(`cannot create lock ${lockPath}: ${(err as Error).message}`, ExitCode.failure);
+  }
+  try {
+    fs.writeSync(fd, JSON.stringify(me) + '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+function readHolder(lockPath: string): Holder | 'missing' | 'unreadable' {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw new UserError(`cannot read lock ${lockPath}: ${(err as Error).message}`, ExitCode.failure);
+  }
+  try {
+    const h = JSON.parse(text) as Holder;
+    if (!Number.isInteger(h.pid) || h.pid <= 0) return 'unreadable';
+    return { pid: h.pid, host: String(h.host ?? ''), startTicks: typeof h.startTicks === 'number' ? h.startTicks : null };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function isAlive(holder: Holder): boolean {
+  // A lock from another machine (catalog on a network share) cannot be checked: respect it.
+  if (holder.host && holder.host !== os.hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  const ticks = startTicksOf(holder.pid);
+  return !(holder.startTicks !== null && ticks !== null && ticks !== holder.startTicks);
+}
+
+/**
+ * Moves a dead holder's lock aside. Two processes may race here; renaming is atomic, and if what we moved turns out
+ * to be someone else's fresh lock it is put back (link fails if a third process already holds the name).
+ */
+function takeOver(lockPath: string, dead: Holder | null): void {
+  const aside = `${lockPath}.stale-${process.pid}`;
+  try {
+    fs.renameSync(lockPath, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const moved = readHolder(aside);
+  const wasTheDeadOne =
+    typeof moved !== 'object' ? dead === null : dead !== null && moved.pid === dead.pid && moved.startTicks === dead.startTicks;
+  if (!wasTheDeadOne) {
+    try {
+      fs.linkSync(aside, lockPath);
+    } catch {
+      /* someone holds it now; they will be seen on the next loop */
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+function removeIfMine(lockPath: string, me: Holder): void {
+  const h = readHolder(lockPath);
+  if (typeof h === 'object' && h.pid === me.pid && h.startTicks === me.startTicks) fs.rmSync(lockPath, { force: true });
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time); null where /proc is not there. */
+function startTicksOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+function pause(signal: AbortSignal | undefined, catalogPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const interrupted = () => new UserError(`interrupted while waiting for ${catalogPath}`, ExitCode.interrupted);
+    if (signal?.aborted) return reject(interrupted());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, POLL_MS);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(interrupted());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

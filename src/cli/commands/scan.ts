@@ -1,4 +1,105 @@
+import type { Command } from 'commander';
+import { acquireWriterLock } from '../../catalog/lock.js';
+import { openCatalog } from '../../catalog/open.js';
+import { rootsCatalog } from '../../catalog/roots.js';
+import { ExitCode, UserError } from '../../errors.js';
+import { resolveRootArgs } from '../../scan/root-args.js';
+import { scanRoots, type ScanProgress } from '../../scan/scanner.js';
+import { addPhase2Options, runPhase2 } from '../../tasks/phase2.js';
+import { cacheDir, catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
+import { parseDuration } from '../parse.js';
+import { scanProgressDisplay } from '../scan-progress.js';
+import { scanJson, scanLines } from '../scan-report.js';
+import { interruptSignal } from '../signals.js';
 
-/** `indexer scan`: not built yet (placeholder so the program wires up). */
-export const registerScan: Register = () => {};
+interface ScanOptions {
+  exclude: string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+  settle?: number;
+  wait?: boolean;
+  extract: boolean;
+}
+
+/** `indexer scan [ROOT...]`: phase 1 (walk and diff), then phase 2 (extraction) unless --no-extract. */
+export const registerScan: Register = (program, cli, wrap) => {
+  const cmd = program
+    .command('scan')
+    .description('add ROOTs (or rescan every known root) and index what changed')
+    .argument('[roots...]', 'folders to index; none: rescan every root in the catalog (the cron form)')
+    .option('--exclude <glob>', 'skip files/folders matching GLOB (repeatable; no "/": any depth)', collect, [])
+    .option('--hidden', 'include hidden files and folders')
+    .option('--follow-symlinks', 'follow symbolic links (loops are skipped)')
+    .option('--settle <seconds>', 'leave files modified less than this long ago for the next run (e.g. 60, 5m)', parseDuration)
+    .option('--wait', 'wait for another indexer using the catalog instead of exiting 75')
+    .option('--no-extract', 'phase 1 only: record files, run no extraction');
+  addPhase2Options(cmd);
+  cmd.action(wrap((roots: string[], _opts: unknown, command: Command) => scanCommand(roots, command, cli)));
+};
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promise<number> {
+  const started = cli.clock.now();
+  const opts = cmd.opts() as ScanOptions;
+  const global = globalOptions(cmd);
+  const logger = makeLogger(global, cli);
+  const catalog = catalogPath(cmd, cli);
+  const explicitRoots = resolveRootArgs(rootArgs, process.cwd());
+  const interrupt = interruptSignal();
+  try {
+    const release = await acquireWriterLock(catalog, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
+    try {
+      const db = openCatalog(catalog);
+      try {
+        const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
+        if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
+        const progress = scanProgressDisplay(global, cli);
+        const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
+        const summary = await scanRoots(
+          roots,
+          { excludes: opts.exclude, hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
+          {
+            db,
+            clock: cli.clock,
+            signal: interrupt.signal,
+            report: (p) => logger.warn(`indexer: ${p.message}`),
+            warn: (m) => logger.warn(m),
+            onProgress: (p: ScanProgress) => {
+              progress.update(p);
+              // Test hook: a real SIGINT at a known point, so "an interrupted walk deletes nothing" is testable.
+              if (testInterruptAfter > 0 && p.files >= testInterruptAfter) process.kill(process.pid, 'SIGINT');
+            },
+          },
+        ).finally(() => progress.stop());
+        let extract: Record<string, unknown> | null = null;
+        let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
+        if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
+        if (code === ExitCode.ok && opts.extract) {
+          const phase2 = await runPhase2({
+            db,
+            catalogPath: catalog,
+            cacheDir: cacheDir(cmd, cli),
+            cli,
+            opts: cmd.optsWithGlobals(),
+            rootIds: summary.rootIds,
+            signal: interrupt.signal,
+          });
+          extract = phase2.summary;
+          code = interrupt.signal.aborted ? ExitCode.interrupted : phase2.exitCode;
+        }
+        if (global.json) cli.stdout.write(JSON.stringify(scanJson(summary, extract, cli.clock.now() - started)) + '\n');
+        return code;
+      } finally {
+        db.close();
+      }
+    } finally {
+      release();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+import type { Db } from './open.js';
+
+/** Counts of one scan; the same keys appear in `scan --json` under "scan". */
+export interface ScanCounts {
+  new: number;
+  modified: number;
+  moved: number;
+  deleted: number;
+  unchanged: number;
+  /** Files kept as offline because their root is missing, unreadable or empty. */
+  offline: number;
+  /** Files modified within --settle, left for the next run. */
+  settling: number;
+  /** Paths that could not be read (each named once on stderr). */
+  errors: number;
+  /** Unchanged images whose XMP sidecar appeared, changed or went away. */
+  sidecars: number;
+}
+
+export type ScanOutcome = 'running' | 'complete' | 'interrupted' | 'failed';
+
+export interface ScanRow extends ScanCounts {
+  id: number;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: ScanOutcome;
+  roots: string[];
+  note: string | null;
+}
+
+export function zeroCounts(): ScanCounts {
+  return { new: 0, modified: 0, moved: 0, deleted: 0, unchanged: 0, offline: 0, settling: 0, errors: 0, sidecars: 0 };
+}
+
+const COLUMNS = `id, started_at AS startedAt, ended_at AS endedAt, outcome, roots, new, modified, moved, deleted,
+  unchanged, offline, settling, errors, note`;
+
+function toScan(r: any): ScanRow {
+  // sidecars is not a column: it is reported by the scan itself, not kept.
+  return { ...r, roots: JSON.parse(r.roots), sidecars: 0 };
+}
+
+/** One row per `indexer scan` run. */
+export function scansCatalog(db: Db) {
+  const start = db.prepare(`INSERT INTO scans (started_at, roots) VALUES (?, ?)`);
+  const finish = db.prepare(
+    `UPDATE scans SET ended_at = :endedAt, outcome = :outcome, new = :new, modified = :modified, moved = :moved,
+       deleted = :deleted, unchanged = :unchanged, offline = :offline, settling = :settling, errors = :errors,
+       note = :note
+     WHERE id = :id AND outcome = 'running'`,
+  );
+  // Only one writer runs at a time (the lock), so a row still 'running' when a scan starts is a crashed run.
+  const failStale = db.prepare(
+    `UPDATE scans SET outcome = 'failed', ended_at = ?, note = 'the process ended before the scan finished'
+     WHERE outcome = 'running'`,
+  );
+  const recent = db.prepare(`SELECT ${COLUMNS} FROM scans ORDER BY id DESC LIMIT ?`);
+  return {
+    start(roots: string[], now: number): number {
+      failStale.run(now);
+      return Number(start.run(now, JSON.stringify(roots)).lastInsertRowid);
+    },
+    finish(id: number, outcome: Exclude<ScanOutcome, 'running'>, counts: ScanCounts, note: string | null, now: number): void {
+      const { sidecars: _unused, ...stored } = counts;
+      finish.run({ id, outcome, endedAt: now, note, ...stored });
+    },
+    recent(limit: number): ScanRow[] {
+      return recent.all(limit).map(toScan);
+    },
+  };
+}
+
+export type ScansCatalog = ReturnType<typeof scansCatalog>;

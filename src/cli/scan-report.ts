@@ -1,0 +1,43 @@
+import type { ScanSummary } from '../scan/scanner.js';
+
+/** The `scan --json` summary: the last line on stdout (phase 2 may print NDJSON events before it). */
+export function scanJson(summary: ScanSummary, extract: Record<string, unknown> | null, durationMs: number) {
+  const { counts } = summary;
+  return {
+    scan: {
+      roots: summary.roots,
+      offlineRoots: summary.offlineRoots,
+      outcome: summary.outcome,
+      new: counts.new,
+      modified: counts.modified,
+      moved: counts.moved,
+      deleted: counts.deleted,
+      unchanged: counts.unchanged,
+      offline: counts.offline,
+      settling: counts.settling,
+      errors: counts.errors,
+      sidecars: counts.sidecars,
+    },
+    extract,
+    durationMs,
+  };
+}
+
+/** Human lines for the end of phase 1. */
+export function scanLines(summary: ScanSummary, durationMs: number): string[] {
+  const c = summary.counts;
+  const parts = [
+    `${c.new} new`,
+    `${c.modified} modified`,
+    `${c.moved} moved`,
+    `${c.deleted} deleted`,
+    `${c.unchanged} unchanged`,
+  ];
+  if (c.sidecars) parts.push(`${c.sidecars} sidecars changed`);
+  if (c.settling) parts.push(`${c.settling} settling (next run)`);
+  if (c.offline) parts.push(`${c.offline} offline`);
+  if (c.errors) parts.push(`${c.errors} errors`);
+  const lines = [`scanned ${summary.roots.length} root${summary.roots.length === 1 ? '' : 's'} in ${(durationMs / 1000).toFixed(1)}s: ${parts.join(', ')}`];
+  if (summary.outcome === 'interrupted') lines.push('scan interrupted: nothing was deleted; run it again to finish');
+  return lines;
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import fg from 'fast-glob';
+
+/** Synology/macOS/NAS clutter and VCS folders: never media the user means to index. */
+export const defaultExcludes: readonly string[] = ['@eaDir', '._*', '#recycle', '#snapshot', '.git'];
+
+/**
+ * Turns user and default exclude globs into fast-glob `ignore` patterns relative to the root.
+ * A glob without '/' matches a file or folder name at any depth (like .gitignore); one with '/' is anchored at the root.
+ * Each pattern also excludes everything below a matching folder, so the walk never descends there.
+ */
+export function ignorePatterns(userGlobs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of [...defaultExcludes, ...userGlobs]) {
+    const glob = raw.replace(/\/+$/, '');
+    if (glob === '') continue;
+    const anchored = glob.includes('/') ? glob.replace(/^\/+/, '') : `**/${glob}`;
+    out.push(anchored, `${anchored}/**`);
+  }
+  return out;
+}
+
+/** Other catalog roots nested inside `root` are walked as their own roots, so this root's walk skips them. */
+export function nestedRootPatterns(root: string, otherRoots: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const other of otherRoots) {
+    const rel = path.relative(root, other);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const escaped = fg.escapePath(rel.split(path.sep).join('/'));
+    out.push(escaped, `${escaped}/**`);
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import type { Db } from '../catalog/open.js';
+import type { FileRecord, FilesCatalog, KnownFile, SidecarStat } from '../catalog/files.js';
+import type { ScanCounts } from '../catalog/scans.js';
+import type { FileKind } from '../types.js';
+import { decideFile, type FileDecision } from './diff.js';
+import { fileIdentity } from './identity.js';
+import { extensionOf, matchSidecars, mediaKind } from './media.js';
+import { describeProblem, type ScanProblem } from './problems.js';
+import type { FolderGroup } from './walk.js';
+
+/** Files handled per transaction: big enough to amortise the commit, small enough to keep memory flat. */
+const SLICE = 1000;
+/** Identity hashes in flight (each reads at most 128 KiB). */
+const HASH_CONCURRENCY = 8;
+
+export interface FolderContext {
+  db: Db;
+  files: FilesCatalog;
+  scanId: number;
+  rootId: number;
+  now(): number;
+  /** now - settle, or null. */
+  settleBefore: number | null;
+  followSymlinks: boolean;
+  counts: ScanCounts;
+  /** Names a per-path problem (deduplicated and counted by the caller); returns nothing. */
+  report(problem: ScanProblem): void;
+  /** Paths the sweep must not delete this time (unreadable, bad names). */
+  protect(path: string): void;
+}
+
+interface Walked {
+  path: string;
+  kind: FileKind;
+  st: fs.Stats;
+  sidecar: SidecarStat | null;
+  known: KnownFile | null;
+  decision: FileDecision;
+  identity?: string;
+}
+
+/** Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. */
+export async function processFolder(group: FolderGroup, ctx: FolderContext): Promise<number> {
+  const sidecarOf = matchSidecars(group.media, group.sidecars);
+  const sidecarStats = await statSidecars(group.dir, new Set(sidecarOf.values()));
+  let handled = 0;
+  for (let i = 0; i < group.media.length; i += SLICE) {
+    const names = group.media.slice(i, i + SLICE);
+    handled += await processSlice(group.dir, names, sidecarOf, sidecarStats, ctx);
+  }
+  return handled;
+}
+
+async function processSlice(
+  dir: string,
+  names: string[],
+  sidecarOf: Map<string, string>,
+  sidecarStats: Map<string, SidecarStat>,
+  ctx: FolderContext,
+): Promise<number> {
+  const paths = names.map((n) => (dir === '/' ? `/${n}` : `${dir}/${n}`));
+  const stats = await Promise.all(paths.map((p) => statFile(p, ctx.followSymlinks)));
+  const known = ctx.files.lookup(paths);
+  const settleBefore = ctx.settleBefore;
+  const walked: Walked[] = [];
+  const spare: number[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
+    const st = stats[i]!;
+    const row = known.get(path) ?? null;
+    if (!(st instanceof fs.Stats)) {
+      ctx.report(describeProblem('file', path, st));
+      if (st.code !== 'ENOENT') keep(row, path, spare, ctx);
+      continue;
+    }
+    if (!st.isFile()) continue;
+    const sidecarName = sidecarOf.get(names[i]!);
+    const sidecar = sidecarName === undefined ? null : (sidecarStats.get(sidecarName) ?? null);
+    const observed = { size: st.size, mtimeMs: Math.trunc(st.mtimeMs), ino: String(st.ino), sidecar };
+    const decision = decideFile(observed, row, settleBefore);
+    walked.push({ path, kind: mediaKind(path)!, st, sidecar, known: row, decision });
+  }
+  await hashAll(
+    walked.filter((w) => w.decision.action !== 'unchanged' && w.decision.action !== 'settling'),
+    ctx,
+  );
+  const now = ctx.now();
+  ctx.db.transaction(() => {
+    const seen: number[] = [];
+    for (const w of walked) {
+      const { decision, known: row } = w;
+      if (decision.action === 'unchanged') {
+        seen.push(row!.id);
+        ctx.counts.unchanged++;
+        if (decision.sidecarChanged) {
+          ctx.files.updateSidecar(row!.id, w.sidecar);
+          ctx.counts.sidecars++;
+        }
+      } else if (decision.action === 'settling') {
+        ctx.counts.settling++;
+        if (row && row.state !== 'deleted') spare.push(row.id);
+      } else if (w.identity === undefined) {
+        keep(row, w.path, spare, ctx); // hashing failed: already reported
+      } else {
+        const rec = toRecord(w, ctx.rootId, w.identity);
+        if (decision.action === 'new') ctx.files.insert(rec, ctx.scanId, now);
+        else ctx.files.updateContent(row!.id, rec, ctx.scanId, now);
+        if (decision.action === 'modified') ctx.counts.modified++;
+        else ctx.counts.new++;
+      }
+    }
+    ctx.files.markSeen(seen, ctx.scanId, now);
+    ctx.files.spare(spare, ctx.scanId);
+  })();
+  return paths.length;
+}
+
+/** A known file we could not look at this time stays as it is and is not swept. */
+function keep(row: KnownFile | null, path: string, spare: number[], ctx: FolderContext): void {
+  ctx.protect(path);
+  if (row && row.state !== 'deleted') spare.push(row.id);
+}
+
+function toRecord(w: Walked, rootId: number, identity: string): FileRecord {
+  return {
+    rootId,
+    path: w.path,
+    kind: w.kind,
+    ext: extensionOf(w.path),
+    size: w.st.size,
+    mtimeMs: Math.trunc(w.st.mtimeMs),
+    ino: String(w.st.ino),
+    dev: w.st.dev,
+    identity,
+    sidecar: w.sidecar,
+  };
+}
+
+async function hashAll(items: Walked[], ctx: FolderContext): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const w = items[next++]!;
+      try {
+        w.identity = await fileIdentity(w.path, w.st.size);
+      } catch (err) {
+        ctx.report(describeProblem('file', w.path, err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, items.length) }, worker));
+}
+
+function statFile(file: string, follow: boolean): Promise<fs.Stats | NodeJS.ErrnoException> {
+  return new Promise((resolve) => (follow ? fs.stat : fs.lstat)(file, (err, st) => resolve(err ?? st)));
+}
+
+async function statSidecars(dir: string, names: Set<string>): Promise<Map<string, SidecarStat>> {
+  const out = new Map<string, SidecarStat>();
+  await Promise.all(
+    [...names].map(async (name) => {
+      const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
+      const st = await statFile(path, true);
+      // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
+      if (st instanceof fs.Stats && st.isFile()) out.set(name, { path, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) });
+    }),
+  );
+  return out;
+}

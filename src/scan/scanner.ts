@@ -1,0 +1,179 @@
+import type { Db } from '../catalog/open.js';
+import { filesCatalog, type FilesCatalog } from '../catalog/files.js';
+import { rootsCatalog, type RootRow } from '../catalog/roots.js';
+import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
+import type { Clock } from '../types.js';
+import { isCoveredBy } from './diff.js';
+import { ignorePatterns, nestedRootPatterns } from './excludes.js';
+import { processFolder } from './folder.js';
+import { probeRoot } from './probe.js';
+import { printablePath, type ScanProblem } from './problems.js';
+import { walkRoot } from './walk.js';
+
+export interface ScanSettings {
+  /** User --exclude globs (defaults are always added). */
+  excludes: string[];
+  hidden: boolean;
+  followSymlinks: boolean;
+  /** Files modified less than this many ms ago are left for the next run; null: none. */
+  settleMs: number | null;
+}
+
+export interface ScanProgress {
+  root: string;
+  /** Media files met so far in this scan. */
+  files: number;
+  counts: ScanCounts;
+}
+
+export interface ScanDeps {
+  db: Db;
+  clock: Clock;
+  signal: AbortSignal;
+  /** A per-path problem, already deduplicated; the caller prints it. */
+  report(problem: ScanProblem): void;
+  /** A notice the user should see even with --quiet (a root went offline). */
+  warn(message: string): void;
+  onProgress?(progress: ScanProgress): void;
+}
+
+export interface ScanSummary {
+  scanId: number;
+  /** Root paths scanned. */
+  roots: string[];
+  rootIds: number[];
+  /** Roots found missing, unreadable or empty. */
+  offlineRoots: string[];
+  counts: ScanCounts;
+  outcome: 'complete' | 'interrupted';
+}
+
+const SWEEP_PAGE = 500;
+
+/**
+ * Phase 1: walk each root, diff it against the catalog, then (only after every walk completed) sweep: a file
+ * the walk did not meet either moved (an added file has its identity: the old row takes the new path and keeps its
+ * id) or is soft-deleted. An interrupted scan sweeps nothing.
+ */
+export async function scanRoots(rootPaths: string[], settings: ScanSettings, deps: ScanDeps): Promise<ScanSummary> {
+  const { db, clock } = deps;
+  const roots = rootsCatalog(db);
+  const files = filesCatalog(db);
+  const scans = scansCatalog(db);
+  const counts = zeroCounts();
+  const scanId = scans.start(rootPaths, clock.now());
+  const reported = new Set<string>();
+  const protectedPaths = new Set<string>();
+  const report = (p: ScanProblem) => {
+    if (reported.has(p.path)) return;
+    reported.add(p.path);
+    counts.errors++;
+    deps.report(p);
+  };
+  const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
+  try {
+    const walked: RootRow[] = [];
+    const allRootPaths = roots.list().map((r) => r.path);
+    const settleBefore = settings.settleMs === null ? null : clock.now() - settings.settleMs;
+    for (const rootPath of rootPaths) {
+      const root = roots.ensure(rootPath, clock.now());
+      summary.rootIds.push(root.id);
+      if (!(await rootAvailable(root, files, deps, counts))) {
+        roots.setOnline(root.id, false);
+        summary.offlineRoots.push(root.path);
+        continue;
+      }
+      roots.setOnline(root.id, true);
+      const ctx = {
+        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report,
+        now: () => clock.now(),
+        protect: (p: string) => protectedPaths.add(p),
+      };
+      const walk = walkRoot({
+        root: root.path,
+        ignore: [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)],
+        hidden: settings.hidden,
+        followSymlinks: settings.followSymlinks,
+        signal: deps.signal,
+      });
+      let met = 0;
+      for await (const group of walk.groups) {
+        met += await processFolder(group, ctx);
+        deps.onProgress?.({ root: root.path, files: met, counts });
+      }
+      const result = walk.result();
+      for (const p of result.problems) {
+        report(p);
+        protectedPaths.add(p.path);
+      }
+      if (!result.complete) {
+        summary.outcome = 'interrupted';
+        break;
+      }
+      walked.push(root);
+    }
+    if (summary.outcome === 'complete') {
+      for (const root of walked) {
+        sweep(db, files, root.id, scanId, protectedPaths, counts, clock);
+        roots.markComplete(root.id, scanId, clock.now());
+      }
+    }
+    scans.finish(scanId, summary.outcome, counts, noteFor(summary), clock.now());
+    return summary;
+  } catch (err) {
+    scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
+    throw err;
+  }
+}
+
+/** A missing, unreadable or (while it has files) empty root is offline: an unmounted share must not delete. */
+async function rootAvailable(root: RootRow, files: FilesCatalog, deps: ScanDeps, counts: ScanCounts): Promise<boolean> {
+  const probe = await probeRoot(root.path);
+  const live = files.countLive(root.id);
+  let reason: string | null = null;
+  if (!probe.ok) reason = probe.reason;
+  else if (probe.empty && live > 0) reason = 'is empty (an unmounted share?)';
+  if (reason === null) return true;
+  const offline = files.markRootOffline(root.id);
+  counts.offline += offline;
+  deps.warn(`indexer: root ${printablePath(root.path)} ${reason}: treated as offline, its ${offline} files are kept`);
+  return false;
+}
+
+function sweep(
+  db: Db,
+  files: FilesCatalog,
+  rootId: number,
+  scanId: number,
+  protectedPaths: ReadonlySet<string>,
+  counts: ScanCounts,
+  clock: Clock,
+): void {
+  for (let after = 0; ; ) {
+    const page = files.vanished(rootId, scanId, after, SWEEP_PAGE);
+    if (page.length === 0) return;
+    after = page[page.length - 1]!.id;
+    const now = clock.now();
+    db.transaction(() => {
+      for (const gone of page) {
+        if (isCoveredBy(gone.path, protectedPaths)) continue;
+        const twin = gone.identity === null ? undefined : files.addedTwin(gone.identity, scanId, gone.id);
+        if (twin) {
+          files.absorbMove(gone.id, twin, scanId, now);
+          counts.moved++;
+          counts.new--;
+        } else {
+          files.markDeleted(gone.id, now);
+          counts.deleted++;
+        }
+      }
+    })();
+  }
+}
+
+function noteFor(s: ScanSummary): string | null {
+  const parts: string[] = [];
+  if (s.offlineRoots.length > 0) parts.push(`offline: ${s.offlineRoots.join(', ')}`);
+  if (s.outcome === 'interrupted') parts.push('interrupted: nothing deleted');
+  return parts.length > 0 ? parts.join('; ') : null;
+}
