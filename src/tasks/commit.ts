@@ -6,7 +6,7 @@ import type { Db } from '../catalog/open.js';
 import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
 import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
 
 /** One finished piece of in-flight work: an outcome to record, or a task to hand back untouched. */
 export type Settled =
@@ -27,6 +27,7 @@ export interface CommitContext {
   runId: number;
   now: number;
   random: () => number;
+  backoff: BackoffPolicy;
   /** Per-stage counters of this run, updated in place. */
   perStage: Record<string, { done: number; failed: number; skipped: number }>;
   /** Run totals, updated in place and written with the batch. */
@@ -95,5 +96,5 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
     }
     return;
   }
-  store.retryLater(task.id, runId, outcome.reason, now + backoffDelay(task.attempts, ctx.random), now);
+  store.retryLater(task.id, runId, outcome.reason, now + backoffDelay(task.attempts, ctx.random, ctx.backoff), now);
 }

@@ -10,6 +10,7 @@ import type { Lane, StageDefinition, TaskInput } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
 import { commitSettled, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
+import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents } from './events.js';
 
 export interface RunnerLimits {
@@ -27,6 +28,7 @@ export interface RunnerTuning {
   flushSize: number;
   progressMs: number;
   random: () => number;
+  backoff: BackoffPolicy;
 }
 
 export const defaultTuning: RunnerTuning = {
@@ -37,6 +39,7 @@ export const defaultTuning: RunnerTuning = {
   flushSize: 128,
   progressMs: 250,
   random: Math.random,
+  backoff: defaultBackoff,
 };
 
 export interface RunnerContext {
@@ -188,7 +191,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     if (settled.length === 0) return;
     const batch = settled.splice(0, settled.length);
     const effects = commitSettled(
-      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, perStage, totals: ctx.totals },
+      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals },
       batch,
     );
     for (const s of batch) laneBusy[laneOf(s.task.stage)]--;

@@ -1,4 +1,53 @@
+/**
+ * `indexer resume`: phase 2 only. Recovers what a killed or interrupted run left running, plans what changed, and
+ * finishes every pending task (or stops at --max-duration / --max-tasks / Ctrl-C).
+ */
+import type { Command } from 'commander';
 import type { Register } from '../main.js';
+import { cacheDir, catalogPath, globalOptions } from '../env.js';
+import { openCatalog } from '../../catalog/open.js';
+import { acquireWriterLock } from '../../catalog/lock.js';
+import { addPhase2Options, runPhase2 } from '../../tasks/phase2.js';
+import { interruptSignal } from '../signals.js';
 
-/** `indexer resume`: not built yet (placeholder so the program wires up). */
-export const registerResume: Register = () => {};
+export const registerResume: Register = (program, cli, wrap) => {
+  const cmd = program
+    .command('resume')
+    .description('run phase 2 only: finish pending tasks and those a killed run left behind')
+    .option('--wait', 'wait for another indexer using the catalog instead of exiting 75');
+  addPhase2Options(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  indexer resume                          finish everything pending
+  indexer resume --max-duration 20m       work for at most 20 minutes (exit 0; the rest stays pending)
+  indexer resume --stages exif --json     only EXIF, NDJSON events then {"extract": {...}, "durationMs": n}`,
+  );
+  cmd.action(
+    wrap(async (_opts: unknown, command: Command) => {
+      const opts = { ...globalOptions(command), ...command.opts() } as Record<string, unknown>;
+      const file = catalogPath(command, cli);
+      const interrupt = interruptSignal();
+      const release = await acquireWriterLock(file, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
+      const db = openCatalog(file);
+      const started = cli.clock.now();
+      try {
+        const result = await runPhase2({
+          db,
+          catalogPath: file,
+          cacheDir: cacheDir(command, cli),
+          cli,
+          opts,
+          signal: interrupt.signal,
+        });
+        if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
+        return result.exitCode;
+      } finally {
+        db.close();
+        release();
+        interrupt.dispose();
+      }
+    }),
+  );
+};

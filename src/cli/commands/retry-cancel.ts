@@ -1,5 +1,72 @@
+/** `indexer retry` re-arms failed tasks; `indexer cancel` cancels pending ones. Both hold the writer lock. */
+import path from 'node:path';
+import type { Command } from 'commander';
 import type { Register } from '../main.js';
+import type { CliEnv } from '../env.js';
+import { catalogPath, globalOptions, makeLogger } from '../env.js';
+import { openCatalog, type Db } from '../../catalog/open.js';
+import { acquireWriterLock } from '../../catalog/lock.js';
+import { cancelPending, rearmFailed } from '../../catalog/tasks.js';
+import { interruptSignal } from '../signals.js';
 
-/** `indexer retry` / `indexer cancel`: not built yet (placeholder so the program wires up). */
-export const registerRetry: Register = () => {};
-export const registerCancel: Register = () => {};
+async function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: Db) => T): Promise<T> {
+  const file = catalogPath(command, cli);
+  const interrupt = interruptSignal();
+  try {
+    const release = await acquireWriterLock(file, { wait, clock: cli.clock, signal: interrupt.signal });
+    try {
+      const db = openCatalog(file);
+      try {
+        return fn(db);
+      } finally {
+        db.close();
+      }
+    } finally {
+      release();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export const registerRetry: Register = (program, cli, wrap) => {
+  program
+    .command('retry')
+    .description('re-arm failed (quarantined) tasks with fresh attempts; run `indexer resume` to process them')
+    .option('--stage <name>', 'only this stage')
+    .option('--canceled', 'also re-arm canceled tasks')
+    .option('--wait', 'wait for another indexer using the catalog instead of exiting 75')
+    .addHelpText('after', '\nExamples:\n  indexer retry && indexer resume\n  indexer retry --stage thumbnail --json')
+    .action(
+      wrap(async (opts: { stage?: string; canceled?: boolean; wait?: boolean }, command: Command) => {
+        const g = globalOptions(command);
+        const n = await withCatalog(command, cli, !!opts.wait, (db) =>
+          rearmFailed(db, { stage: opts.stage, canceled: !!opts.canceled, now: cli.clock.now() }),
+        );
+        if (g.json) cli.stdout.write(JSON.stringify({ retried: n }) + '\n');
+        else makeLogger(g, cli).info(`re-armed ${n} task${n === 1 ? '' : 's'}${n ? "; run 'indexer resume' to process them" : ''}`);
+        return 0;
+      }),
+    );
+};
+
+export const registerCancel: Register = (program, cli, wrap) => {
+  program
+    .command('cancel [paths...]')
+    .description('cancel pending tasks (all, of a stage, or of files under PATHs); they come back if the file changes')
+    .option('--stage <name>', 'only this stage')
+    .option('--wait', 'wait for another indexer using the catalog instead of exiting 75')
+    .addHelpText('after', '\nExamples:\n  indexer cancel --stage clip\n  indexer cancel ~/Photos/2009')
+    .action(
+      wrap(async (paths: string[], opts: { stage?: string; wait?: boolean }, command: Command) => {
+        const g = globalOptions(command);
+        const absolute = paths.map((p) => path.resolve(p)).map((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
+        const n = await withCatalog(command, cli, !!opts.wait, (db) =>
+          cancelPending(db, { stage: opts.stage, paths: absolute, now: cli.clock.now() }),
+        );
+        if (g.json) cli.stdout.write(JSON.stringify({ canceled: n }) + '\n');
+        else makeLogger(g, cli).info(`canceled ${n} pending task${n === 1 ? '' : 's'}`);
+        return 0;
+      }),
+    );
+};
