@@ -1,0 +1,76 @@
+/** Shared by the clip, search and models tests: a real catalog in a temp dir, file rows, previews made with sharp. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { openCatalog, type Db } from '../../src/catalog/open.js';
+import { previewPath } from '../../src/extract/thumbnail/paths.js';
+
+/** Repository root (tests run from dist/test/...). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const tinyModel = path.join(repoRoot, 'fixtures/models/tiny-clip');
+export const tinyModelB = path.join(repoRoot, 'fixtures/models/tiny-clip-b');
+/** The original CLIP vocabulary shipped beside the repo (../shared/models/clip-bpe). */
+export const clipBpeDir = path.resolve(repoRoot, '../shared/models/clip-bpe');
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `indexer-${prefix}-`));
+}
+
+export interface TestCatalog {
+  dir: string;
+  dbPath: string;
+  cacheDir: string;
+  db: Db;
+  rootId: number;
+}
+
+export function makeCatalog(prefix = 'clip'): TestCatalog {
+  const dir = tempDir(prefix);
+  const dbPath = path.join(dir, 'catalog.db');
+  const db = openCatalog(dbPath);
+  const rootId = Number(db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0)`).run(path.join(dir, 'photos')).lastInsertRowid);
+  return { dir, dbPath, cacheDir: path.join(dir, 'cache'), db, rootId };
+}
+
+/** Inserts a present image file row; the identity is derived from the name. */
+export function addFile(c: TestCatalog, name: string, state = 'present'): { id: number; path: string; identity: string } {
+  const file = path.join(c.dir, 'photos', name);
+  const identity = Buffer.from(name).toString('hex').padEnd(8, '0');
+  const id = Number(
+    c.db
+      .prepare(
+        `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen)
+         VALUES (?, ?, 'image', 'jpg', 100, 0, '1', 1, ?, ?, 0, 0)`,
+      )
+      .run(c.rootId, file, identity, state).lastInsertRowid,
+  );
+  return { id, path: file, identity };
+}
+
+export type Rgb = [number, number, number];
+
+/** A solid-colour PNG (lossless, so the colour is exact). */
+export async function solidImage(file: string, rgb: Rgb, width = 64, height = 48): Promise<string> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+  return file;
+}
+
+/** The preview the thumbnail stage would have written for this identity (JPEG, as that stage writes). */
+export async function writePreview(cacheDir: string, identity: string, rgb: Rgb): Promise<string> {
+  const file = previewPath(cacheDir, identity);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg({ quality: 95 })
+    .toFile(file);
+  return file;
+}
+
+export const colours: Record<string, Rgb> = {
+  red: [230, 20, 20],
+  green: [20, 200, 30],
+  blue: [20, 30, 220],
+  yellow: [240, 230, 20],
+};
