@@ -97,6 +97,7 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
     dot: opts.hidden,
     followSymbolicLinks: opts.followSymlinks,
     unique: false, // its Set of every path seen would grow with the tree
+    caseSensitiveMatch: false, // excludes match like extensions do: IMG.JPG and img.jpg alike
     ignore: opts.ignore,
     suppressErrors: false,
     fs: { readdir, stat } as any,

@@ -59,6 +59,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
         const progress = scanProgressDisplay(global, cli);
         const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
+        let testInterruptSent = false;
         const summary = await scanRoots(
           roots,
           { excludes: opts.exclude, hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
@@ -71,7 +72,10 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
             onProgress: (p: ScanProgress) => {
               progress.update(p);
               // Test hook: a real SIGINT at a known point, so "an interrupted walk deletes nothing" is testable.
-              if (testInterruptAfter > 0 && p.files >= testInterruptAfter) process.kill(process.pid, 'SIGINT');
+              if (testInterruptAfter > 0 && p.files >= testInterruptAfter && !testInterruptSent) {
+                testInterruptSent = true; // signals arrive asynchronously: send exactly one
+                process.kill(process.pid, 'SIGINT');
+              }
             },
           },
         ).finally(() => progress.stop());

@@ -1,0 +1,128 @@
+/**
+ * Shared end-to-end helpers: run the real CLI (`node bin/indexer.js`) as a child process against a temp catalog
+ * and cache, and build file trees. Any area's e2e tests may import these.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (this file runs from dist/test/e2e/). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const binPath = path.join(repoRoot, 'bin', 'indexer.js');
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run as the unprivileged `nobody` user (uid/gid 65534): root ignores file permissions. */
+  asNobody?: boolean;
+  /** Kill the child after this many ms (a hung test should fail, not hang CI). */
+  timeoutMs?: number;
+}
+
+/** A temp folder holding a catalog path, a cache dir and room for trees; `run` passes --db and --cache-dir. */
+export interface Sandbox {
+  dir: string;
+  db: string;
+  cache: string;
+  /** `indexer --db DB --cache-dir CACHE ...args`. */
+  run(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Start without waiting (for lock and signal tests). */
+  start(args: string[], opts?: RunOptions): ReturnType<typeof spawn>;
+  cleanup(): void;
+}
+
+export function sandbox(prefix = 'indexer-e2e-'): Sandbox {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  // Open to the unprivileged user that permission tests run as.
+  fs.chmodSync(dir, 0o777);
+  const db = path.join(dir, 'data', 'catalog.db');
+  const cache = path.join(dir, 'cache');
+  const withCatalog = (args: string[]) => ['--db', db, '--cache-dir', cache, ...args];
+  return {
+    dir,
+    db,
+    cache,
+    run: (args, opts) => runCli(withCatalog(args), opts),
+    start: (args, opts) => startCli(withCatalog(args), opts),
+    // rm copes with paths longer than PATH_MAX; fs.rmSync does not.
+    cleanup: () => void spawnSync('rm', ['-rf', dir]),
+  };
+}
+
+export function startCli(args: string[], opts: RunOptions = {}) {
+  const nodeArgs = [binPath, ...args];
+  const [cmd, cmdArgs] = opts.asNobody
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  return spawn(cmd as string, cmdArgs as string[], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, INDEXER_DB: '', INDEXER_CACHE: '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const child = startCli(args, opts);
+  return collect(child, opts.timeoutMs ?? 60_000);
+}
+
+/** Waits for a started child and gathers its output. */
+export function collect(child: ReturnType<typeof spawn>, timeoutMs = 60_000): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The last non-empty stdout line parsed as JSON (the `--json` summary; event lines come before it). */
+export function lastJson(stdout: string): any {
+  const lines = stdout.trim().split('\n').filter(Boolean);
+  if (lines.length === 0) throw new Error('no output on stdout');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+/** Writes files (relative path -> content) under root, creating folders. Returns absolute paths by relative path. */
+export function makeTree(root: string, files: Record<string, string | Buffer>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(root, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+    out[rel] = abs;
+  }
+  return out;
+}
+
+/** Sets a file's mtime (and atime) to `msAgo` milliseconds before now. */
+export function age(file: string, msAgo: number): void {
+  const t = new Date(Date.now() - msAgo);
+  fs.utimesSync(file, t, t);
+}
+
+/** Whether tests can run a child as an unprivileged user (root here, setpriv available). */
+export function canDropPrivileges(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+}
+
+/** How many times `needle` occurs in `text`. */
+export function occurrences(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
