@@ -3,13 +3,45 @@
  * to the CPU with a warning when that provider cannot start (no GPU, no CUDA libraries, no WebGPU adapter) or
  * fails during a run: a device problem never fails the run.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 export const devices: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
-/** Order tried by --device auto: the fastest first. */
-const autoOrder: readonly Exclude<Device, 'auto'>[] = ['cuda', 'webgpu', 'cpu'];
+/**
+ * Providers --device auto tries, fastest first, skipping those that cannot work here: CUDA only when its provider
+ * library has been installed beside onnxruntime-node, WebGPU only when the machine shows a GPU device. (Trying
+ * them anyway costs time and makes the GPU libraries print their own complaints on stderr.)
+ */
+function autoOrder(): Exclude<Device, 'auto'>[] {
+  const order: Exclude<Device, 'auto'>[] = [];
+  if (cudaProviderInstalled()) order.push('cuda');
+  if (gpuDevicePresent()) order.push('webgpu');
+  order.push('cpu');
+  return order;
+}
+
+function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const dir = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+    return fs.existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+function gpuDevicePresent(): boolean {
+  try {
+    if (fs.existsSync('/dev/nvidia0')) return true;
+    return fs.readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
 
 export interface SessionOptions {
   device: Device;
@@ -30,7 +62,7 @@ export class ModelSession {
   ) {}
 
   static async open(file: string, options: SessionOptions): Promise<ModelSession> {
-    const wanted = options.device === 'auto' ? autoOrder : [options.device, 'cpu' as const];
+    const wanted = options.device === 'auto' ? autoOrder() : [options.device, 'cpu' as const];
     const failures: string[] = [];
     for (const provider of wanted) {
       try {
@@ -78,10 +110,11 @@ export class ModelSession {
 }
 
 async function create(file: string, provider: Exclude<Device, 'auto'>, threads?: number): Promise<ort.InferenceSession> {
+  // Provider failures are reported by us, once, in one line; ORT's process-wide log would print them again.
+  ort.env.logLevel = 'fatal';
   return ort.InferenceSession.create(file, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // Errors are reported by us, once, in one line; ORT's own log would repeat them on stderr.
     logSeverityLevel: 4,
     ...(threads ? { intraOpNumThreads: threads } : {}),
   });

@@ -23,7 +23,8 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
   const context = config as StageConfig & OptionalContext;
   const clock = context.clock ?? systemClock;
   const warn = (m: string) => (context.logger ? context.logger.warn(m) : process.stderr.write(m + '\n'));
-  const info = (m: string) => (context.logger ? context.logger.info(m) : process.stderr.write(m + '\n'));
+  // Without a logger from the engine: stderr, so stdout stays clean for --json; --quiet silences the informational line.
+  const info = (m: string) => (context.logger ? context.logger.info(m) : config.options.quiet ? undefined : process.stderr.write(m + '\n'));
   const spec = typeof config.options.model === 'string' ? config.options.model : undefined;
   const device = (typeof config.options.device === 'string' ? config.options.device : 'auto') as Device;
   const batchSize = Number(config.options.batchSize) > 0 ? Number(config.options.batchSize) : defaultBatchSize;
