@@ -129,8 +129,11 @@ function degrees(value: unknown, ref: unknown, negativeRef: string): number | nu
   return typeof ref === 'string' && ref.trim().toUpperCase() === negativeRef ? -Math.abs(d) : d;
 }
 
+/** First element of an array or typed array (exifr gives BYTE tags as Uint8Array); other values as they are. */
 function first(v: unknown): unknown {
-  return Array.isArray(v) ? v[0] : v;
+  if (Array.isArray(v)) return v[0];
+  if (ArrayBuffer.isView(v)) return (v as unknown as ArrayLike<number>)[0];
+  return v;
 }
 
 function num(v: unknown): number | null {
