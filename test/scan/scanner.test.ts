@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openCatalog, type Db } from '../../src/catalog/open.js';
+import { scanRoots, type ScanSettings } from '../../src/scan/scanner.js';
+import { fileIdentity } from '../../src/scan/identity.js';
+import type { ScanProblem } from '../../src/scan/problems.js';
+
+const settings: ScanSettings = { excludes: [], hidden: false, followSymlinks: false, settleMs: null };
+
+function setup() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-scanner-'));
+  const db = openCatalog(path.join(dir, 'catalog.db'));
+  let now = 1_000_000;
+  const clock = { now: () => now };
+  const problems: ScanProblem[] = [];
+  const scan = (roots: string[], s: Partial<ScanSettings> = {}, signal = new AbortController().signal, onProgress?: () => void) =>
+    scanRoots(roots, { ...settings, ...s }, { db, clock, signal, report: (p) => problems.push(p), warn: () => {}, onProgress });
+  const write = (rel: string, content: string | Buffer) => {
+    const abs = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+    return abs;
+  };
+  return { dir, db, clock: { advance: (ms: number) => (now += ms) }, scan, write, problems, cleanup: () => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+function row(db: Db, p: string): any {
+  return db.prepare('SELECT * FROM files WHERE path = ?').get(p);
+}
+
+test('a file moved from one root to another in the same scan keeps its id', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const a = path.join(s.dir, 'A');
+  const b = path.join(s.dir, 'B');
+  const src = s.write('A/pic.jpg', 'unique content');
+  s.write('B/other.jpg', 'other');
+  s.write('A/stays.jpg', 'stays'); // an emptied root would count as unmounted (offline)
+  await s.scan([a, b]);
+  const id = row(s.db, src).id;
+  fs.renameSync(src, path.join(b, 'pic.jpg'));
+  const res = await s.scan([a, b]);
+  assert.deepEqual({ moved: res.counts.moved, new: res.counts.new, deleted: res.counts.deleted }, { moved: 1, new: 0, deleted: 0 });
+  const moved = row(s.db, path.join(b, 'pic.jpg'));
+  assert.equal(moved.id, id);
+  assert.equal(moved.root_id, res.rootIds[1]);
+});
+
+test('two identical copies vanishing and reappearing pair up one to one', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'R');
+  const one = s.write('R/x/1.jpg', 'same bytes');
+  const two = s.write('R/x/2.jpg', 'same bytes');
+  await s.scan([root]);
+  fs.renameSync(path.join(root, 'x'), path.join(root, 'y'));
+  const res = await s.scan([root]);
+  assert.deepEqual({ moved: res.counts.moved, new: res.counts.new, deleted: res.counts.deleted }, { moved: 2, new: 0, deleted: 0 });
+  assert.equal(s.db.prepare("SELECT count(*) FROM files WHERE state = 'present'").pluck().get(), 2);
+  assert.ok(one && two);
+});
+
+test('an aborted walk marks nothing deleted and records an interrupted scan', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'R');
+  for (let d = 0; d < 30; d++) for (let i = 0; i < 10; i++) s.write(`R/d${d}/${i}.png`, `${d}.${i}`);
+  await s.scan([root]);
+  fs.rmSync(path.join(root, 'd29'), { recursive: true });
+  const ac = new AbortController();
+  const res = await s.scan([root], {}, ac.signal, () => ac.abort());
+  assert.equal(res.outcome, 'interrupted');
+  assert.equal(res.counts.deleted, 0);
+  assert.equal(s.db.prepare("SELECT count(*) FROM files WHERE state = 'deleted'").pluck().get(), 0);
+  assert.equal(s.db.prepare('SELECT outcome FROM scans ORDER BY id DESC').pluck().get(), 'interrupted');
+});
+
+test('a root nested in another is walked as its own root, not twice', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const inner = s.write('P/2020/a.jpg', 'a');
+  s.write('P/b.jpg', 'b');
+  await s.scan([path.join(s.dir, 'P', '2020')]);
+  const innerRoot = row(s.db, inner).root_id;
+  const res = await s.scan([path.join(s.dir, 'P')]);
+  assert.equal(res.counts.new, 1);
+  assert.equal(row(s.db, inner).root_id, innerRoot, 'the inner root keeps its file');
+  const again = await s.scan([path.join(s.dir, 'P')]);
+  assert.equal(again.counts.deleted, 0);
+});
+
+test('a walk larger than the buffer limit, in many folders, sees every file once', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'big');
+  // 5000 media files (over the 4096-entry high-water mark) plus a 3000-file folder and non-media noise.
+  for (let d = 0; d < 40; d++) for (let i = 0; i < 50; i++) s.write(`big/d${d}/f${i}.jpg`, '');
+  for (let i = 0; i < 3000; i++) s.write(`big/huge/f${i}.webp`, '');
+  for (let i = 0; i < 200; i++) s.write(`big/noise/f${i}.txt`, '');
+  const first = await s.scan([root]);
+  assert.equal(first.counts.new, 5000);
+  const second = await s.scan([root]);
+  assert.deepEqual({ unchanged: second.counts.unchanged, new: second.counts.new, deleted: second.counts.deleted }, { unchanged: 5000, new: 0, deleted: 0 });
+});
+
+test('identity hashes size + first and last 64 KiB, so it ignores the middle and the path', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const big = Buffer.alloc(300 * 1024, 1);
+  const a = s.write('a.bin', big);
+  const middle = Buffer.from(big);
+  middle[150 * 1024] = 2;
+  const b = s.write('sub/b.bin', middle);
+  const tail = Buffer.from(big);
+  tail[tail.length - 1] = 2;
+  const c = s.write('c.bin', tail);
+  const ia = await fileIdentity(a, big.length);
+  assert.match(ia, /^[0-9a-f]{64}$/);
+  assert.equal(await fileIdentity(b, big.length), ia);
+  assert.notEqual(await fileIdentity(c, big.length), ia);
+  assert.notEqual(await fileIdentity(s.write('small.bin', 'x'), 1), await fileIdentity(s.write('small2.bin', 'y'), 1));
+});
