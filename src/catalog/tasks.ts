@@ -47,13 +47,14 @@ export class TaskStore {
   private readonly beat;
 
   constructor(private readonly db: Db) {
+    // One stage per query: the partial index (stage, priority, id) then yields rows in order, no sort of the backlog.
     this.select = db.prepare(
-      `SELECT t.id, t.file_id AS fileId, t.stage, t.attempts, t.max_attempts AS maxAttempts, t.fingerprint,
+      `SELECT t.id, t.priority, t.file_id AS fileId, t.stage, t.attempts, t.max_attempts AS maxAttempts, t.fingerprint,
               f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, ifnull(f.identity, '') AS identity,
               f.sidecar_path AS sidecarPath
        FROM tasks t JOIN files f ON f.id = t.file_id
        WHERE t.state = 'pending' AND t.suspect = @suspect AND t.run_after <= @now AND f.state = 'present'
-         AND t.stage IN (SELECT value FROM json_each(@stages))
+         AND t.stage = @stage
          AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
                          WHERE x.task_id = t.id AND p.state NOT IN ('done', 'skipped'))
        ORDER BY t.priority, t.id LIMIT @limit`,
@@ -86,14 +87,14 @@ export class TaskStore {
   claim(req: ClaimRequest): ClaimedTask[] {
     if (req.stages.length === 0 || req.limit <= 0) return [];
     return this.db.transaction(() => {
-      const rows = this.select.all({
-        suspect: req.suspect ? 1 : 0,
-        now: req.now,
-        stages: JSON.stringify(req.stages),
-        limit: req.limit,
-      }) as ClaimedTask[];
+      const rows: (ClaimedTask & { priority: number })[] = [];
+      for (const stage of req.stages) {
+        const params = { suspect: req.suspect ? 1 : 0, now: req.now, stage, limit: req.limit };
+        rows.push(...(this.select.all(params) as (ClaimedTask & { priority: number })[]));
+      }
+      if (req.stages.length > 1) rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
       const taken: ClaimedTask[] = [];
-      for (const row of rows) {
+      for (const { priority: _p, ...row } of rows.slice(0, req.limit)) {
         const ok = this.take.run({ id: row.id, runId: req.runId, pid: req.pid, expires: req.now + req.leaseMs, now: req.now });
         if (ok.changes === 1) taken.push({ ...row, attempts: row.attempts + 1 });
       }

@@ -82,7 +82,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const byName = new Map(ctx.stages.map((s) => [s.name, s]));
   const started = clock.now();
   const threads = ctx.pool.threads;
-  const laneCap: Record<Lane, number> = { cpu: threads, meta: threads, inference: threads };
+  // One queued task per thread hides the pool's round trip. Not with --task-timeout: its clock starts at dispatch,
+  // so a task must not wait in the pool's queue.
+  const poolDepth = ctx.limits.taskTimeoutMs ? threads : threads * 2;
+  const laneCap: Record<Lane, number> = { cpu: poolDepth, meta: poolDepth, inference: poolDepth };
   for (const s of ctx.stages) if (s.batch) laneCap[s.lane] = Math.max(laneCap[s.lane], s.batch.maxSize * 2);
   const laneBusy: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
   const laneDry: Record<Lane, boolean> = { cpu: false, meta: false, inference: false };
@@ -103,7 +106,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const poke = () => wake();
   ctx.signal.addEventListener('abort', poke);
 
+  // A lane's in-flight work is what sits in the pool or waits for a batch step; settled results are bounded apart
+  // (flushed at flushSize), so they do not hold lane slots.
   const batches = new BatchQueue(ctx.stages, (items) => {
+    for (const i of items) laneBusy[laneOf(i.task.stage)]--;
     settled.push(...items);
     poke();
   });
@@ -142,9 +148,13 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal).then((res) => {
       clearTimeout(entry.timer);
       inPool.delete(task.id);
+      if ('outcome' in res && res.outcome.status === 'done' && stage.batch) {
+        batches.add(task, res.outcome.value, clock.now());
+        return poke();
+      }
+      laneBusy[stage.lane]--;
       if ('outcome' in res) {
-        if (res.outcome.status === 'done' && stage.batch) batches.add(task, res.outcome.value, clock.now());
-        else settled.push({ task, outcome: res.outcome });
+        settled.push({ task, outcome: res.outcome });
       } else if ('crashed' in res) {
         settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
       } else if (entry.timedOut) {
@@ -159,7 +169,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
 
   const fill = () => {
     if (stop || suspectRunning) return;
-    let room = threads - inPool.size;
+    let room = poolDepth - inPool.size;
     if (ctx.limits.maxTasks !== undefined) room = Math.min(room, ctx.limits.maxTasks - claimed);
     if (room <= 0) return;
     if (suspectsLeft) {
@@ -194,7 +204,6 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals },
       batch,
     );
-    for (const s of batch) laneBusy[laneOf(s.task.stage)]--;
     suspectRunning = false;
     laneDry.cpu = laneDry.meta = laneDry.inference = false;
     lastFlush = clock.now();
@@ -217,7 +226,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       if (!stop && ctx.limits.maxTasks !== undefined && claimed >= ctx.limits.maxTasks) stop = 'max-tasks';
       if (stop === 'interrupted' && now >= drainDeadline) {
         for (const e of inPool.values()) e.controller.abort();
-        settled.push(...batches.takeAll().map((task) => ({ task, release: 'refund' as const })));
+        for (const task of batches.takeAll()) {
+          laneBusy[laneOf(task.stage)]--;
+          settled.push({ task, release: 'refund' });
+        }
       }
       const busy = inPool.size + batches.size + settled.length;
       if (stop || busy === 0 || settled.length >= tuning.flushSize || now - lastFlush >= tuning.flushMs) flush();
@@ -252,7 +264,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       }
       if (ctx.limits.maxDurationMs !== undefined && !stop) waitMs = Math.min(waitMs, Math.max(1, started + ctx.limits.maxDurationMs - now));
       if (stop === 'interrupted') waitMs = Math.min(waitMs, Math.max(1, drainDeadline - now));
-      if (settled.length > 0) waitMs = Math.min(waitMs, tuning.flushMs);
+      if (settled.length > 0) waitMs = Math.min(waitMs, Math.max(1, lastFlush + tuning.flushMs - now));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, waitMs);
         wake = () => {
