@@ -76,7 +76,7 @@ async function run(
 const counts = (db: ReturnType<typeof setup>['db']) =>
   Object.fromEntries((db.prepare(`SELECT state, count(*) n FROM tasks GROUP BY state`).all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
 
-test('every task runs once, results are committed through the stage, in-flight work stays within the pool size', async () => {
+test('every task runs once, results are committed through the stage, in-flight work stays within the pool's queue depth', async () => {
   const committed: number[] = [];
   const stages = [fakeStage('one', { commit: (_db, t) => committed.push(t.fileId) })];
   const s = setup(50, stages);
@@ -86,7 +86,7 @@ test('every task runs once, results are committed through the stage, in-flight w
   assert.deepEqual(counts(s.db), { done: 50 });
   assert.equal(new Set(committed).size, 50);
   assert.equal(committed.length, 50);
-  assert.ok(pool.maxConcurrent <= 3, `at most 3 in flight, saw ${pool.maxConcurrent}`);
+  assert.ok(pool.maxConcurrent <= 6, `at most 2 per thread in the pool, saw ${pool.maxConcurrent}`);
 });
 
 test('a failure is retried after backoff; one that keeps failing ends failed after maxAttempts with an event', async () => {
@@ -130,7 +130,7 @@ test('circuit breaker: a stage fault pauses the stage once, its tasks stay pendi
   assert.deepEqual(events.paused, ['gpu']);
   const gpu = s.db.prepare(`SELECT state, max(attempts) a, count(*) n FROM tasks WHERE stage = 'gpu' GROUP BY state`).all();
   assert.deepEqual(gpu, [{ state: 'pending', a: 0, n: 20 }]);
-  assert.ok(pool.calls.filter((c) => c.stage === 'gpu').length <= 2, 'no attempts burnt after the pause');
+  assert.ok(pool.calls.filter((c) => c.stage === 'gpu').length <= 4, 'only what was in flight: no attempts burnt after the pause');
   assert.equal((s.db.prepare(`SELECT count(*) n FROM tasks WHERE stage = 'other' AND state = 'done'`).get() as { n: number }).n, 20);
 });
 
