@@ -76,7 +76,7 @@ async function run(
 const counts = (db: ReturnType<typeof setup>['db']) =>
   Object.fromEntries((db.prepare(`SELECT state, count(*) n FROM tasks GROUP BY state`).all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
 
-test('every task runs once, results are committed through the stage, in-flight work stays within the pool's queue depth', async () => {
+test('every task runs once, results are committed through the stage, in-flight work stays within the pool queue depth', async () => {
   const committed: number[] = [];
   const stages = [fakeStage('one', { commit: (_db, t) => committed.push(t.fileId) })];
   const s = setup(50, stages);
