@@ -37,6 +37,11 @@ export interface CommitContext {
 /** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
 const environmentFault = /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b/;
 
+/** A failure that is the stage's or the machine's, not the file's. */
+export function isStageFault(outcome: StageOutcome): boolean {
+  return outcome.status === 'failed' && (!!outcome.stageFault || environmentFault.test(outcome.reason));
+}
+
 export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
   const effects: CommitEffects = { failed: [], stageFaults: [] };
   const { db, store, runId, now } = ctx;
@@ -82,7 +87,7 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
     }
     return;
   }
-  if (outcome.stageFault || environmentFault.test(outcome.reason)) {
+  if (isStageFault(outcome)) {
     // Not this file's fault: give the attempt back and let the runner pause the stage.
     if (store.release(task.id, runId, now, true)) ctx.totals.released++;
     effects.stageFaults.push({ stage: task.stage, reason: outcome.reason });

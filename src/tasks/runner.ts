@@ -8,7 +8,7 @@ import type { RunCounts } from '../catalog/runs.js';
 import type { Clock } from '../types.js';
 import type { Lane, StageDefinition, TaskInput } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
-import { commitSettled, type Settled } from './commit.js';
+import { commitSettled, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents } from './events.js';
@@ -108,8 +108,17 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
 
   // A lane's in-flight work is what sits in the pool or waits for a batch step; settled results are bounded apart
   // (flushed at flushSize), so they do not hold lane slots.
+  // The circuit breaker trips as soon as a fault comes back, before the commit, so no more attempts are spent.
+  const pause = (stage: string, reason: string) => {
+    if (ctx.paused.has(stage)) return;
+    ctx.paused.set(stage, reason);
+    ctx.events.stagePaused({ stage, reason });
+  };
   const batches = new BatchQueue(ctx.stages, (items) => {
-    for (const i of items) laneBusy[laneOf(i.task.stage)]--;
+    for (const i of items) {
+      laneBusy[laneOf(i.task.stage)]--;
+      if ('outcome' in i && i.outcome.status === 'failed' && isStageFault(i.outcome)) pause(i.task.stage, i.outcome.reason);
+    }
     settled.push(...items);
     poke();
   });
@@ -154,6 +163,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       }
       laneBusy[stage.lane]--;
       if ('outcome' in res) {
+        if (res.outcome.status === 'failed' && isStageFault(res.outcome)) pause(task.stage, res.outcome.reason);
         settled.push({ task, outcome: res.outcome });
       } else if ('crashed' in res) {
         settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
@@ -208,11 +218,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     laneDry.cpu = laneDry.meta = laneDry.inference = false;
     lastFlush = clock.now();
     for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
-    for (const p of effects.stageFaults) {
-      if (ctx.paused.has(p.stage)) continue;
-      ctx.paused.set(p.stage, p.reason);
-      ctx.events.stagePaused({ stage: p.stage, reason: p.reason });
-    }
+    for (const p of effects.stageFaults) pause(p.stage, p.reason);
   };
 
   try {
