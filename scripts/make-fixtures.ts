@@ -264,7 +264,8 @@ async function makePhotos(): Promise<void> {
   write(path.join(photos, 'forest.jpg'), await sharp(await scene('#2e6b30', '#4a3520')).withExif(withExif('2023:10:02 09:12:30', 'Pocket 2')).jpeg({ quality: 75 }).toBuffer());
   write(
     path.join(photos, 'portrait-rotated.jpg'),
-    await sharp(await sharp(await scene('#f4a261', '#264653')).rotate(270).png().toBuffer())
+    // An upright portrait (sky on top) stored sideways, as a camera held on its side records it.
+    await sharp(await sharp(await scene('#f4a261', '#264653')).resize(320, 480, { fit: 'fill' }).rotate(270).png().toBuffer())
       .withExif(withExif('2024:01:20 12:00:00', 'Pocket 3'))
       .withMetadata({ orientation: 6 })
       .jpeg({ quality: 75 })
