@@ -105,7 +105,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       cacheDir: req.cacheDir,
       signal: req.signal,
       limits: { maxDurationMs: options.maxDurationMs, maxTasks: options.maxTasks, taskTimeoutMs: options.taskTimeoutMs },
-      tuning: { ...defaultTuning, ...seams.tuning },
+      tuning: { ...defaultTuning, ...drainFromEnv(cli.env), ...seams.tuning },
       events,
       totals,
     });
@@ -176,4 +176,10 @@ function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: En
   if (error) parts.push(`failed: ${(error as Error).message}`);
   for (const [stage, reason] of paused) parts.push(`${stage} paused: ${reason}`);
   return parts.length ? parts.join('; ') : null;
+}
+
+/** INDEXER_DRAIN_MS: how long in-flight work may finish after Ctrl-C (default 5 s; tests shorten it). */
+function drainFromEnv(env: NodeJS.ProcessEnv): Partial<RunnerTuning> {
+  const ms = Number(env.INDEXER_DRAIN_MS);
+  return env.INDEXER_DRAIN_MS && Number.isFinite(ms) && ms >= 0 ? { drainMs: ms } : {};
 }
