@@ -1,0 +1,33 @@
+/**
+ * The clip benchmark's peer, run as its own process so its time and peak RSS are its own: one bare ORT session
+ * (CPU) on the same model and batch size as the stage, fed ready-made tensors. Prints one JSON line.
+ *   node dist/bench/clip-peer.js MODEL_DIR IMAGES BATCH
+ */
+import { loadModelInfo } from '../src/models/model-dir.js';
+import { ModelSession } from '../src/models/onnx.js';
+
+const [dir, imagesArg, batchArg] = process.argv.slice(2);
+const images = Number(imagesArg);
+const batch = Number(batchArg);
+const started = performance.now();
+const info = loadModelInfo(dir!);
+const session = await ModelSession.open(info.visualModel, { device: 'cpu', warn: (m) => console.error(m) });
+const loaded = performance.now();
+const { width, height } = info.preprocess;
+const per = 3 * width * height;
+// Values in the normalised range, as preprocessing would produce; the content does not change the cost.
+const input = new Float32Array(per * batch).map((_, i) => ((i * 2654435761) % 1000) / 500 - 1);
+for (let done = 0; done < images; done += batch) {
+  const n = Math.min(batch, images - done);
+  await session.run({ type: 'float32', data: input.subarray(0, n * per) }, [n, 3, height, width]);
+}
+const ended = performance.now();
+await session.release();
+console.log(
+  JSON.stringify({
+    totalSeconds: (ended - started) / 1000,
+    loadSeconds: (loaded - started) / 1000,
+    inferSeconds: (ended - loaded) / 1000,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);
