@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { collect, lastJson, makeTree, repoRoot, sandbox } from './helpers.js';
 
-const FILES = 240;
+const FILES = 300;
 const KILLS = 14;
 
 /** Small seeded PRNG so a failing run can be replayed with ENGINE_CRASH_SEED. */
@@ -33,7 +33,7 @@ test('killed at random moments, resumed until done: every task done exactly once
   const env = {
     INDEXER_EXTRA_STAGES: path.join(repoRoot, 'dist/test/fixtures-stages/stages.js'),
     INDEXER_THREADS: '2',
-    TEST_CRASH_DELAY_MS: '6',
+    TEST_CRASH_DELAY_MS: '20',
   };
   const outcomes: string[] = [];
   try {
@@ -42,7 +42,7 @@ test('killed at random moments, resumed until done: every task done exactly once
       const args = k % 3 === 0 ? ['scan', root, '--stages', 'crashtest', '--json'] : ['resume', '--stages', 'crashtest', '--json'];
       const child = box.start(args, { env });
       const done = collect(child, 60_000);
-      const delay = 150 + Math.floor(random() * 900);
+      const delay = 150 + Math.floor(random() * 1100);
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       const r = await done;
       clearTimeout(timer);
