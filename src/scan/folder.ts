@@ -7,6 +7,7 @@ import { decideFile, type FileDecision } from './diff.js';
 import { fileIdentity } from './identity.js';
 import { extensionOf, matchSidecars, mediaKind } from './media.js';
 import { describeProblem, type ScanProblem } from './problems.js';
+import type { SeenIds } from './seen.js';
 import type { FolderGroup } from './walk.js';
 
 /** Files handled per transaction: big enough to amortise the commit, small enough to keep memory flat. */
@@ -24,6 +25,8 @@ export interface FolderContext {
   settleBefore: number | null;
   followSymlinks: boolean;
   counts: ScanCounts;
+  /** Rows the walk met (or must spare): the sweep leaves them alone. */
+  seen: SeenIds;
   /** Names a per-path problem (deduplicated and counted by the caller); returns nothing. */
   report(problem: ScanProblem): void;
   /** Paths the sweep must not delete this time (unreadable, bad names). */
@@ -43,11 +46,12 @@ interface Walked {
 /** Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. */
 export async function processFolder(group: FolderGroup, ctx: FolderContext): Promise<number> {
   const sidecarOf = matchSidecars(group.media, group.sidecars);
-  const sidecarStats = await statSidecars(group.dir, new Set(sidecarOf.values()));
+  const sidecarStats = statSidecars(group.dir, new Set(sidecarOf.values()));
+  const known = ctx.files.inFolder(group.dir);
   let handled = 0;
   for (let i = 0; i < group.media.length; i += SLICE) {
     const names = group.media.slice(i, i + SLICE);
-    handled += await processSlice(group.dir, names, sidecarOf, sidecarStats, ctx);
+    handled += await processSlice(group.dir, names, known, sidecarOf, sidecarStats, ctx);
   }
   return handled;
 }
@@ -55,23 +59,21 @@ export async function processFolder(group: FolderGroup, ctx: FolderContext): Pro
 async function processSlice(
   dir: string,
   names: string[],
+  known: Map<string, KnownFile>,
   sidecarOf: Map<string, string>,
   sidecarStats: Map<string, SidecarStat>,
   ctx: FolderContext,
 ): Promise<number> {
-  const paths = names.map((n) => (dir === '/' ? `/${n}` : `${dir}/${n}`));
-  const stats = await Promise.all(paths.map((p) => statFile(p, ctx.followSymlinks)));
-  const known = ctx.files.lookup(paths);
   const settleBefore = ctx.settleBefore;
   const walked: Walked[] = [];
-  const spare: number[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const path = paths[i]!;
-    const st = stats[i]!;
+  const back: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const path = dir === '/' ? `/${names[i]}` : `${dir}/${names[i]}`;
+    const st = statFile(path, ctx.followSymlinks);
     const row = known.get(path) ?? null;
     if (!(st instanceof fs.Stats)) {
       ctx.report(describeProblem('file', path, st));
-      if (st.code !== 'ENOENT') keep(row, path, spare, ctx);
+      if (st.code !== 'ENOENT') keep(row, path, ctx);
       continue;
     }
     if (!st.isFile()) continue;
@@ -79,47 +81,53 @@ async function processSlice(
     const sidecar = sidecarName === undefined ? null : (sidecarStats.get(sidecarName) ?? null);
     const observed = { size: st.size, mtimeMs: Math.trunc(st.mtimeMs), ino: String(st.ino), sidecar };
     const decision = decideFile(observed, row, settleBefore);
+    if (decision.action === 'unchanged') {
+      // The common case on a rescan: nothing to write unless the sidecar changed or the root came back.
+      ctx.seen.add(row!.id);
+      ctx.counts.unchanged++;
+      if (decision.wasOffline) back.push(row!.id);
+      if (!decision.sidecarChanged) continue;
+    } else if (decision.action === 'settling') {
+      ctx.counts.settling++;
+      if (row) ctx.seen.add(row.id);
+      continue;
+    }
     walked.push({ path, kind: mediaKind(path)!, st, sidecar, known: row, decision });
   }
   await hashAll(
-    walked.filter((w) => w.decision.action !== 'unchanged' && w.decision.action !== 'settling'),
+    walked.filter((w) => w.decision.action !== 'unchanged'),
     ctx,
   );
+  if (walked.length === 0 && back.length === 0) return names.length;
   const now = ctx.now();
   ctx.db.transaction(() => {
-    const seen: number[] = [];
     for (const w of walked) {
       const { decision, known: row } = w;
       if (decision.action === 'unchanged') {
-        seen.push(row!.id);
-        ctx.counts.unchanged++;
-        if (decision.sidecarChanged) {
-          ctx.files.updateSidecar(row!.id, w.sidecar);
-          ctx.counts.sidecars++;
-        }
-      } else if (decision.action === 'settling') {
-        ctx.counts.settling++;
-        if (row && row.state !== 'deleted') spare.push(row.id);
+        ctx.files.updateSidecar(row!.id, w.sidecar);
+        ctx.counts.sidecars++;
       } else if (w.identity === undefined) {
-        keep(row, w.path, spare, ctx); // hashing failed: already reported
+        keep(row, w.path, ctx); // hashing failed: already reported
       } else {
         const rec = toRecord(w, ctx.rootId, w.identity);
-        if (decision.action === 'new') ctx.files.insert(rec, ctx.scanId, now);
-        else ctx.files.updateContent(row!.id, rec, ctx.scanId, now);
+        if (decision.action === 'new') ctx.seen.add(ctx.files.insert(rec, ctx.scanId, now));
+        else {
+          ctx.files.updateContent(row!.id, rec, ctx.scanId, now);
+          ctx.seen.add(row!.id);
+        }
         if (decision.action === 'modified') ctx.counts.modified++;
         else ctx.counts.new++;
       }
     }
-    ctx.files.markSeen(seen, ctx.scanId, now);
-    ctx.files.spare(spare, ctx.scanId);
+    ctx.files.markBackOnline(back, ctx.scanId, now);
   })();
-  return paths.length;
+  return names.length;
 }
 
 /** A known file we could not look at this time stays as it is and is not swept. */
-function keep(row: KnownFile | null, path: string, spare: number[], ctx: FolderContext): void {
+function keep(row: KnownFile | null, path: string, ctx: FolderContext): void {
   ctx.protect(path);
-  if (row && row.state !== 'deleted') spare.push(row.id);
+  if (row) ctx.seen.add(row.id);
 }
 
 function toRecord(w: Walked, rootId: number, identity: string): FileRecord {
@@ -152,19 +160,25 @@ async function hashAll(items: Walked[], ctx: FolderContext): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, items.length) }, worker));
 }
 
-function statFile(file: string, follow: boolean): Promise<fs.Stats | NodeJS.ErrnoException> {
-  return new Promise((resolve) => (follow ? fs.stat : fs.lstat)(file, (err, st) => resolve(err ?? st)));
+/**
+ * Synchronous on purpose: on a local disk with a warm cache a stat is a microsecond, and the promise round trip
+ * through the thread pool costs more than the call (the rescan benchmark is bound by this loop).
+ */
+function statFile(file: string, follow: boolean): fs.Stats | NodeJS.ErrnoException {
+  try {
+    return follow ? fs.statSync(file) : fs.lstatSync(file);
+  } catch (err) {
+    return err as NodeJS.ErrnoException;
+  }
 }
 
-async function statSidecars(dir: string, names: Set<string>): Promise<Map<string, SidecarStat>> {
+function statSidecars(dir: string, names: Set<string>): Map<string, SidecarStat> {
   const out = new Map<string, SidecarStat>();
-  await Promise.all(
-    [...names].map(async (name) => {
-      const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
-      const st = await statFile(path, true);
-      // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
-      if (st instanceof fs.Stats && st.isFile()) out.set(name, { path, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) });
-    }),
-  );
+  for (const name of names) {
+    const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
+    const st = statFile(path, true);
+    // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
+    if (st instanceof fs.Stats && st.isFile()) out.set(name, { path, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) });
+  }
   return out;
 }

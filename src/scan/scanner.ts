@@ -7,6 +7,7 @@ import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { processFolder } from './folder.js';
 import { probeRoot } from './probe.js';
+import { SeenIds } from './seen.js';
 import { printablePath, type ScanProblem } from './problems.js';
 import { walkRoot } from './walk.js';
 
@@ -64,6 +65,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   const scanId = scans.start(rootPaths, clock.now());
   const reported = new Set<string>();
   const protectedPaths = new Set<string>();
+  const seen = new SeenIds();
   const report = (p: ScanProblem) => {
     if (reported.has(p.path)) return;
     reported.add(p.path);
@@ -85,7 +87,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
       }
       roots.setOnline(root.id, true);
       const ctx = {
-        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report,
+        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report, seen,
         now: () => clock.now(),
         protect: (p: string) => protectedPaths.add(p),
       };
@@ -114,7 +116,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     }
     if (summary.outcome === 'complete') {
       for (const root of walked) {
-        sweep(db, files, root.id, scanId, protectedPaths, counts, clock);
+        sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
         roots.markComplete(root.id, scanId, clock.now());
       }
     }
@@ -145,14 +147,14 @@ function sweep(
   files: FilesCatalog,
   rootId: number,
   scanId: number,
+  seen: SeenIds,
   protectedPaths: ReadonlySet<string>,
   counts: ScanCounts,
   clock: Clock,
 ): void {
-  for (let after = 0; ; ) {
-    const page = files.vanished(rootId, scanId, after, SWEEP_PAGE);
-    if (page.length === 0) return;
-    after = page[page.length - 1]!.id;
+  const unseen = files.liveIds(rootId, (id) => !seen.has(id));
+  for (let i = 0; i < unseen.length; i += SWEEP_PAGE) {
+    const page = files.describe(unseen.slice(i, i + SWEEP_PAGE));
     const now = clock.now();
     db.transaction(() => {
       for (const gone of page) {
@@ -160,6 +162,7 @@ function sweep(
         const twin = gone.identity === null ? undefined : files.addedTwin(gone.identity, scanId, gone.id);
         if (twin) {
           files.absorbMove(gone.id, twin, scanId, now);
+          seen.add(gone.id); // it may now live in a root swept after this one
           counts.moved++;
           counts.new--;
         } else {

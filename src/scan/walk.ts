@@ -92,7 +92,7 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
 
   const stream = fg.stream('**', {
     cwd: opts.root,
-    absolute: true,
+    absolute: false, // relative entries: joining them ourselves is cheaper than its path.resolve per entry
     onlyFiles: true,
     dot: opts.hidden,
     followSymbolicLinks: opts.followSymlinks,
@@ -103,6 +103,7 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
     fs: { readdir, stat } as any,
   }) as Readable;
 
+  const rootDir = opts.root.length > 1 ? opts.root.replace(/\/+$/, '') : opts.root;
   const flush = () => {
     if (current) {
       ready.push(current);
@@ -115,7 +116,7 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
     const name = entry.slice(slash + 1);
     const media = mediaKind(name) !== null;
     if (!media && !isSidecar(name)) return;
-    const dir = entry.slice(0, slash) || '/';
+    const dir = slash < 0 ? rootDir : rootDir === '/' ? `/${entry.slice(0, slash)}` : `${rootDir}/${entry.slice(0, slash)}`;
     if (current && current.dir !== dir) flush();
     current ??= { dir, media: [], sidecars: [] };
     (media ? current.media : current.sidecars).push(name);
