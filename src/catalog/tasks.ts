@@ -45,6 +45,7 @@ export class TaskStore {
   private readonly later;
   private readonly releaseStmt;
   private readonly beat;
+  private readonly claimTx;
 
   constructor(private readonly db: Db) {
     // One stage per query: the partial index (stage, priority, id) then yields rows in order, no sort of the backlog.
@@ -80,13 +81,18 @@ export class TaskStore {
          lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
+    this.claimTx = db.transaction((req: ClaimRequest) => this.claimRows(req));
     this.beat = db.prepare(`UPDATE tasks SET lease_expires = @expires WHERE state = 'running' AND lease_run = @runId`);
   }
 
   /** Claims up to `limit` runnable tasks, best priority first; attempts are counted here. */
   claim(req: ClaimRequest): ClaimedTask[] {
     if (req.stages.length === 0 || req.limit <= 0) return [];
-    return this.db.transaction(() => {
+    return this.claimTx.immediate(req);
+  }
+
+  private claimRows(req: ClaimRequest): ClaimedTask[] {
+    {
       const rows: (ClaimedTask & { priority: number })[] = [];
       for (const stage of req.stages) {
         const params = { suspect: req.suspect ? 1 : 0, now: req.now, stage, limit: req.limit };
@@ -99,7 +105,7 @@ export class TaskStore {
         if (ok.changes === 1) taken.push({ ...row, attempts: row.attempts + 1 });
       }
       return taken;
-    }).immediate();
+    }
   }
 
   /** Marks a task done/skipped/failed for good. False when the lease was lost (the row is not ours any more). */

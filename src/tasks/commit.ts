@@ -32,6 +32,7 @@ export interface CommitContext {
   perStage: Record<string, { done: number; failed: number; skipped: number }>;
   /** Run totals, updated in place and written with the batch. */
   totals: RunCounts;
+  tx: CommitTransactions;
 }
 
 /** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
@@ -42,35 +43,45 @@ export function isStageFault(outcome: StageOutcome): boolean {
   return outcome.status === 'failed' && (!!outcome.stageFault || environmentFault.test(outcome.reason));
 }
 
-export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
-  const effects: CommitEffects = { failed: [], stageFaults: [] };
-  const { db, store, runId, now } = ctx;
-  db.transaction(() => {
-    for (const s of batch) {
+/** Transaction wrappers built once per run (building them per task costs more than the SQL). */
+export interface CommitTransactions {
+  batch: (ctx: CommitContext, batch: Settled[], effects: CommitEffects) => void;
+  done: (ctx: CommitContext, task: ClaimedTask, value: unknown) => boolean;
+}
+
+export function commitTransactions(db: Db): CommitTransactions {
+  const batch = db.transaction((ctx: CommitContext, items: Settled[], effects: CommitEffects) => {
+    for (const s of items) {
       if ('release' in s) {
-        if (store.release(s.task.id, runId, now, true)) ctx.totals.released++;
+        if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true)) ctx.totals.released++;
         continue;
       }
       recordOutcome(ctx, s.task, s.outcome, effects);
     }
-    updateRunCounts(db, runId, ctx.totals);
-  }).immediate();
+    updateRunCounts(ctx.db, ctx.runId, ctx.totals);
+  });
+  // Nested inside `batch`, this is a savepoint: if the stage's commit throws, neither its rows nor 'done' stay.
+  const done = db.transaction((ctx: CommitContext, task: ClaimedTask, value: unknown) => {
+    if (!ctx.store.end(task.id, ctx.runId, 'done', ctx.now)) return false;
+    const stage = ctx.stages.get(task.stage)!;
+    stage.commit(ctx.db, { taskId: task.id, fileId: task.fileId, identity: task.identity }, value);
+    return true;
+  });
+  return { batch: (c, b, e) => batch.immediate(c, b, e), done: (c, t, v) => done(c, t, v) };
+}
+
+export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
+  const effects: CommitEffects = { failed: [], stageFaults: [] };
+  ctx.tx.batch(ctx, batch, effects);
   return effects;
 }
 
 function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {
-  const { db, store, runId, now } = ctx;
+  const { store, runId, now } = ctx;
   const counts = (ctx.perStage[task.stage] ??= { done: 0, failed: 0, skipped: 0 });
   if (outcome.status === 'done') {
-    const stage = ctx.stages.get(task.stage)!;
     try {
-      // A savepoint: if the stage's commit throws, neither its rows nor the 'done' mark stay.
-      const ok = db.transaction(() => {
-        if (!store.end(task.id, runId, 'done', now)) return false;
-        stage.commit(db, { taskId: task.id, fileId: task.fileId, identity: task.identity }, outcome.value);
-        return true;
-      })();
-      if (ok) {
+      if (ctx.tx.done(ctx, task, outcome.value)) {
         counts.done++;
         ctx.totals.done++;
       }

@@ -8,7 +8,7 @@ import type { RunCounts } from '../catalog/runs.js';
 import type { Clock } from '../types.js';
 import type { Lane, StageDefinition, TaskInput } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
-import { commitSettled, isStageFault, type Settled } from './commit.js';
+import { commitSettled, commitTransactions, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents } from './events.js';
@@ -182,6 +182,9 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     let room = poolDepth - inPool.size;
     if (ctx.limits.maxTasks !== undefined) room = Math.min(room, ctx.limits.maxTasks - claimed);
     if (room <= 0) return;
+    // Claim in small batches, not one task per completion: a claim is a write transaction. The pool still has
+    // `threads` tasks queued or running when we wait for half the depth to free up.
+    if (!suspectsLeft && inPool.size > threads && room < poolDepth - threads) return;
     if (suspectsLeft) {
       // A task whose previous owner died may be what killed it: run it alone, so only its attempts count.
       if (inPool.size > 0 || batches.size > 0 || settled.length > 0) return;
@@ -207,11 +210,12 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
 
   const lease = () => ({ runId: ctx.runId, pid: ctx.pid, now: clock.now(), leaseMs: tuning.leaseMs });
 
+  const tx = commitTransactions(ctx.db);
   const flush = () => {
     if (settled.length === 0) return;
     const batch = settled.splice(0, settled.length);
     const effects = commitSettled(
-      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals },
+      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals, tx },
       batch,
     );
     suspectRunning = false;
