@@ -11,6 +11,7 @@ export interface SidecarStat {
 /** What the scan compares a walked file with. */
 export interface KnownFile {
   id: number;
+  rootId: number;
   path: string;
   state: FileState;
   size: number;
@@ -66,7 +67,8 @@ export function filesCatalog(db: Db) {
   // Raw rows: no per-row key objects, which is most of the cost of reading 100k+ rows.
   const inDir = db
     .prepare(
-      `SELECT path, id, state, size, mtime_ms, ino, sidecar_path, sidecar_size, sidecar_mtime_ms FROM files WHERE dir = ?`,
+      `SELECT path, id, state, size, mtime_ms, ino, sidecar_path, sidecar_size, sidecar_mtime_ms, root_id
+       FROM files WHERE dir = ?`,
     )
     .raw();
   const insert = db.prepare(
@@ -82,6 +84,7 @@ export function filesCatalog(db: Db) {
   const sidecar = db.prepare(
     `UPDATE files SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime_ms = ? WHERE id = ?`,
   );
+  const reroot = db.prepare(`UPDATE files SET root_id = ? WHERE id = ?`);
   const offline = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`);
   const countOffline = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state = 'offline'`).pluck();
   const countLive = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state != 'deleted'`).pluck();
@@ -105,7 +108,7 @@ export function filesCatalog(db: Db) {
       for (const r of inDir.all(dir) as any[][]) {
         out.set(r[0], {
           path: r[0], id: r[1], state: r[2], size: r[3], mtimeMs: r[4], ino: r[5],
-          sidecarPath: r[6], sidecarSize: r[7], sidecarMtimeMs: r[8],
+          sidecarPath: r[6], sidecarSize: r[7], sidecarMtimeMs: r[8], rootId: r[9],
         });
       }
       return out;
@@ -125,6 +128,10 @@ export function filesCatalog(db: Db) {
     /** Only the sidecar changed: the engine re-runs just the XMP stage from this. */
     updateSidecar(id: number, s: SidecarStat | null): void {
       sidecar.run(s?.path ?? null, s?.size ?? null, s?.mtimeMs ?? null, id);
+    },
+    /** A new root was added inside an older one: its files now belong to the inner (deepest) root. */
+    reroot(id: number, rootId: number): void {
+      reroot.run(rootId, id);
     },
     /** The root is unavailable: its present files go offline (never deleted). Returns the offline count. */
     markRootOffline(rootId: number): number {

@@ -86,7 +86,7 @@ async function processSlice(
       ctx.seen.add(row!.id);
       ctx.counts.unchanged++;
       if (decision.wasOffline) back.push(row!.id);
-      if (!decision.sidecarChanged) continue;
+      if (!decision.sidecarChanged && row!.rootId === ctx.rootId) continue;
     } else if (decision.action === 'settling') {
       ctx.counts.settling++;
       if (row) ctx.seen.add(row.id);
@@ -104,8 +104,11 @@ async function processSlice(
     for (const w of walked) {
       const { decision, known: row } = w;
       if (decision.action === 'unchanged') {
-        ctx.files.updateSidecar(row!.id, w.sidecar);
-        ctx.counts.sidecars++;
+        if (row!.rootId !== ctx.rootId) ctx.files.reroot(row!.id, ctx.rootId);
+        if (decision.sidecarChanged) {
+          ctx.files.updateSidecar(row!.id, w.sidecar);
+          ctx.counts.sidecars++;
+        }
       } else if (w.identity === undefined) {
         keep(row, w.path, ctx); // hashing failed: already reported
       } else {

@@ -4,7 +4,7 @@ import type { KnownFile } from '../../src/catalog/files.js';
 import { decideFile, isCoveredBy } from '../../src/scan/diff.js';
 
 const known = (over: Partial<KnownFile> = {}): KnownFile => ({
-  id: 7, path: '/r/a.jpg', state: 'present', size: 100, mtimeMs: 1000, ino: '42',
+  id: 7, rootId: 1, path: '/r/a.jpg', state: 'present', size: 100, mtimeMs: 1000, ino: '42',
   sidecarPath: null, sidecarSize: null, sidecarMtimeMs: null, ...over,
 });
 const seen = (over = {}) => ({ size: 100, mtimeMs: 1000, ino: '42', sidecar: null, ...over });

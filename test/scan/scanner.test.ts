@@ -92,6 +92,46 @@ test('a root nested in another is walked as its own root, not twice', async (t) 
   assert.equal(again.counts.deleted, 0);
 });
 
+test('a root added inside an older root takes over its files, and the outer root does not delete them', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const inner = s.write('P/2020/a.jpg', 'a');
+  s.write('P/b.jpg', 'b');
+  const outer = await s.scan([path.join(s.dir, 'P')]);
+  assert.equal(outer.counts.new, 2);
+  const id = row(s.db, inner).id;
+  const added = await s.scan([path.join(s.dir, 'P', '2020')]);
+  assert.deepEqual({ new: added.counts.new, unchanged: added.counts.unchanged }, { new: 0, unchanged: 1 });
+  assert.equal(row(s.db, inner).root_id, added.rootIds[0]);
+  const both = await s.scan([path.join(s.dir, 'P'), path.join(s.dir, 'P', '2020')]);
+  assert.equal(both.counts.deleted, 0);
+  assert.equal(row(s.db, inner).id, id);
+  assert.equal(row(s.db, inner).state, 'present');
+});
+
+test('a file that vanishes between the walk and its stat is named once and counted, and the scan goes on', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'R');
+  s.write('R/here.jpg', 'h');
+  const { processFolder } = await import('../../src/scan/folder.js');
+  const { SeenIds } = await import('../../src/scan/seen.js');
+  const { filesCatalog } = await import('../../src/catalog/files.js');
+  const { zeroCounts } = await import('../../src/catalog/scans.js');
+  const rootId = Number(s.db.prepare("INSERT INTO roots (path, added_at) VALUES (?, 0)").run(root).lastInsertRowid);
+  const counts = zeroCounts();
+  const problems: ScanProblem[] = [];
+  await processFolder(
+    { dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] },
+    {
+      db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
+      counts, seen: new SeenIds(), report: (p) => { problems.push(p); counts.errors++; }, protect: () => {},
+    },
+  );
+  assert.deepEqual({ new: counts.new, errors: counts.errors }, { new: 1, errors: 1 });
+  assert.equal(problems[0]!.message, `${path.join(root, 'gone.jpg')}: file vanished during the scan`);
+});
+
 test('a walk larger than the buffer limit, in many folders, sees every file once', async (t) => {
   const s = setup();
   t.after(s.cleanup);
