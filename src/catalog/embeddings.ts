@@ -86,23 +86,52 @@ function filterSql(filters: SearchFilters): { where: string[]; params: unknown[]
   return { where, params };
 }
 
-/** Every present file's vector from one model that passes the filters, in one contiguous array. */
-export function loadVectors(db: Db, modelId: string, dim: number, filters: SearchFilters = {}): VectorSet {
+function hasFilters(f: SearchFilters): boolean {
+  return f.afterMs !== undefined || f.beforeMs !== undefined || !!f.camera || f.minRating !== undefined || !!f.keywords?.length;
+}
+
+/**
+ * Which files search may return: present ones passing the filters. Without filters only the (usually few) files
+ * that are not present are listed, so a million-file catalog costs nothing here.
+ */
+export function fileFilter(db: Db, filters: SearchFilters): (fileId: number) => boolean {
+  if (!hasFilters(filters)) {
+    const gone = new Set(
+      (db.prepare(`SELECT e.file_id FROM embeddings e JOIN files f ON f.id = e.file_id WHERE f.state <> 'present'`).raw().all() as [number][]).map(
+        (r) => r[0],
+      ),
+    );
+    return (id) => !gone.has(id);
+  }
   const { where, params } = filterSql(filters);
-  const joins = needsMetadata(filters)
-    ? 'LEFT JOIN exif x ON x.file_id = e.file_id LEFT JOIN xmp p ON p.file_id = e.file_id'
-    : '';
-  const stmt = db
-    .prepare(
-      `SELECT e.file_id, e.vector FROM embeddings e JOIN files f ON f.id = e.file_id ${joins}
-       WHERE e.model_id = ? AND ${where.join(' AND ')}`,
-    )
-    .raw();
+  const allowed = new Set(
+    (
+      db
+        .prepare(
+          `SELECT f.id FROM files f LEFT JOIN exif x ON x.file_id = f.id LEFT JOIN xmp p ON p.file_id = f.id
+           WHERE ${where.join(' AND ')}`,
+        )
+        .raw()
+        .all(...params) as [number][]
+    ).map((r) => r[0]),
+  );
+  return (id) => allowed.has(id);
+}
+
+/** Changes whenever the model's embeddings change (kept by triggers): search's cache is valid while it matches. */
+export function modelGeneration(db: Db, modelId: string): number {
+  const row = db.prepare(`SELECT generation FROM clip_models WHERE id = ?`).get(modelId) as { generation: number } | undefined;
+  return row?.generation ?? -1;
+}
+
+/** Every stored vector of one model, whatever its file's state, in one contiguous array. */
+export function allVectors(db: Db, modelId: string, dim: number): VectorSet {
+  const stmt = db.prepare(`SELECT file_id, vector FROM embeddings WHERE model_id = ?`).raw();
   let ids: Int32Array = new Int32Array(1024);
   let data: Float32Array = new Float32Array(1024 * dim);
   let n = 0;
   const bytes = dim * 4;
-  for (const row of stmt.iterate(modelId, ...params) as Iterable<[number, Buffer]>) {
+  for (const row of stmt.iterate(modelId) as Iterable<[number, Buffer]>) {
     if (row[1].length !== bytes) continue; // written with another width: not comparable
     if (n === ids.length) {
       ids = grow(ids, n * 2);
@@ -112,11 +141,18 @@ export function loadVectors(db: Db, modelId: string, dim: number, filters: Searc
     fromBlob(row[1], data, n * dim);
     n++;
   }
-  return { dim, ids: ids.subarray(0, n), data: data.subarray(0, n * dim) };
+  return { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
 }
 
-function needsMetadata(f: SearchFilters): boolean {
-  return f.afterMs !== undefined || f.beforeMs !== undefined || !!f.camera || f.minRating !== undefined || !!f.keywords?.length;
+/** Exact vectors of some files (search re-scores its candidates with them). */
+export function vectorsOf(db: Db, modelId: string, fileIds: number[]): Map<number, Float32Array> {
+  const stmt = db.prepare(`SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`).pluck();
+  const out = new Map<number, Float32Array>();
+  for (const id of fileIds) {
+    const blob = stmt.get(id, modelId) as Buffer | undefined;
+    if (blob) out.set(id, fromBlob(blob));
+  }
+  return out;
 }
 
 function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {

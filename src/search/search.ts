@@ -7,13 +7,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
-import { describeFiles, embeddingOf, loadVectors, modelsInUse, presentFileId, type SearchFilters } from '../catalog/embeddings.js';
+import {
+  allVectors,
+  describeFiles,
+  embeddingOf,
+  fileFilter,
+  modelGeneration,
+  modelsInUse,
+  presentFileId,
+  vectorsOf,
+  type SearchFilters,
+} from '../catalog/embeddings.js';
 import { describeError, UserError } from '../errors.js';
 import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../models/image.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
-import { normalize, topK, type Hit } from './vectors.js';
+import { quantize, topKQuantized, type QuantizedSet } from './quantized.js';
+import { cacheFileFor, readCache, writeCache } from './vector-cache.js';
+import { normalize, type Hit } from './vectors.js';
 
 export interface SearchRequest {
   text?: string;
@@ -36,6 +48,8 @@ export interface SearchResult {
 export interface SearchContext {
   env: NodeJS.ProcessEnv;
   warn(message: string): void;
+  /** Where to keep the quantized vector file between searches (none: rebuilt from the catalog every time). */
+  cache?: { dir: string; catalogPath: string };
 }
 
 export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Promise<SearchResult[]> {
@@ -51,6 +65,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   const likeStored = likeId !== null ? embeddingOf(db, likeId) : null;
   const explicit = explicitModel(req.modelSpec, ctx.env);
   let hits: Hit[] = [];
+  const allow = fileFilter(db, req.filters);
   for (const group of groups) {
     const info = openable(group, explicit, ctx);
     if (!info) continue;
@@ -63,8 +78,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
         else parts.push((await model.encodeImages([await readExample(likePath, info)]))[0]!);
       }
       const query = combine(parts);
-      const vectors = loadVectors(db, group.id, query.length, req.filters);
-      hits = hits.concat(topK(vectors, query, req.limit));
+      hits = hits.concat(rank(db, group.id, query, req.limit, allow, ctx));
     } finally {
       await model.release();
     }
@@ -79,6 +93,40 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
     const f = files.get(h.fileId);
     return f ? [{ fileId: h.fileId, path: f.path, score: h.score, thumbPath: f.thumbPath }] : [];
   });
+}
+
+/**
+ * The approximate scan over the quantized vectors picks a generous candidate list; exact float32 scores from the
+ * catalog then decide the order and are what the user sees.
+ */
+function rank(db: Db, modelId: string, query: Float32Array, limit: number, allow: (id: number) => boolean, ctx: SearchContext): Hit[] {
+  const set = quantizedVectors(db, modelId, query.length, ctx);
+  const candidates = topKQuantized(set, query, Math.max(limit * 4, limit + 64), allow);
+  const exact = vectorsOf(
+    db,
+    modelId,
+    candidates.map((c) => c.fileId),
+  );
+  const hits: Hit[] = [];
+  for (const c of candidates) {
+    const v = exact.get(c.fileId);
+    if (!v) continue;
+    let score = 0;
+    for (let j = 0; j < v.length; j++) score += v[j]! * query[j]!;
+    hits.push({ fileId: c.fileId, score });
+  }
+  return hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId).slice(0, limit);
+}
+
+function quantizedVectors(db: Db, modelId: string, dim: number, ctx: SearchContext): QuantizedSet {
+  const key = { modelId, generation: modelGeneration(db, modelId), dim };
+  const file = ctx.cache ? cacheFileFor(ctx.cache.dir, ctx.cache.catalogPath, modelId) : null;
+  const cached = file ? readCache(file, key) : null;
+  if (cached) return cached;
+  const all = allVectors(db, modelId, dim);
+  const set = quantize(all.ids as Int32Array, all.data, dim);
+  if (file) writeCache(file, key, set);
+  return set;
 }
 
 function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelInfo | null {

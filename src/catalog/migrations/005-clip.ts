@@ -6,7 +6,8 @@ CREATE TABLE clip_models (
   dir         TEXT    NOT NULL,     -- where it was last loaded from: search reopens it there to embed queries
   dim         INTEGER NOT NULL,     -- embedding width
   first_used  INTEGER NOT NULL,     -- ms; a model first used later is newer
-  last_used   INTEGER NOT NULL      -- ms
+  last_used   INTEGER NOT NULL,     -- ms
+  generation  INTEGER NOT NULL DEFAULT 0 -- bumped by every change to this model's embeddings: search's cache key
 );
 
 CREATE TABLE embeddings (
@@ -16,4 +17,14 @@ CREATE TABLE embeddings (
   created_at  INTEGER NOT NULL      -- ms
 );
 CREATE INDEX embeddings_model ON embeddings(model_id);
+
+CREATE TRIGGER embeddings_insert AFTER INSERT ON embeddings BEGIN
+  UPDATE clip_models SET generation = generation + 1 WHERE id = NEW.model_id;
+END;
+CREATE TRIGGER embeddings_update AFTER UPDATE ON embeddings BEGIN
+  UPDATE clip_models SET generation = generation + 1 WHERE id IN (OLD.model_id, NEW.model_id);
+END;
+CREATE TRIGGER embeddings_delete AFTER DELETE ON embeddings BEGIN
+  UPDATE clip_models SET generation = generation + 1 WHERE id = OLD.model_id;
+END;
 `;

@@ -5,7 +5,7 @@ import { devices, type Device } from '../../models/onnx.js';
 import { parseDateBound } from '../../search/dates.js';
 import { writeContactSheet } from '../../search/html.js';
 import { search } from '../../search/search.js';
-import { catalogPath, globalOptions, makeLogger } from '../env.js';
+import { cacheDir, catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
 import { parsePositiveInt } from '../parse.js';
 
@@ -55,7 +55,8 @@ export const registerSearch: Register = (program, cli, wrap) => {
         const global = globalOptions(cmd);
         const log = makeLogger(global, cli);
         if (!query && !opts.like) throw new UserError('search needs a QUERY or --like IMAGE (see indexer search --help)');
-        const db = openCatalog(catalogPath(cmd, cli), { readonly: true });
+        const catalog = catalogPath(cmd, cli);
+        const db = openCatalog(catalog, { readonly: true });
         try {
           const results = await search(
             db,
@@ -73,7 +74,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
                 keywords: opts.keyword,
               },
             },
-            { env: cli.env, warn: log.warn },
+            { env: cli.env, warn: log.warn, cache: { dir: cacheDir(cmd, cli), catalogPath: catalog } },
           ).catch((err: unknown) => {
             if (err instanceof UserError) throw err;
             if (/no such table/.test(String((err as Error)?.message))) {
