@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { modelGeneration, recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
+import { quantize, topKQuantized } from '../../src/search/quantized.js';
+import { search } from '../../src/search/search.js';
+import { cacheFileFor, readCache, writeCache } from '../../src/search/vector-cache.js';
+import { normalize, topK } from '../../src/search/vectors.js';
+import { ClipModel } from '../../src/models/clip-model.js';
+import { imageToTensor } from '../../src/models/image.js';
+import { loadModelInfo } from '../../src/models/model-dir.js';
+import { addFile, makeCatalog, solidImage, tempDir, tinyModel, type Rgb } from '../clip/helpers.js';
+
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+function randomSet(n: number, dim: number, seed: number) {
+  const rand = lcg(seed);
+  const data = new Float32Array(n * dim).map(() => rand());
+  for (let r = 0; r < n; r++) normalize(data.subarray(r * dim, (r + 1) * dim));
+  return { ids: Int32Array.from({ length: n }, (_, i) => i + 10), data, rand };
+}
+
+test('quantized candidates contain the exact top 10 (512-d, 2000 vectors)', () => {
+  const dim = 512;
+  const { ids, data, rand } = randomSet(2000, dim, 3);
+  const q = quantize(ids, data, dim);
+  for (let k = 0; k < 5; k++) {
+    const query = normalize(new Float32Array(dim).map(() => rand()));
+    const exact = topK({ dim, ids, data }, query, 10).map((h) => h.fileId);
+    const candidates = new Set(topKQuantized(q, query, 40).map((h) => h.fileId));
+    for (const id of exact) assert.ok(candidates.has(id), `exact hit ${id} among the candidates`);
+  }
+  const odd = topKQuantized(q, normalize(new Float32Array(dim).fill(1)), 5, (id) => id % 2 === 1);
+  assert.equal(odd.length, 5);
+  assert.ok(odd.every((h) => h.fileId % 2 === 1));
+});
+
+test('cache file round-trips and is refused when the key differs or the file is damaged', () => {
+  const dir = tempDir('vcache');
+  const dim = 8;
+  const { ids, data } = randomSet(50, dim, 5);
+  const set = quantize(ids, data, dim);
+  const file = cacheFileFor(dir, '/some/catalog.db', 'm@1');
+  assert.notEqual(file, cacheFileFor(dir, '/other/catalog.db', 'm@1'), 'one file per catalog');
+  const key = { modelId: 'm@1', generation: 7, dim };
+  assert.equal(writeCache(file, key, set), true);
+  assert.deepEqual(readCache(file, key), set);
+  assert.equal(readCache(file, { ...key, generation: 8 }), null);
+  assert.equal(readCache(file, { ...key, modelId: 'm@2' }), null);
+  fs.truncateSync(file, fs.statSync(file).size - 10);
+  assert.equal(readCache(file, key), null);
+  fs.writeFileSync(file, 'garbage');
+  assert.equal(readCache(file, key), null);
+  assert.equal(readCache(path.join(dir, 'missing'), key), null);
+});
+
+test('triggers bump the generation on every embedding change; search rebuilds a stale cache file', async () => {
+  const c = makeCatalog('gen');
+  const info = loadModelInfo(tinyModel);
+  const model = new ClipModel(info, { device: 'cpu', warn: () => {} });
+  recordModel(c.db, { id: info.id, name: info.name, dir: info.dir, dim: info.embedDim }, 1);
+  const embed = async (name: string, rgb: Rgb) => {
+    const f = addFile(c, name);
+    const [v] = await model.encodeImages([await imageToTensor(await solidImage(f.path, rgb), info.preprocess)]);
+    saveEmbedding(c.db, f.id, info.id, v!, 1);
+    return f;
+  };
+  const g0 = modelGeneration(c.db, info.id);
+  const red = await embed('red.png', [250, 10, 10]);
+  await embed('blue.png', [10, 10, 250]);
+  assert.equal(modelGeneration(c.db, info.id), g0 + 2);
+  const ctx = { env: {}, warn: () => {}, cache: { dir: c.cacheDir, catalogPath: c.dbPath } };
+  const first = await search(c.db, { text: 'green', limit: 5, filters: {}, device: 'cpu' }, ctx);
+  assert.equal(first.length, 2);
+  assert.ok(fs.existsSync(cacheFileFor(c.cacheDir, c.dbPath, info.id)));
+  // A new embedding after the cache was written: the next search must see it.
+  await embed('green.png', [10, 250, 10]);
+  const second = await search(c.db, { text: 'green', limit: 5, filters: {}, device: 'cpu' }, ctx);
+  assert.equal(path.basename(second[0]!.path), 'green.png');
+  // Deleting a file's row (purge) bumps it too; a deleted file is never returned even from a fresh cache.
+  c.db.prepare(`UPDATE files SET state = 'deleted' WHERE id = ?`).run(red.id);
+  const third = await search(c.db, { text: 'red', limit: 5, filters: {}, device: 'cpu' }, ctx);
+  assert.ok(!third.some((r) => r.path === red.path));
+  const g1 = modelGeneration(c.db, info.id);
+  c.db.prepare(`DELETE FROM embeddings WHERE file_id = ?`).run(red.id);
+  assert.equal(modelGeneration(c.db, info.id), g1 + 1);
+  await model.release();
+});
