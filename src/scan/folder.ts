@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Db } from '../catalog/open.js';
 import type { FileRecord, FilesCatalog, KnownFile, SidecarStat } from '../catalog/files.js';
 import type { ScanCounts } from '../catalog/scans.js';
@@ -9,6 +8,7 @@ import { extensionOf, matchSidecars, mediaKind } from './media.js';
 import { describeProblem, type ScanProblem } from './problems.js';
 import type { SeenIds } from './seen.js';
 import type { FolderGroup } from './walk.js';
+import type { PathStat, StatBatch } from './stat-batch.js';
 
 /** Files handled per transaction: big enough to amortise the commit, small enough to keep memory flat. */
 const SLICE = 1000;
@@ -36,50 +36,74 @@ export interface FolderContext {
 interface Walked {
   path: string;
   kind: FileKind;
-  st: fs.Stats;
+  st: Extract<PathStat, { ok: true }>;
   sidecar: SidecarStat | null;
   known: KnownFile | null;
   decision: FileDecision;
   identity?: string;
 }
 
-/** Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. */
-export async function processFolder(group: FolderGroup, ctx: FolderContext): Promise<number> {
+/** A folder ready to be stat()ed: its media paths, then the paths of the sidecars they use. */
+export interface FolderJob {
+  group: FolderGroup;
+  sidecarOf: Map<string, string>;
+  sidecarNames: string[];
+  /** media names (group.media order), then sidecar names (sidecarNames order): what gets stat()ed. */
+  names: string[];
+  /** The same as absolute paths. */
+  paths: string[];
+}
+
+export function planFolder(group: FolderGroup): FolderJob {
   const sidecarOf = matchSidecars(group.media, group.sidecars);
-  const sidecarStats = statSidecars(group.dir, new Set(sidecarOf.values()));
+  const sidecarNames = [...new Set(sidecarOf.values())];
+  const join = (n: string) => (group.dir === '/' ? `/${n}` : `${group.dir}/${n}`);
+  const names = [...group.media, ...sidecarNames];
+  return { group, sidecarOf, sidecarNames, names, paths: names.map(join) };
+}
+
+/** Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. */
+export async function processFolder(job: FolderJob, stats: StatBatch, ctx: FolderContext): Promise<number> {
+  const { group } = job;
+  const sidecarStats = new Map<string, SidecarStat>();
+  job.sidecarNames.forEach((name, i) => {
+    const index = group.media.length + i;
+    const st = stats.get(index);
+    // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
+    if (st.ok && st.isFile) sidecarStats.set(name, { path: job.paths[index]!, size: st.size, mtimeMs: st.mtimeMs });
+  });
   const known = ctx.files.inFolder(group.dir);
-  let handled = 0;
   for (let i = 0; i < group.media.length; i += SLICE) {
-    const names = group.media.slice(i, i + SLICE);
-    handled += await processSlice(group.dir, names, known, sidecarOf, sidecarStats, ctx);
+    await processSlice(job, i, Math.min(i + SLICE, group.media.length), stats, known, sidecarStats, ctx);
   }
-  return handled;
+  return group.media.length;
 }
 
 async function processSlice(
-  dir: string,
-  names: string[],
+  job: FolderJob,
+  from: number,
+  to: number,
+  stats: StatBatch,
   known: Map<string, KnownFile>,
-  sidecarOf: Map<string, string>,
   sidecarStats: Map<string, SidecarStat>,
   ctx: FolderContext,
-): Promise<number> {
+): Promise<void> {
   const settleBefore = ctx.settleBefore;
   const walked: Walked[] = [];
   const back: number[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const path = dir === '/' ? `/${names[i]}` : `${dir}/${names[i]}`;
-    const st = statFile(path, ctx.followSymlinks);
+  for (let i = from; i < to; i++) {
+    const path = job.paths[i]!;
+    const st = stats.get(i);
     const row = known.get(path) ?? null;
-    if (!(st instanceof fs.Stats)) {
-      ctx.report(describeProblem('file', path, st));
+    if (!st.ok) {
+      ctx.report(describeProblem('file', path, { code: st.code }));
       if (st.code !== 'ENOENT') keep(row, path, ctx);
       continue;
     }
-    if (!st.isFile()) continue;
-    const sidecarName = sidecarOf.get(names[i]!);
+    if (!st.isFile) continue;
+    const sidecarName = job.sidecarOf.get(job.group.media[i]!);
     const sidecar = sidecarName === undefined ? null : (sidecarStats.get(sidecarName) ?? null);
-    const observed = { size: st.size, mtimeMs: Math.trunc(st.mtimeMs), ino: String(st.ino), sidecar };
+    const observed = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sidecar };
     const decision = decideFile(observed, row, settleBefore);
     if (decision.action === 'unchanged') {
       // The common case on a rescan: nothing to write unless the sidecar changed or the root came back.
@@ -98,7 +122,7 @@ async function processSlice(
     walked.filter((w) => w.decision.action !== 'unchanged'),
     ctx,
   );
-  if (walked.length === 0 && back.length === 0) return names.length;
+  if (walked.length === 0 && back.length === 0) return;
   const now = ctx.now();
   ctx.db.transaction(() => {
     for (const w of walked) {
@@ -124,7 +148,6 @@ async function processSlice(
     }
     ctx.files.markBackOnline(back, ctx.scanId, now);
   })();
-  return names.length;
 }
 
 /** A known file we could not look at this time stays as it is and is not swept. */
@@ -140,8 +163,8 @@ function toRecord(w: Walked, rootId: number, identity: string): FileRecord {
     kind: w.kind,
     ext: extensionOf(w.path),
     size: w.st.size,
-    mtimeMs: Math.trunc(w.st.mtimeMs),
-    ino: String(w.st.ino),
+    mtimeMs: w.st.mtimeMs,
+    ino: w.st.ino,
     dev: w.st.dev,
     identity,
     sidecar: w.sidecar,
@@ -161,27 +184,4 @@ async function hashAll(items: Walked[], ctx: FolderContext): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, items.length) }, worker));
-}
-
-/**
- * Synchronous on purpose: on a local disk with a warm cache a stat is a microsecond, and the promise round trip
- * through the thread pool costs more than the call (the rescan benchmark is bound by this loop).
- */
-function statFile(file: string, follow: boolean): fs.Stats | NodeJS.ErrnoException {
-  try {
-    return follow ? fs.statSync(file) : fs.lstatSync(file);
-  } catch (err) {
-    return err as NodeJS.ErrnoException;
-  }
-}
-
-function statSidecars(dir: string, names: Set<string>): Map<string, SidecarStat> {
-  const out = new Map<string, SidecarStat>();
-  for (const name of names) {
-    const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
-    const st = statFile(path, true);
-    // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
-    if (st instanceof fs.Stats && st.isFile()) out.set(name, { path, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) });
-  }
-  return out;
 }

@@ -5,9 +5,10 @@ import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
 import type { Clock } from '../types.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
-import { processFolder } from './folder.js';
+import { planFolder, processFolder, type FolderJob } from './folder.js';
 import { probeRoot } from './probe.js';
 import { SeenIds } from './seen.js';
+import { StatWorker, type StatBatch } from './stat-batch.js';
 import { printablePath, type ScanProblem } from './problems.js';
 import { walkRoot } from './walk.js';
 
@@ -50,6 +51,8 @@ export interface ScanSummary {
 }
 
 const SWEEP_PAGE = 500;
+/** Folders whose stat() runs ahead of the diff. */
+const STAT_AHEAD = 4;
 
 /**
  * Phase 1: walk each root, diff it against the catalog, then (only after every walk completed) sweep: a file
@@ -73,6 +76,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     deps.report(p);
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
+  const statWorker = new StatWorker();
   try {
     const walked: RootRow[] = [];
     const allRootPaths = roots.list().map((r) => r.path);
@@ -99,10 +103,19 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         signal: deps.signal,
       });
       let met = 0;
-      for await (const group of walk.groups) {
-        met += await processFolder(group, ctx);
+      // A few folders are stat()ed ahead by the worker while the main thread diffs the oldest one.
+      const ahead: { job: FolderJob; stats: Promise<StatBatch> }[] = [];
+      const diffOldest = async () => {
+        const { job, stats } = ahead.shift()!;
+        met += await processFolder(job, await stats, ctx);
         deps.onProgress?.({ root: root.path, files: met, counts });
+      };
+      for await (const group of walk.groups) {
+        const job = planFolder(group);
+        ahead.push({ job, stats: statWorker.stat(group.dir, job.names, settings.followSymlinks) });
+        if (ahead.length >= STAT_AHEAD) await diffOldest();
       }
+      while (ahead.length > 0) await diffOldest();
       const result = walk.result();
       for (const p of result.problems) {
         report(p);
@@ -125,6 +138,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   } catch (err) {
     scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
     throw err;
+  } finally {
+    await statWorker.close();
   }
 }
 

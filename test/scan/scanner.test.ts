@@ -114,15 +114,20 @@ test('a file that vanishes between the walk and its stat is named once and count
   t.after(s.cleanup);
   const root = path.join(s.dir, 'R');
   s.write('R/here.jpg', 'h');
-  const { processFolder } = await import('../../src/scan/folder.js');
+  const { planFolder, processFolder } = await import('../../src/scan/folder.js');
+  const { StatWorker } = await import('../../src/scan/stat-batch.js');
   const { SeenIds } = await import('../../src/scan/seen.js');
   const { filesCatalog } = await import('../../src/catalog/files.js');
   const { zeroCounts } = await import('../../src/catalog/scans.js');
   const rootId = Number(s.db.prepare("INSERT INTO roots (path, added_at) VALUES (?, 0)").run(root).lastInsertRowid);
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
+  const job = planFolder({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
+  const worker = new StatWorker();
+  const stats = await worker.stat(root, job.names, false).finally(() => worker.close());
   await processFolder(
-    { dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] },
+    job,
+    stats,
     {
       db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
       counts, seen: new SeenIds(), report: (p) => { problems.push(p); counts.errors++; }, protect: () => {},
