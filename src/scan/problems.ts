@@ -25,7 +25,7 @@ export function describeProblem(what: 'file' | 'folder', file: string, err: unkn
   else if (code === 'ENAMETOOLONG') cause = 'path is too long for the operating system';
   else if (code === 'ELOOP') cause = 'too many levels of symbolic links';
   else if (code === 'EIO') cause = `cannot read ${what}: I/O error`;
-  else cause = `cannot read ${what}: ${(err as Error)?.message ?? String(err)}`;
+  else cause = `cannot read ${what}: ${(err as Error)?.message ?? code}`;
   return { path: file, code: tag, message: `${printablePath(file)}: ${cause}` };
 }
 

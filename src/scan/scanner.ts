@@ -69,10 +69,12 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   const reported = new Set<string>();
   const protectedPaths = new Set<string>();
   const seen = new SeenIds();
+  let firstProblem: string | null = null;
   const report = (p: ScanProblem) => {
     if (reported.has(p.path)) return;
     reported.add(p.path);
     counts.errors++;
+    firstProblem ??= p.message;
     deps.report(p);
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
@@ -133,7 +135,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         roots.markComplete(root.id, scanId, clock.now());
       }
     }
-    scans.finish(scanId, summary.outcome, counts, noteFor(summary), clock.now());
+    scans.finish(scanId, summary.outcome, counts, noteFor(summary, firstProblem), clock.now());
     return summary;
   } catch (err) {
     scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
@@ -189,8 +191,9 @@ function sweep(
   }
 }
 
-function noteFor(s: ScanSummary): string | null {
+function noteFor(s: ScanSummary, firstProblem: string | null): string | null {
   const parts: string[] = [];
+  if (firstProblem !== null) parts.push(`${s.counts.errors} errors, first: ${firstProblem}`);
   if (s.offlineRoots.length > 0) parts.push(`offline: ${s.offlineRoots.join(', ')}`);
   if (s.outcome === 'interrupted') parts.push('interrupted: nothing deleted');
   return parts.length > 0 ? parts.join('; ') : null;
