@@ -8,7 +8,7 @@ import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { planFolder, processFolder, type FolderJob } from './folder.js';
 import { probeRoot } from './probe.js';
 import { SeenIds } from './seen.js';
-import { StatWorker, type StatBatch } from './stat-batch.js';
+import { makeStater, type StatBatch } from './stat-batch.js';
 import { printablePath, type ScanProblem } from './problems.js';
 import { walkRoot } from './walk.js';
 
@@ -37,6 +37,8 @@ export interface ScanDeps {
   /** A notice the user should see even with --quiet (a root went offline). */
   warn(message: string): void;
   onProgress?(progress: ScanProgress): void;
+  /** Environment knobs (INDEXER_SCAN_STAT_WORKER=0 keeps stat() on the main thread). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ScanSummary {
@@ -78,7 +80,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     deps.report(p);
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
-  const statWorker = new StatWorker();
+  const statWorker = makeStater(deps.env ?? {});
   try {
     const walked: RootRow[] = [];
     const allRootPaths = roots.list().map((r) => r.path);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** Numbers per path in a reply: size, mtimeMs (whole ms), ino, dev, type (1 file, 0 other, -1 error). */
@@ -35,8 +36,53 @@ export class StatBatch {
   }
 }
 
+/** stat() of every name of a request; results as one Float64Array (transferable), errors as codes. */
+export function statNames(req: StatRequest): StatReply {
+  const names = req.names.split('\0');
+  const prefix = req.dir === '/' ? '/' : `${req.dir}/`;
+  const values = new Float64Array(names.length * FIELDS);
+  const errors: Record<number, string> = {};
+  for (let i = 0; i < names.length; i++) {
+    const at = i * FIELDS;
+    try {
+      const path = prefix + names[i];
+      const st = req.follow ? fs.statSync(path) : fs.lstatSync(path);
+      values[at] = st.size;
+      values[at + 1] = Math.trunc(st.mtimeMs);
+      values[at + 2] = st.ino;
+      values[at + 3] = st.dev;
+      values[at + 4] = st.isFile() ? 1 : 0;
+    } catch (err) {
+      values[at + 4] = -1;
+      errors[i] = String((err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? err);
+    }
+  }
+  return { id: req.id, values, errors };
+}
+
+/** Where a scan's stat() calls run. */
+export interface Stater {
+  /** stat() of `dir/name` for each name, in order. */
+  stat(dir: string, names: readonly string[], follow: boolean): Promise<StatBatch>;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker thread (the default: it overlaps stat with the catalog work on the main thread), or the main thread
+ * itself when INDEXER_SCAN_STAT_WORKER=0 (a single-core box, where the hand-off only costs).
+ */
+export function makeStater(env: NodeJS.ProcessEnv): Stater {
+  if (env.INDEXER_SCAN_STAT_WORKER === '0') {
+    return {
+      stat: async (dir, names, follow) => new StatBatch(statNames({ id: 0, dir, names: names.join('\0'), follow })),
+      close: async () => {},
+    };
+  }
+  return new StatWorker();
+}
+
 /** One stat worker for a scan; `close()` ends it. */
-export class StatWorker {
+export class StatWorker implements Stater {
   private readonly worker = new Worker(new URL('./stat-worker.js', import.meta.url));
   private readonly pending = new Map<number, { resolve(b: StatBatch): void; reject(e: unknown): void }>();
   private nextId = 1;
@@ -55,7 +101,6 @@ export class StatWorker {
     this.worker.on('exit', (code) => failAll(new Error(`stat worker exited with code ${code}`)));
   }
 
-  /** stat() of `dir/name` for each name, in order. */
   stat(dir: string, names: readonly string[], follow: boolean): Promise<StatBatch> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -66,6 +66,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
           {
             db,
             clock: cli.clock,
+            env: cli.env,
             signal: interrupt.signal,
             report: (p) => logger.warn(`indexer: ${p.message}`),
             warn: (m) => logger.warn(m),
