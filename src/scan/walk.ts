@@ -109,6 +109,7 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
       ready.push(current);
       buffered += current.media.length + current.sidecars.length;
       current = null;
+      notify(); // only whole folders interest the consumer
     }
   };
   stream.on('data', (entry: string) => {
@@ -120,7 +121,6 @@ export function walkRoot(opts: WalkOptions): { groups: AsyncIterable<FolderGroup
     if (current && current.dir !== dir) flush();
     current ??= { dir, media: [], sidecars: [] };
     (media ? current.media : current.sidecars).push(name);
-    notify();
   });
   const finish = () => {
     if (ended) return;
