@@ -1,17 +1,18 @@
 /**
  * The clip benchmark's peer, run as its own process so its time and peak RSS are its own: one bare ORT session
  * (CPU) on the same model and batch size as the stage, fed ready-made tensors. Prints one JSON line.
- *   node dist/bench/clip-peer.js MODEL_DIR IMAGES BATCH
+ *   node dist/bench/clip-peer.js MODEL_DIR IMAGES BATCH [spin]
+ * `spin` keeps ORT's default of spinning threads between ops (the stage turns it off: see src/models/onnx.ts).
  */
 import { loadModelInfo } from '../src/models/model-dir.js';
 import { ModelSession } from '../src/models/onnx.js';
 
-const [dir, imagesArg, batchArg] = process.argv.slice(2);
+const [dir, imagesArg, batchArg, spin] = process.argv.slice(2);
 const images = Number(imagesArg);
 const batch = Number(batchArg);
 const started = performance.now();
 const info = loadModelInfo(dir!);
-const session = await ModelSession.open(info.visualModel, { device: 'cpu', warn: (m) => console.error(m) });
+const session = await ModelSession.open(info.visualModel, { device: 'cpu', warn: (m) => console.error(m), spinning: spin === 'spin' });
 const loaded = performance.now();
 const { width, height } = info.preprocess;
 const per = 3 * width * height;

@@ -29,12 +29,12 @@ export async function benchClip(o: { quick: boolean }): Promise<void> {
     console.log(`clip throughput: skipped, no ViT-B/32 model at ${model}. Create it (random weights, ~600 MB, ~30 s):`);
     console.log(`  apt-get install python3-torch python3-onnx && /usr/bin/python3 scripts/export-vit-b32.py ${model}`);
   } else {
-    await throughput(model, o.quick ? 32 : 128, o.quick ? 8 : 16);
+    await throughput(model, o.quick ? 32 : 128, o.quick ? 8 : 16, o.quick ? 1 : 2);
   }
   latency(o.quick ? 100_000 : 1_000_000, o.quick ? 10_000 : 100_000);
 }
 
-async function throughput(model: string, images: number, batch: number): Promise<void> {
+async function throughput(model: string, images: number, batch: number, rounds: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-bench-clip-'));
   try {
     const root = path.join(dir, 'photos');
@@ -51,26 +51,46 @@ async function throughput(model: string, images: number, batch: number): Promise
     const prep = cli([...base, 'scan', root, '--stages', 'thumbnail']);
     if (prep.status !== 0) throw new Error(`preparing previews failed: ${prep.stderr}`);
 
-    const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), model, String(images), String(batch)], { encoding: 'utf8' });
-    if (peer.status !== 0) throw new Error(`bare ORT peer failed: ${peer.stderr}`);
-    const p = JSON.parse(peer.stdout.trim().split('\n').pop()!) as { totalSeconds: number; loadSeconds: number; inferSeconds: number; peakRssMB: number };
-
-    const started = performance.now();
-    const stage = cli([...base, 'resume', '--stages', 'clip', '--model', model, '--device', 'cpu', '--batch-size', String(batch)], true);
-    const stageSeconds = (performance.now() - started) / 1000;
-    if (stage.status !== 0) throw new Error(`clip stage run failed: ${stage.stderr}`);
-    const rss = /MAXRSS=(\d+)/.exec(stage.stderr);
-    const embedded = count(path.join(dir, 'catalog.db'));
-    if (embedded !== images) throw new Error(`clip stage embedded ${embedded} of ${images} images`);
-
+    // Alternate the peers and the stage, best of `rounds` each: on a shared machine the best run is the one least
+    // disturbed by others. The bare session runs with ORT's defaults and with the stage's settings (no spinning).
+    type PeerRun = { totalSeconds: number; loadSeconds: number; inferSeconds: number; peakRssMB: number };
+    const best: Record<string, PeerRun> = {};
+    let stageSeconds = Infinity;
+    let stageRss = '?';
+    const catalogCopy = path.join(dir, 'prepared.db');
+    fs.copyFileSync(path.join(dir, 'catalog.db'), catalogCopy);
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['spin', 'nospin']) {
+        const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), model, String(images), String(batch), mode], { encoding: 'utf8' });
+        if (peer.status !== 0) throw new Error(`bare ORT peer failed: ${peer.stderr}`);
+        const run = JSON.parse(peer.stdout.trim().split('\n').pop()!) as PeerRun;
+        if (!best[mode] || run.totalSeconds < best[mode]!.totalSeconds) best[mode] = run;
+      }
+      // Every round starts from the same catalog: previews made, no embeddings.
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(dir, 'catalog.db' + suffix), { force: true });
+      fs.copyFileSync(catalogCopy, path.join(dir, 'catalog.db'));
+      const started = performance.now();
+      const stage = cli([...base, 'resume', '--stages', 'clip', '--model', model, '--device', 'cpu', '--batch-size', String(batch)], true);
+      const seconds = (performance.now() - started) / 1000;
+      if (stage.status !== 0) throw new Error(`clip stage run failed: ${stage.stderr}`);
+      const embedded = count(path.join(dir, 'catalog.db'));
+      if (embedded !== images) throw new Error(`clip stage embedded ${embedded} of ${images} images`);
+      if (seconds < stageSeconds) {
+        stageSeconds = seconds;
+        const rss = /MAXRSS=(\d+)/.exec(stage.stderr);
+        stageRss = rss ? (Number(rss[1]) / 1024).toFixed(0) : '?';
+      }
+    }
     const stageRate = images / stageSeconds;
-    const peerRate = images / p.totalSeconds;
-    console.log(`clip throughput, ${images} images, batch ${batch}, ViT-B/32 (random weights), cpu, ${os.cpus().length} cores:`);
-    console.log(`  clip stage (indexer resume, from process start): ${stageRate.toFixed(1)} img/s, peak RSS ${rss ? (Number(rss[1]) / 1024).toFixed(0) : '?'} MB`);
-    console.log(
-      `  bare ORT session (from process start):          ${peerRate.toFixed(1)} img/s (inference alone ${(images / p.inferSeconds).toFixed(1)} img/s, load ${p.loadSeconds.toFixed(1)} s), peak RSS ${p.peakRssMB.toFixed(0)} MB`,
-    );
-    console.log(`  ratio stage / bare: ${(stageRate / peerRate).toFixed(2)}x (goal >= 0.9x)`);
+    const peerRate = Math.max(...Object.values(best).map((q) => images / q.totalSeconds));
+    console.log(`clip throughput, ${images} images, batch ${batch}, ViT-B/32 (random weights), cpu, ${os.cpus().length} cores, best of ${rounds}:`);
+    console.log(`  clip stage (indexer resume --stages clip, from process start): ${stageRate.toFixed(1)} img/s, peak RSS ${stageRss} MB`);
+    for (const [mode, q] of Object.entries(best)) {
+      console.log(
+        `  bare ORT session, ${mode === 'spin' ? 'ORT defaults  ' : 'stage settings'} ${(images / q.totalSeconds).toFixed(1)} img/s from process start (inference alone ${(images / q.inferSeconds).toFixed(1)} img/s, load ${q.loadSeconds.toFixed(1)} s), peak RSS ${q.peakRssMB.toFixed(0)} MB`,
+      );
+    }
+    console.log(`  ratio stage / faster bare session: ${(stageRate / peerRate).toFixed(2)}x (goal >= 0.9x)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

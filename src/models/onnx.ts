@@ -49,6 +49,8 @@ export interface SessionOptions {
   warn(message: string): void;
   /** Intra-op threads for the CPU provider (default: ORT's choice, all cores). */
   threads?: number;
+  /** Let ORT's threads spin between ops (ORT's default; off here, see create()). For the benchmark's bare peer. */
+  spinning?: boolean;
 }
 
 /** One model on one provider; run() survives a provider that breaks mid-run by reopening on the CPU. */
@@ -66,7 +68,7 @@ export class ModelSession {
     const failures: string[] = [];
     for (const provider of wanted) {
       try {
-        const session = await create(file, provider, options.threads);
+        const session = await create(file, provider, options);
         if (failures.length && options.device !== 'auto') {
           options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu`);
         }
@@ -98,7 +100,7 @@ export class ModelSession {
       if (this.provider === 'cpu') throw err;
       this.options.warn(`clip: ${this.provider} failed during inference (${firstLine(err)}); falling back to cpu`);
       await this.session.release().catch(() => undefined);
-      this.session = await create(this.file, 'cpu', this.options.threads);
+      this.session = await create(this.file, 'cpu', this.options);
       this.provider = 'cpu';
       return outputOf(await this.session.run(feed()), this.session.outputNames[0]!);
     }
@@ -109,7 +111,7 @@ export class ModelSession {
   }
 }
 
-async function create(file: string, provider: Exclude<Device, 'auto'>, threads?: number): Promise<ort.InferenceSession> {
+async function create(file: string, provider: Exclude<Device, 'auto'>, options: Pick<SessionOptions, 'threads' | 'spinning'>): Promise<ort.InferenceSession> {
   // Provider failures are reported by us, once, in one line; ORT's process-wide log would print them again.
   ort.env.logLevel = 'fatal';
   return ort.InferenceSession.create(file, {
@@ -118,8 +120,8 @@ async function create(file: string, provider: Exclude<Device, 'auto'>, threads?:
     logSeverityLevel: 4,
     // ORT's intra-op threads spin while waiting for work by default; next to worker threads preparing the next
     // batch that spinning takes the cores the workers need (measured: stage throughput halved on 2 cores).
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-    ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(options.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   });
 }
 

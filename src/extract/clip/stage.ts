@@ -67,7 +67,9 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     },
     batch: {
       maxSize: batchSize,
-      maxWaitMs: 50,
+      // Long enough for workers to fill a batch while the previous one runs (GPUs want full batches); the engine
+      // flushes at once when nothing else is coming.
+      maxWaitMs: 500,
       run: async (items) => {
         const r = resolve();
         if ('problem' in r) return items.map(() => fault(r.problem));
