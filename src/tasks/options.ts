@@ -8,6 +8,9 @@ import { addExifOptions } from '../extract/exif/cli.js';
 import { addXmpOptions } from '../extract/xmp/cli.js';
 import { addClipOptions } from '../extract/clip/cli.js';
 
+/** A hung decoder must not hang the run: past this a task fails and its worker thread is replaced. */
+export const defaultTaskTimeoutMs = 5 * 60_000;
+
 /** Lower runs first. */
 export const priorities = { high: 0, normal: 100, low: 200 } as const;
 export type PriorityName = keyof typeof priorities;
@@ -33,7 +36,7 @@ export function addEngineOptions(cmd: Command): Command {
     )
     .option('--max-duration <dur>', 'stop cleanly after this long (e.g. 20m); the rest stays pending', parseDuration)
     .option('--max-tasks <n>', 'stop cleanly after claiming this many tasks', parsePositiveInt('--max-tasks'))
-    .option('--task-timeout <dur>', 'fail a task that runs longer than this and replace its worker', parseDuration)
+    .option('--task-timeout <dur>', 'fail a task that runs longer than this and replace its worker (default 5m; 0: never)', parseDuration)
     .option('--threads <n>', 'worker threads (default: number of CPUs)', parsePositiveInt('--threads'));
 }
 
@@ -67,7 +70,7 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
     priority: p === undefined ? null : priorities[p],
     maxDurationMs: opts.maxDuration as number | undefined,
     maxTasks: opts.maxTasks as number | undefined,
-    taskTimeoutMs: opts.taskTimeout as number | undefined,
+    taskTimeoutMs: opts.taskTimeout === undefined ? defaultTaskTimeoutMs : (opts.taskTimeout as number) || undefined,
     threads: (opts.threads as number | undefined) ?? envThreads ?? Math.max(1, os.availableParallelism()),
   };
 }

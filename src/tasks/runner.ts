@@ -82,9 +82,8 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const byName = new Map(ctx.stages.map((s) => [s.name, s]));
   const started = clock.now();
   const threads = ctx.pool.threads;
-  // One queued task per thread hides the pool's round trip. Not with --task-timeout: its clock starts at dispatch,
-  // so a task must not wait in the pool's queue.
-  const poolDepth = ctx.limits.taskTimeoutMs ? threads : threads * 2;
+  // One queued task per thread hides the pool's round trip.
+  const poolDepth = threads * 2;
   const laneCap: Record<Lane, number> = { cpu: poolDepth, meta: poolDepth, inference: poolDepth };
   for (const s of ctx.stages) if (s.batch) laneCap[s.lane] = Math.max(laneCap[s.lane], s.batch.maxSize * 2);
   const laneBusy: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
@@ -126,6 +125,22 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const stagesIn = (lane: Lane | null) =>
     ctx.stages.filter((s) => !ctx.paused.has(s.name) && (lane === null || s.lane === lane)).map((s) => s.name);
 
+  // The pool runs tasks first in, first out, one per thread: the first `threads` entries of inPool (a Map keeps
+  // dispatch order) are the ones running. Their --task-timeout clock starts now, not while they waited in the queue.
+  const armTimers = () => {
+    const timeout = ctx.limits.taskTimeoutMs;
+    if (!timeout) return;
+    let k = 0;
+    for (const entry of inPool.values()) {
+      if (k++ >= threads) break;
+      if (entry.timer) continue;
+      entry.timer = setTimeout(() => {
+        entry.timedOut = true;
+        entry.controller.abort();
+      }, timeout);
+    }
+  };
+
   const dispatch = (task: ClaimedTask) => {
     const stage = byName.get(task.stage)!;
     const input: TaskInput = {
@@ -144,19 +159,15 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     };
     const entry: InFlight = { task, controller: new AbortController(), timedOut: false };
     const timeout = ctx.limits.taskTimeoutMs;
-    if (timeout) {
-      entry.timer = setTimeout(() => {
-        entry.timedOut = true;
-        entry.controller.abort();
-      }, timeout);
-    }
     inPool.set(task.id, entry);
+    armTimers();
     lookedAgain = false;
     laneBusy[stage.lane]++;
     claimed++;
     void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal).then((res) => {
       clearTimeout(entry.timer);
       inPool.delete(task.id);
+      armTimers();
       if ('outcome' in res && res.outcome.status === 'done' && stage.batch) {
         batches.add(task, res.outcome.value, clock.now());
         return poke();

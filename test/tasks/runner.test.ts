@@ -263,3 +263,22 @@ test('a stage commit that throws fails that task only; its partial writes are ro
     { id: 3, p: 'touched', state: 'done' },
   ]);
 });
+
+test('the task-timeout clock starts when a task starts running, not while it waits in the pool queue', async () => {
+  const stages = [fakeStage('one')];
+  const s = setup(4, stages);
+  // A pool of one thread that really queues: tasks run one after another, first in, first out.
+  let chain: Promise<unknown> = Promise.resolve();
+  const inner = fakePool(1, () => new Promise<StageOutcome>((r) => setTimeout(() => r({ status: 'done', value: null }), 60)));
+  const queued: TaskPool = {
+    threads: 1,
+    run: (req, signal) => {
+      const p = chain.then(() => (signal.aborted ? { aborted: true as const } : inner.run(req, signal)));
+      chain = p.catch(() => {});
+      return p;
+    },
+    close: async () => {},
+  };
+  await run(s, stages, queued, { limits: { taskTimeoutMs: 100 } });
+  assert.deepEqual(counts(s.db), { done: 4 }, 'each task ran 60 ms of its 100 ms, though the last waited longer in the queue');
+});
