@@ -29,3 +29,15 @@ test('a catalog written by a newer version is refused and left untouched', () =>
   assert.throws(() => openCatalog(file), /newer indexer/);
   assert.deepEqual(fs.readFileSync(file), before);
 });
+
+test('the scan migration adds the folder column and index, move bookkeeping and the root scan marker', () => {
+  const db = openCatalog(tmpDb());
+  const cols = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  for (const c of ['id', 'root_id', 'path', 'kind', 'ext', 'size', 'mtime_ms', 'ino', 'dev', 'identity', 'state', 'first_seen', 'last_seen', 'deleted_at', 'sidecar_path', 'sidecar_size', 'sidecar_mtime_ms', 'dir', 'added_scan']) {
+    assert.ok(cols('files').includes(c), c);
+  }
+  assert.ok(cols('roots').includes('last_complete_scan'));
+  const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM files WHERE dir = ?`).all() as { detail: string }[];
+  assert.match(plan.map((p) => p.detail).join(' '), /files_dir/);
+  db.close();
+});
