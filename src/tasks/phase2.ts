@@ -81,7 +81,9 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const events = seams.events ?? progress!.events;
   const paused = new Map<string, string>();
   for (const stage of stages) {
-    const reason = stage.preflight ? await stage.preflight() : null;
+    const reason = stage.preflight
+      ? await stage.preflight().catch((err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`)
+      : null;
     if (reason) {
       paused.set(stage.name, reason);
       events.stagePaused({ stage: stage.name, reason });
