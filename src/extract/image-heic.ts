@@ -13,10 +13,19 @@ export type HeicResult =
 /** Decodes the primary image, refusing before decoding when it exceeds pixelLimit. */
 export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): Promise<HeicResult> {
   let images: Awaited<ReturnType<typeof decodeHeic.all>> | undefined;
+  // libheif-js reports parse errors with console.log, which would land on stdout (and break --json output): the
+  // message is captured for the failure reason instead. Scoped to this call; workers run one task at a time.
+  const said: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void said.push(args.map(String).join(' '));
   try {
-    images = await decodeHeic.all({ buffer: bytes });
+    try {
+      images = await decodeHeic.all({ buffer: bytes });
+    } finally {
+      console.log = log;
+    }
     const first = images[0];
-    if (!first) return { ok: false, tooLarge: false, error: 'no image inside the HEIF container' };
+    if (!first) return { ok: false, tooLarge: false, error: said.join('; ') || 'no image inside the HEIF container' };
     if (first.width * first.height > pixelLimit) return { ok: false, tooLarge: true, width: first.width, height: first.height };
     const decoded = await first.decode();
     return {
@@ -24,7 +33,8 @@ export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): 
       pixels: { data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), width: decoded.width, height: decoded.height },
     };
   } catch (err) {
-    return { ok: false, tooLarge: false, error: err instanceof Error ? err.message : String(err) };
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, tooLarge: false, error: [message, ...said].join(': ') };
   } finally {
     try {
       images?.dispose();

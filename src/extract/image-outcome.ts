@@ -35,3 +35,23 @@ export async function readFileHead(file: string, bytes: number): Promise<Buffer>
     await fh.close();
   }
 }
+
+/** The last bytes of a file (all of it when shorter). */
+export async function readFileTail(file: string, bytes: number): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, bytes);
+    const buf = Buffer.alloc(length);
+    await fh.read(buf, 0, length, size - length);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A decoder's message, without the file path it often repeats, cut to one readable line. */
+export function decoderMessage(err: unknown, path: string): string {
+  const text = errorText(err).split(path).join('').replace(/^[:\s]+/, '').replace(/\s*:\s*:/g, ':');
+  return text.length > 240 ? text.slice(0, 237) + '...' : text || 'no detail given';
+}

@@ -58,3 +58,19 @@ export function describeHead(head: Uint8Array): string {
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `it starts with bytes ${hex}`;
 }
+
+/** Bytes of the file's end that looksTruncated inspects. */
+export const TAIL_BYTES = 1024;
+
+/**
+ * Whether a JPEG or PNG lacks its end marker: decoders often report a cut-off file vaguely ("Unknown error"),
+ * so a failure reason names the likely cause when the structure says so. Unknown for other formats.
+ */
+export function looksTruncated(format: SniffedFormat, tail: Uint8Array): boolean {
+  if (format === 'jpeg') {
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (format === 'png') return !Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).includes('IEND', 0, 'latin1');
+  return false;
+}

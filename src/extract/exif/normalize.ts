@@ -46,8 +46,9 @@ export function normalizeExif(tags: Tags | null, mtimeMs: number): ExifRecord {
   const orientation = num(t.Orientation);
   return {
     ...taken,
-    make: str(t.Make),
-    model: str(t.Model),
+    // exifr leaves Make/Model untranslated (271/272) when a writer put them in the EXIF sub-IFD.
+    make: str(t.Make) ?? str(t[0x010f]),
+    model: str(t.Model) ?? str(t[0x0110]),
     lens: str(t.LensModel) ?? str(t.Lens) ?? str(t.LensInfo),
     iso: int(first(t.ISO) ?? t.ISOSpeedRatings ?? t.PhotographicSensitivity ?? t.RecommendedExposureIndex),
     exposureTime: positive(t.ExposureTime),
@@ -84,9 +85,13 @@ export function parseExifDate(
   return { takenAt: wall + off.text, takenAtMs: wallMs - off.minutes * 60_000, takenAtSource: 'exif' };
 }
 
+/** Numeric ids of the date tags, which exifr leaves untranslated when a writer put them in IFD0. */
+const DATE_TAG_IDS: Record<string, number> = { DateTimeOriginal: 0x9003, CreateDate: 0x9004 };
+
 function pickTaken(t: Tags) {
   for (const [date, sub, off] of DATE_TAGS) {
-    const parsed = parseExifDate(t[date], t[sub], t[off]);
+    const id = DATE_TAG_IDS[date];
+    const parsed = parseExifDate(t[date] ?? (id ? t[id] : undefined), t[sub], t[off]);
     if (parsed) return parsed;
   }
   return null;
@@ -124,6 +129,11 @@ function degrees(value: unknown, ref: unknown, negativeRef: string): number | nu
     const parts = Array.from(value as ArrayLike<number>, Number);
     if (parts.length === 0 || parts.some((p) => !Number.isFinite(p))) return null;
     d = (parts[0] ?? 0) + (parts[1] ?? 0) / 60 + (parts[2] ?? 0) / 3600;
+  } else if (typeof value === 'string' && value.includes(',')) {
+    // Some phones write the rationals as text ("52,00000,50,00000,34,01180"): degrees, minutes, seconds come first.
+    const parts = value.split(/[,\s]+/).filter(Boolean).map(Number);
+    if (parts.length < 3 || parts.slice(0, 3).some((p) => !Number.isFinite(p))) return null;
+    d = parts[0]! + parts[1]! / 60 + parts[2]! / 3600;
   } else d = num(value);
   if (d === null) return null;
   return typeof ref === 'string' && ref.trim().toUpperCase() === negativeRef ? -Math.abs(d) : d;
@@ -153,8 +163,11 @@ function int(v: unknown): number | null {
 
 /** Trimmed text; EXIF strings often carry trailing NULs and spaces. */
 function str(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v); // a damaged tag of numeric type, as exiftool shows it
   if (typeof v !== 'string') return null;
-  const s = v.replace(/\0+$/g, '').trim();
+  // Some cameras pad with NULs and garbage after the text, which exiftool (rightly) stops at.
+  const nul = v.indexOf('\0');
+  const s = (nul >= 0 ? v.slice(0, nul) : v).trim();
   return s === '' ? null : s;
 }
 

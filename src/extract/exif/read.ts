@@ -1,9 +1,16 @@
 /**
  * The one module that talks to exifr. It returns plain tag objects (keys translated, values raw: dates stay EXIF
  * strings so sub-seconds and offsets survive, orientation stays a number) and never throws.
+ *
+ * exifr is given bytes we read ourselves rather than a path: its chunked file reader misses metadata that is not
+ * where it first looks (EXIF after a large ICC segment, TIFF IFDs at the end of the file, HEIF items at the end).
  */
 import fs from 'node:fs';
 import exifr from 'exifr';
+import { checkIsoBoxes } from '../image-isobmff.js';
+import { readTiffLenient } from './tiff-lenient.js';
+import { findApp1 } from '../image-jpeg-segments.js';
+import { isPng, pngRawProfile } from './png-profile.js';
 
 export type Tags = Record<string, unknown>;
 
@@ -32,38 +39,63 @@ const TAG_OPTIONS = {
   sanitize: true,
   mergeOutput: true,
   silentErrors: true,
-  // exifr's default 512-byte first read misses EXIF that follows an ICC profile segment.
-  firstChunkSize: 65536,
+  chunked: false,
 } as unknown as ExifrOptions;
 
-/** How far into a file exifr does not know we look for an EXIF block (WebP, RAF, CR3 keep it near the start). */
-const FALLBACK_SCAN_BYTES = 4 * 1024 * 1024;
+/** JPEG metadata precedes the image data; this much of the head holds it in practice. */
+const JPEG_HEAD_BYTES = 1024 * 1024;
+/** Other formats may keep metadata anywhere: read whole files up to this size, else this much of the head. */
+const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+const LARGE_FILE_HEAD = 8 * 1024 * 1024;
+/** Tags whose absence makes us look for a second EXIF block exifr did not find (AVIF items, PNG text, WebP). */
+const CORE_TAGS = ['Make', 'Model', 'DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Orientation', 'GPSLatitude'];
 
-/** Reads EXIF/TIFF/GPS tags. Formats exifr does not parse are searched for an embedded EXIF (TIFF) block. */
-export async function readExifTags(file: string): Promise<ReadResult> {
+/** Reads EXIF/TIFF/GPS tags from a file, or from its bytes when the caller already holds them. */
+export async function readExifTags(source: string | Buffer): Promise<ReadResult> {
+  let bytes: Buffer;
   try {
-    const tags = (await exifr.parse(file, TAG_OPTIONS)) as Tags | undefined;
-    return { ok: true, tags: tags && Object.keys(tags).length ? tags : null };
+    bytes = typeof source === 'string' ? await readForMetadata(source) : source;
+  } catch (err) {
+    return { ok: false, error: errorText(err), unknownFormat: false };
+  }
+  const unsafe = unsafeStructure(bytes);
+  if (unsafe) return { ok: false, error: unsafe, unknownFormat: false };
+  let tags: Tags | null = null;
+  let unknownFormat = false;
+  try {
+    tags = nonEmpty((await exifr.parse(bytes, TAG_OPTIONS)) as Tags | undefined);
   } catch (err) {
     const message = errorText(err);
-    if (!/unknown file format/i.test(message)) return { ok: false, error: message, unknownFormat: false };
+    unknownFormat = /unknown file format/i.test(message);
+    if (!unknownFormat && !/invalid input argument|out of (bounds|range)|offset/i.test(message)) {
+      return { ok: false, error: message, unknownFormat: false };
+    }
   }
-  return readEmbeddedTiff(file);
+  if (!tags || !CORE_TAGS.every((t) => t in tags!)) tags = await fillGaps(bytes, tags, unknownFormat);
+  if (!tags && unknownFormat) return { ok: false, error: 'no EXIF block in a format the EXIF reader does not know', unknownFormat: true };
+  return { ok: true, tags };
 }
 
-/** Reads the EXIF orientation of a file (RAW containers), or null. */
-export async function readOrientation(file: string): Promise<number | null> {
-  const r = await readExifTags(file);
+/** Reads the EXIF orientation of a RAW container (bytes already in memory), or null. */
+export async function readOrientation(source: string | Buffer): Promise<number | null> {
+  const r = await readExifTags(source);
   const o = r.ok ? r.tags?.Orientation : undefined;
   return typeof o === 'number' && o >= 1 && o <= 8 ? o : null;
 }
 
-/** The raw XMP packet embedded in a file, as exifr finds it (JPEG APP1, TIFF tag 700, HEIC, PNG iTXt). */
+/** The raw XMP packet embedded in a file, as exifr finds it (TIFF tag 700, HEIC, PNG iTXt). */
 export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
+  let bytes: Buffer;
   try {
-    const out = (await exifr.parse(file, { tiff: false, xmp: { parse: false, multiSegment: false }, silentErrors: true } as unknown as ExifrOptions)) as
-      | { xmp?: unknown }
-      | undefined;
+    bytes = await readForMetadata(file);
+  } catch (err) {
+    return { ok: false, error: errorText(err) };
+  }
+  const unsafe = unsafeStructure(bytes);
+  if (unsafe) return { ok: false, error: unsafe };
+  try {
+    const options = { tiff: false, xmp: { parse: false, multiSegment: false }, silentErrors: true, chunked: false };
+    const out = (await exifr.parse(bytes, options as unknown as ExifrOptions)) as { xmp?: unknown } | undefined;
     return { ok: true, xmp: typeof out?.xmp === 'string' ? out.xmp : null };
   } catch (err) {
     const message = errorText(err);
@@ -72,32 +104,85 @@ export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: st
   }
 }
 
-async function readEmbeddedTiff(file: string): Promise<ReadResult> {
-  let bytes: Buffer;
+async function readForMetadata(file: string): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
   try {
-    bytes = await readHead(file, FALLBACK_SCAN_BYTES);
-  } catch (err) {
-    return { ok: false, error: errorText(err), unknownFormat: false };
-  }
-  const start = findTiffBlock(bytes);
-  if (start < 0) return { ok: false, error: 'no EXIF block found in a format the EXIF reader does not know', unknownFormat: true };
-  try {
-    const tags = (await exifr.parse(bytes.subarray(start), TAG_OPTIONS)) as Tags | undefined;
-    return { ok: true, tags: tags && Object.keys(tags).length ? tags : null };
-  } catch (err) {
-    return { ok: false, error: errorText(err), unknownFormat: true };
+    const { size } = await fh.stat();
+    const probe = Buffer.alloc(Math.min(size, 3));
+    await fh.read(probe, 0, probe.length, 0);
+    const isJpeg = probe[0] === 0xff && probe[1] === 0xd8 && probe[2] === 0xff;
+    const length = Math.min(size, isJpeg ? JPEG_HEAD_BYTES : size <= WHOLE_FILE_LIMIT ? size : LARGE_FILE_HEAD);
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 
-/** Offset of a TIFF header, preferring one announced by an "Exif\0\0" marker. */
-function findTiffBlock(bytes: Buffer): number {
-  const exif = bytes.indexOf('Exif\0\0', 0, 'latin1');
-  if (exif >= 0 && isTiffHeader(bytes, exif + 6)) return exif + 6;
-  for (const sig of ['II*\0', 'MM\0*']) {
-    const at = bytes.indexOf(sig, 0, 'latin1');
-    if (at >= 0) return at;
+/** HEIC/AVIF/CR3 boxes that would send exifr into an endless loop are refused up front. */
+function unsafeStructure(bytes: Buffer): string | null {
+  if (bytes.toString('latin1', 4, 8) !== 'ftyp') return null;
+  const problem = checkIsoBoxes(bytes.subarray(0, 256 * 1024));
+  return problem ? `malformed ISO media box structure: ${problem}` : null;
+}
+
+async function parseTiffBlock(block: Uint8Array): Promise<Tags | null> {
+  try {
+    return nonEmpty((await exifr.parse(Buffer.from(block.buffer, block.byteOffset, block.byteLength), TAG_OPTIONS)) as Tags | undefined);
+  } catch {
+    return null;
   }
-  return -1;
+}
+
+/** Parses a TIFF block found inside bytes exifr could not place (WebP chunk, HEIF Exif item, RAF, CR3). */
+async function readEmbeddedTiff(bytes: Buffer): Promise<Tags | null> {
+  for (const start of tiffBlocks(bytes)) {
+    try {
+      const tags = nonEmpty((await exifr.parse(bytes.subarray(start), TAG_OPTIONS)) as Tags | undefined);
+      if (tags && CORE_TAGS.some((t) => t in tags)) return tags;
+    } catch {
+      // Not a usable TIFF block after all: try the next candidate.
+    }
+  }
+  return null;
+}
+
+/**
+ * Tags exifr did not give, from the file's own EXIF block: the JPEG's APP1 or the TIFF itself through the forgiving
+ * reader; for other containers (HEIF items, PNG, WebP, RAF, CR3) a TIFF block found by its signature. exifr's values
+ * win where both have one.
+ */
+async function fillGaps(bytes: Buffer, tags: Tags | null, unknownFormat: boolean): Promise<Tags | null> {
+  let extra: Tags | null = null;
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    const app1 = findApp1(bytes, 'Exif\0\0');
+    extra = app1 ? readTiffLenient(app1, { inSegment: true }) : null;
+  } else if (isTiffHeader(bytes, 0) || ['IIU\0', 'IIRO', 'IIRS', 'MMOR'].includes(bytes.toString('latin1', 0, 4))) {
+    extra = readTiffLenient(bytes, { inSegment: false });
+  } else if (isPng(bytes)) {
+    const block = pngRawProfile(bytes);
+    extra = block ? ((await parseTiffBlock(block)) ?? readTiffLenient(block, { inSegment: true })) : null;
+  } else if (unknownFormat || !tags || !CORE_TAGS.some((t) => t in tags)) {
+    extra = await readEmbeddedTiff(bytes);
+  }
+  if (!extra) return tags;
+  // exifr's values win, but not its empty ones.
+  const kept = Object.entries(tags ?? {}).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return { ...extra, ...Object.fromEntries(kept) };
+}
+
+/** Offsets of TIFF headers: those announced by "Exif\0\0" first, then bare ones. At most a few. */
+function tiffBlocks(bytes: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = bytes.indexOf('Exif\0\0', 0, 'latin1'); at >= 0 && out.length < 4; at = bytes.indexOf('Exif\0\0', at + 6, 'latin1')) {
+    if (isTiffHeader(bytes, at + 6)) out.push(at + 6);
+  }
+  for (const sig of ['II*\0', 'MM\0*']) {
+    const at = bytes.indexOf(sig, 1, 'latin1');
+    if (at > 0 && !out.includes(at)) out.push(at);
+  }
+  return out;
 }
 
 function isTiffHeader(b: Buffer, at: number): boolean {
@@ -105,15 +190,8 @@ function isTiffHeader(b: Buffer, at: number): boolean {
   return s === 'II*\0' || s === 'MM\0*';
 }
 
-async function readHead(file: string, max: number): Promise<Buffer> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(max);
-    const { bytesRead } = await fh.read(buf, 0, max, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+function nonEmpty(tags: Tags | undefined): Tags | null {
+  return tags && Object.keys(tags).length ? tags : null;
 }
 
 function errorText(err: unknown): string {

@@ -14,8 +14,9 @@ export async function run(input: TaskInput): Promise<StageOutcome<ExifRecord>> {
       return ioFailure(input.path, 'cannot read', err);
     }
     const format = sniffFormat(head);
-    if (format === 'unknown') return badFile(input.path, `not a recognised image (${describeHead(head)})`);
     const read = await readExifTags(input.path);
+    // A file we cannot place still gives its metadata when it has a readable EXIF block (a damaged JPEG header).
+    if (format === 'unknown' && !(read.ok && read.tags)) return badFile(input.path, `not a recognised image (${describeHead(head)})`);
     if (!read.ok && !read.unknownFormat) return badFile(input.path, `cannot read EXIF: ${read.error}`);
     // A known image format without EXIF is not an error: the date falls back to the file's mtime.
     return { status: 'done', value: normalizeExif(read.ok ? read.tags : null, input.mtimeMs) };

@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import { rgbaToThumbHash } from 'thumbhash';
 import type { StageOutcome, TaskInput } from '../stage.js';
-import { SNIFF_BYTES, describeHead, sniffFormat, type SniffedFormat } from '../image-sniff.js';
+import { SNIFF_BYTES, TAIL_BYTES, describeHead, looksTruncated, sniffFormat, type SniffedFormat } from '../image-sniff.js';
 import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
 import { decodeHeicPrimary } from '../image-heic.js';
-import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
+import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { thumbnailOptions } from './options.js';
@@ -62,7 +62,7 @@ async function fromEncoded(path: string, source: string | Buffer, req: RenderReq
   try {
     header = await readHeader(source);
   } catch (err) {
-    return { ok: false, outcome: badFile(path, `cannot read the image header: ${errorText(err)}`) };
+    return { ok: false, outcome: badFile(path, `cannot read the image header: ${decoderMessage(err, path)}`) };
   }
   const refused = bombCheck(path, header.width, header.height, req.pixelLimit);
   if (refused) return refused;
@@ -72,8 +72,22 @@ async function fromEncoded(path: string, source: string | Buffer, req: RenderReq
     const swap = orientation >= 5;
     return { ok: true, rendered, width: swap ? header.height : header.width, height: swap ? header.width : header.height };
   } catch (err) {
-    return { ok: false, outcome: badFile(path, `cannot decode: ${errorText(err)}`) };
+    return { ok: false, outcome: badFile(path, await decodeFailure(path, source, err)) };
   }
+}
+
+/** Names truncation when the file's structure shows it; decoders' own words otherwise. */
+async function decodeFailure(path: string, source: string | Buffer, err: unknown): Promise<string> {
+  const said = decoderMessage(err, path);
+  try {
+    const head = typeof source === 'string' ? await readFileHead(source, SNIFF_BYTES) : source.subarray(0, SNIFF_BYTES);
+    const tail = typeof source === 'string' ? await readFileTail(source, TAIL_BYTES) : source.subarray(-TAIL_BYTES);
+    const format = sniffFormat(head);
+    if (looksTruncated(format, tail)) return `cannot decode: the ${format.toUpperCase()} data is truncated (no end marker); decoder said: ${said}`;
+  } catch {
+    // The structural hint is optional; the decoder's message stands alone.
+  }
+  return `cannot decode: ${said}`;
 }
 
 async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
@@ -86,7 +100,7 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
   const result = await decodeHeicPrimary(bytes, req.pixelLimit);
   if (!result.ok) {
     if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
-    return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${result.error}`) };
+    return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${decoderMessage(result.error, path)}`) };
   }
   try {
     const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' });
@@ -113,7 +127,7 @@ async function fromRaw(path: string, req: RenderRequest): Promise<Decoded> {
   } catch {
     // An unreadable preview header is reported by the decode below.
   }
-  const orientation = own !== 1 ? own : ((await readOrientation(path)) ?? 1);
+  const orientation = own !== 1 ? own : ((await readOrientation(bytes)) ?? 1);
   return fromEncoded(path, jpeg, { ...req, orient: orientation });
 }
 

@@ -1,0 +1,28 @@
+/** Walks a JPEG's marker segments (pure byte work): where its metadata blocks are, and nothing else. */
+
+/** Payload of the first APP1 segment whose payload starts with `header`, without the header; null if none. */
+export function findApp1(bytes: Uint8Array, header: string): Uint8Array | null {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let p = 2;
+  while (p + 4 <= bytes.length) {
+    if (bytes[p] !== 0xff) return null;
+    const marker = bytes[p + 1]!;
+    if (marker === 0xff) {
+      p += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return null; // image data starts: no more metadata segments
+    const length = (bytes[p + 2]! << 8) | bytes[p + 3]!;
+    if (length < 2) return null;
+    const start = p + 4;
+    const end = Math.min(bytes.length, p + 2 + length);
+    if (marker === 0xe1 && startsWith(bytes, start, header)) return bytes.subarray(start + header.length, end);
+    p += 2 + length;
+  }
+  return null;
+}
+
+function startsWith(bytes: Uint8Array, at: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
