@@ -54,3 +54,16 @@ export function fileTasks(
 export function hasTaskTables(db: Db): boolean {
   return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks'`).get();
 }
+
+/** Pending tasks that cannot run because a task they depend on failed or was canceled, per stage. */
+export function blockedByStage(db: Db): Record<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT t.stage, count(*) AS n FROM tasks t
+       WHERE t.state = 'pending' AND EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
+                                              WHERE x.task_id = t.id AND p.state IN ('failed', 'canceled'))
+       GROUP BY t.stage`,
+    )
+    .all() as { stage: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+}

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Db } from '../catalog/open.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
+import { blockedByStage } from '../catalog/task-queries.js';
 import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } from '../catalog/runs.js';
 import { loadAllStages } from '../extract/registry.js';
 import type { StageDefinition } from '../extract/stage.js';
@@ -142,6 +143,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     canceled: plan.canceled,
     planSkipped: plan.skipped,
     pending: left,
+    /** Pending but waiting on a failed or canceled dependency. */
+    blocked: Object.values(blockedByStage(db)).reduce((a, b) => a + b, 0),
     paused: Object.fromEntries(paused),
     tasksPerSecond: durationMs > 0 ? Math.round((worked / durationMs) * 1000 * 10) / 10 : 0,
     durationMs,

@@ -1,6 +1,6 @@
 /** Engine side of `indexer status` and `indexer info`: per-stage counts, last run, throughput, ETA, failures. */
 import type { Db } from '../catalog/open.js';
-import { failedTasks, fileTasks, hasTaskTables, stageCounts, topFailures } from '../catalog/task-queries.js';
+import { blockedByStage, failedTasks, fileTasks, hasTaskTables, stageCounts, topFailures } from '../catalog/task-queries.js';
 import { recentRuns, type RunRow } from '../catalog/runs.js';
 import { formatDuration } from '../cli/progress-format.js';
 
@@ -41,6 +41,8 @@ export function engineStatus(db: Db): EngineStatus {
       /** Seconds to finish what is pending at the last run's rate (null when unknown). */
       etaSeconds: pending === 0 ? 0 : rate && rate > 0 ? Math.round(pending / rate) : null,
       topFailures: topFailures(db, 5),
+      /** Pending tasks waiting on a dependency that failed or was canceled (`indexer retry` unblocks them). */
+      blocked: blockedByStage(db),
     },
   };
 }
@@ -82,6 +84,10 @@ export function formatEngineStatus(status: EngineStatus): string[] {
     const rate = run.tasksPerSecond === null ? '' : `, ${run.tasksPerSecond} tasks/s`;
     lines.push(`last run: #${run.id} ${run.command} ${when} ${run.outcome}${took}: ${run.done} done, ${run.failed} failed, ${run.skipped} skipped${rate}`);
     if (run.note) lines.push(`  note: ${run.note}`);
+  }
+  const blocked = Object.entries((status.extra.blocked ?? {}) as Record<string, number>);
+  if (blocked.length) {
+    lines.push(`blocked: ${blocked.map(([k, n]) => `${n} ${k}`).join(', ')} pending on a failed dependency (indexer retry)`);
   }
   const eta = status.extra.etaSeconds as number | null;
   if (eta !== null && eta > 0) lines.push(`eta: about ${formatDuration(eta * 1000)} for what is pending, at the last run's rate`);
