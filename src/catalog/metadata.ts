@@ -156,3 +156,13 @@ export function findFileByPath(db: Db, absolutePath: string): InfoFile | null {
     .get(absolutePath) as InfoFile | undefined;
   return r ?? null;
 }
+
+/** Every task of every present file with its outcome, for the corpus report (scripts/corpus.ts). Read-only. */
+export function stageOutcomes(db: Db): { path: string; stage: string; state: string; reason: string | null }[] {
+  return db
+    .prepare(
+      `SELECT f.path AS path, t.stage AS stage, t.state AS state, t.reason AS reason
+       FROM tasks t JOIN files f ON f.id = t.file_id WHERE f.state = 'present' ORDER BY f.path, t.stage`,
+    )
+    .all() as { path: string; stage: string; state: string; reason: string | null }[];
+}

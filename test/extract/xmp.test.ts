@@ -123,3 +123,13 @@ test('the stage re-runs on sidecar changes, accepts videos, and commit writes JS
   assert.equal(getXmp(db, fileId), null);
   db.close();
 });
+
+test('embedded packets with small XML faults are still read; the same fault in a sidecar fails', () => {
+  const faulty = packet(
+    `<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:exif="http://ns.adobe.com/exif/1.0/" xmp:Rating="3"><exif:TIFF/EPStandardID>1</exif:TIFF/EPStandardID></rdf:Description>`,
+  );
+  const lenient = parseXmp(faulty, { strict: false });
+  assert.ok(lenient.ok);
+  assert.equal(readFields(lenient.root).rating, 3);
+  assert.equal(parseXmp(faulty).ok, false);
+});

@@ -63,7 +63,7 @@ export async function readExifTags(source: string | Buffer): Promise<ReadResult>
   let tags: Tags | null = null;
   let unknownFormat = false;
   try {
-    tags = nonEmpty((await exifr.parse(bytes, TAG_OPTIONS)) as Tags | undefined);
+    tags = nonEmpty((await quietly(() => exifr.parse(bytes, TAG_OPTIONS))) as Tags | undefined);
   } catch (err) {
     const message = errorText(err);
     unknownFormat = /unknown file format/i.test(message);
@@ -95,7 +95,7 @@ export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: st
   if (unsafe) return { ok: false, error: unsafe };
   try {
     const options = { tiff: false, xmp: { parse: false, multiSegment: false }, silentErrors: true, chunked: false };
-    const out = (await exifr.parse(bytes, options as unknown as ExifrOptions)) as { xmp?: unknown } | undefined;
+    const out = (await quietly(() => exifr.parse(bytes, options as unknown as ExifrOptions))) as { xmp?: unknown } | undefined;
     return { ok: true, xmp: typeof out?.xmp === 'string' ? out.xmp : null };
   } catch (err) {
     const message = errorText(err);
@@ -129,7 +129,7 @@ function unsafeStructure(bytes: Buffer): string | null {
 
 async function parseTiffBlock(block: Uint8Array): Promise<Tags | null> {
   try {
-    return nonEmpty((await exifr.parse(Buffer.from(block.buffer, block.byteOffset, block.byteLength), TAG_OPTIONS)) as Tags | undefined);
+    return nonEmpty((await quietly(() => exifr.parse(Buffer.from(block.buffer, block.byteOffset, block.byteLength), TAG_OPTIONS))) as Tags | undefined);
   } catch {
     return null;
   }
@@ -139,7 +139,7 @@ async function parseTiffBlock(block: Uint8Array): Promise<Tags | null> {
 async function readEmbeddedTiff(bytes: Buffer): Promise<Tags | null> {
   for (const start of tiffBlocks(bytes)) {
     try {
-      const tags = nonEmpty((await exifr.parse(bytes.subarray(start), TAG_OPTIONS)) as Tags | undefined);
+      const tags = nonEmpty((await quietly(() => exifr.parse(bytes.subarray(start), TAG_OPTIONS))) as Tags | undefined);
       if (tags && CORE_TAGS.some((t) => t in tags)) return tags;
     } catch {
       // Not a usable TIFF block after all: try the next candidate.
@@ -188,6 +188,20 @@ function tiffBlocks(bytes: Buffer): number[] {
 function isTiffHeader(b: Buffer, at: number): boolean {
   const s = b.toString('latin1', at, at + 4);
   return s === 'II*\0' || s === 'MM\0*';
+}
+
+/**
+ * exifr warns on the console about 64-bit values it cannot represent; that is noise in a CLI's output (and in a
+ * worker it reaches the user's terminal), so it is dropped for the duration of the call.
+ */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 function nonEmpty(tags: Tags | undefined): Tags | null {

@@ -17,12 +17,17 @@ export type ParseResult = { ok: true; root: XmlNode } | { ok: false; error: stri
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-export function parseXmp(xml: string): ParseResult {
+/**
+ * `strict` (sidecars, which people edit and should hear about) refuses XML that fails validation; otherwise
+ * (embedded packets, which cameras and apps wrote and nobody can fix) a packet that only fails validation on small
+ * things (an invalid tag name, trailing text) is still read when the parser can build a tree from it.
+ */
+export function parseXmp(xml: string, options: { strict: boolean } = { strict: true }): ParseResult {
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) return { ok: false, error: 'it declares a DTD or entities, which XMP never needs (refused)' };
   const packet = trimPacket(xml);
   if (!packet) return { ok: false, error: 'it is empty' };
   const valid = XMLValidator.validate(packet);
-  if (valid !== true) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
+  if (valid !== true && options.strict) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -44,6 +49,7 @@ export function parseXmp(xml: string): ParseResult {
   }
   const root: XmlNode = { name: '', attrs: new Map(), children: [], text: '' };
   root.children = convert(raw, new Map([['xml', XML_NS]]));
+  if (valid !== true && !root.children.length) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
   return { ok: true, root };
 }
 

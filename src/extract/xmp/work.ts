@@ -31,7 +31,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
       const packet = await embeddedPacket(input.path);
       if (!packet.ok) return badFile(input.path, `cannot read embedded XMP: ${packet.error}`);
       if (packet.xmp) {
-        const parsed = parseXmp(packet.xmp);
+        const parsed = parseXmp(packet.xmp, { strict: false });
         if (!parsed.ok) return badFile(input.path, `embedded XMP is unreadable: ${parsed.error}`);
         embedded = readFields(parsed.root);
         if (isEmpty(embedded)) embedded = null;
