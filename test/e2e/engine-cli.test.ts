@@ -184,3 +184,23 @@ test('bad usage: an unknown stage or priority exits 2 with one line', async () =
     box.cleanup();
   }
 });
+
+test('resume holds the writer lock: a second writer exits 75, retry --wait waits its turn; no catalog exits 2', async () => {
+  const box = withFiles(['slow-1.jpg']);
+  try {
+    const child = box.start(['resume', '--stages', 'slow', '--json'], { env: { ...env, TEST_SLOW_MS: '1500' } });
+    const first = collect(child, 30_000);
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const busy = await box.run(['resume', '--stages', 'slow'], { env });
+    assert.equal(busy.code, 75);
+    assert.match(busy.stderr, /another indexer \(pid \d+\) is using/);
+    const waited = await box.run(['retry', '--wait', '--json'], { env });
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal((await first).code, 0);
+    const none = await box.run(['--db', path.join(box.dir, 'none.db'), 'resume'], { env });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no catalog at .*none\.db/);
+  } finally {
+    box.cleanup();
+  }
+});

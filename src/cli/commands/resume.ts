@@ -2,7 +2,9 @@
  * `indexer resume`: phase 2 only. Recovers what a killed or interrupted run left running, plans what changed, and
  * finishes every pending task (or stops at --max-duration / --max-tasks / Ctrl-C).
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
 import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
 import { openCatalog } from '../../catalog/open.js';
@@ -28,24 +30,24 @@ Examples:
     wrap(async (_opts: unknown, command: Command) => {
       const opts = { ...globalOptions(command), ...command.opts() } as Record<string, unknown>;
       const file = catalogPath(command, cli);
+      if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
       const interrupt = interruptSignal();
-      const release = await acquireWriterLock(file, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
-      const db = openCatalog(file);
-      const started = cli.clock.now();
       try {
-        const result = await runPhase2({
-          db,
-          catalogPath: file,
-          cacheDir: cacheDir(command, cli),
-          cli,
-          opts,
-          signal: interrupt.signal,
-        });
-        if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
-        return result.exitCode;
+        const release = await acquireWriterLock(file, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
+        try {
+          const db = openCatalog(file);
+          try {
+            const started = cli.clock.now();
+            const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal: interrupt.signal });
+            if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
+            return result.exitCode;
+          } finally {
+            db.close();
+          }
+        } finally {
+          release();
+        }
       } finally {
-        db.close();
-        release();
         interrupt.dispose();
       }
     }),
