@@ -87,7 +87,12 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const laneCap: Record<Lane, number> = { cpu: poolDepth, meta: poolDepth, inference: poolDepth };
   for (const s of ctx.stages) if (s.batch) laneCap[s.lane] = Math.max(laneCap[s.lane], s.batch.maxSize * 2);
   const laneBusy: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
-  const laneDry: Record<Lane, boolean> = { cpu: false, meta: false, inference: false };
+  // A lane whose claim came back short is not asked again for a while: with a large backlog blocked on a dependency,
+  // asking after every commit would scan the blocked rows over and over. An idle pool looks again at once.
+  const dryUntil: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
+  const dryMs = 500;
+  const anyDry = () => lanes.some((l) => dryUntil[l] > clock.now());
+  const wetAll = () => lanes.forEach((l) => (dryUntil[l] = 0));
   const inPool = new Map<number, InFlight>();
   const settled: Settled[] = [];
   const perStage: RunnerResult['perStage'] = {};
@@ -210,9 +215,9 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     for (let i = 0; i < lanes.length && room > 0; i++) {
       const lane = lanes[(rr + i) % lanes.length]!;
       const n = Math.min(room, laneCap[lane] - laneBusy[lane]);
-      if (n <= 0 || laneDry[lane]) continue;
+      if (n <= 0 || dryUntil[lane] > clock.now()) continue;
       const tasks = store.claim({ ...lease(), stages: stagesIn(lane), limit: n, suspect: false });
-      if (tasks.length < n) laneDry[lane] = true;
+      if (tasks.length < n) dryUntil[lane] = clock.now() + dryMs;
       tasks.forEach(dispatch);
       room -= tasks.length;
     }
@@ -230,7 +235,6 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       batch,
     );
     suspectRunning = false;
-    laneDry.cpu = laneDry.meta = laneDry.inference = false;
     lastFlush = clock.now();
     for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
     for (const p of effects.stageFaults) pause(p.stage, p.reason);
@@ -268,10 +272,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
       if (inPool.size + batches.size + settled.length === 0 && !batches.running) {
         if (stop) break;
-        if (!lookedAgain && (laneDry.cpu || laneDry.meta || laneDry.inference)) {
+        if (!lookedAgain && anyDry()) {
           lookedAgain = true;
           // A lane was skipped as dry during this fill: look again before concluding there is nothing left.
-          laneDry.cpu = laneDry.meta = laneDry.inference = false;
+          wetAll();
           continue;
         }
         // Nothing claimable now: done, unless a task waits out a backoff.
@@ -280,7 +284,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
           stop = 'complete';
           break;
         }
-        laneDry.cpu = laneDry.meta = laneDry.inference = false;
+        wetAll();
         waitMs = Math.min(Math.max(next - now, 1), 1_000);
       }
       if (ctx.limits.maxDurationMs !== undefined && !stop) waitMs = Math.min(waitMs, Math.max(1, started + ctx.limits.maxDurationMs - now));
