@@ -91,6 +91,11 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     }
   }
 
+  // Say what the first Ctrl-C does, so nobody presses it again out of doubt (that one exits at once).
+  const onAbort = () => {
+    if (!req.opts.quiet) cli.stderr.write('interrupted: letting running tasks finish for a few seconds (Ctrl-C again to quit now)\n');
+  };
+  req.signal.addEventListener('abort', onAbort, { once: true });
   const pool = (seams.pool ?? createWorkerPool)(options.threads);
   let stop: StopReason | 'failed' = 'failed';
   let perStage: Record<string, { done: number; failed: number; skipped: number }> = {};
@@ -117,6 +122,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   } catch (err) {
     error = err;
   } finally {
+    req.signal.removeEventListener('abort', onAbort);
     progress?.stop();
     await pool.close();
   }
