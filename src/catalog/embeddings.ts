@@ -25,12 +25,17 @@ export function recordModel(db: Db, model: { id: string; name: string; dir: stri
   ).run(model.id, model.name, model.dir, model.dim, now, now);
 }
 
-/** Stores a file's embedding, replacing whatever model embedded it before. */
+/**
+ * Stores a file's embedding, replacing whatever model embedded it before. seq is above every generation a search
+ * cache of this model can have been built at, so the cache can be patched with just the rows written since.
+ */
 export function saveEmbedding(db: Db, fileId: number, modelId: string, vector: Float32Array, now: number): void {
   db.prepare(
-    `INSERT INTO embeddings (file_id, model_id, vector, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector, created_at = excluded.created_at`,
-  ).run(fileId, modelId, toBlob(vector), now);
+    `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
+     VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
+     ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,
+       created_at = excluded.created_at, seq = excluded.seq`,
+  ).run(fileId, modelId, toBlob(vector), now, modelId);
 }
 
 /** A file's stored embedding, if any. */
@@ -90,32 +95,30 @@ function hasFilters(f: SearchFilters): boolean {
   return f.afterMs !== undefined || f.beforeMs !== undefined || !!f.camera || f.minRating !== undefined || !!f.keywords?.length;
 }
 
+/** Which file ids search may return: all but `ids` ('exclude'), or only `ids` ('include'). Sorted. */
+export interface FileFilter {
+  mode: 'exclude' | 'include';
+  ids: Int32Array;
+}
+
 /**
- * Which files search may return: present ones passing the filters. Without filters only the (usually few) files
- * that are not present are listed, so a million-file catalog costs nothing here.
+ * Which files search may return: present ones passing the filters. Without filters only the (usually few)
+ * embedded files that are not present are listed, so a million-file catalog costs nothing here.
  */
-export function fileFilter(db: Db, filters: SearchFilters): (fileId: number) => boolean {
+export function fileFilter(db: Db, filters: SearchFilters): FileFilter {
   if (!hasFilters(filters)) {
-    const gone = new Set(
-      (db.prepare(`SELECT e.file_id FROM embeddings e JOIN files f ON f.id = e.file_id WHERE f.state <> 'present'`).raw().all() as [number][]).map(
-        (r) => r[0],
-      ),
-    );
-    return (id) => !gone.has(id);
+    const gone = db.prepare(`SELECT e.file_id FROM embeddings e JOIN files f ON f.id = e.file_id WHERE f.state <> 'present' ORDER BY 1`).pluck().all() as number[];
+    return { mode: 'exclude', ids: Int32Array.from(gone) };
   }
   const { where, params } = filterSql(filters);
-  const allowed = new Set(
-    (
-      db
-        .prepare(
-          `SELECT f.id FROM files f LEFT JOIN exif x ON x.file_id = f.id LEFT JOIN xmp p ON p.file_id = f.id
-           WHERE ${where.join(' AND ')}`,
-        )
-        .raw()
-        .all(...params) as [number][]
-    ).map((r) => r[0]),
-  );
-  return (id) => allowed.has(id);
+  const allowed = db
+    .prepare(
+      `SELECT f.id FROM files f LEFT JOIN exif x ON x.file_id = f.id LEFT JOIN xmp p ON p.file_id = f.id
+       WHERE ${where.join(' AND ')} ORDER BY 1`,
+    )
+    .pluck()
+    .all(...params) as number[];
+  return { mode: 'include', ids: Int32Array.from(allowed) };
 }
 
 /** Changes whenever the model's embeddings change (kept by triggers): search's cache is valid while it matches. */
@@ -124,14 +127,22 @@ export function modelGeneration(db: Db, modelId: string): number {
   return row?.generation ?? -1;
 }
 
-/** Every stored vector of one model, whatever its file's state, in one contiguous array. */
-export function allVectors(db: Db, modelId: string, dim: number): VectorSet {
-  const stmt = db.prepare(`SELECT file_id, vector FROM embeddings WHERE model_id = ?`).raw();
+/** Ids of every file holding an embedding of this model, ascending (read from the index alone). */
+export function embeddedIds(db: Db, modelId: string): Int32Array {
+  return Int32Array.from(db.prepare(`SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`).pluck().all(modelId) as number[]);
+}
+
+/**
+ * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
+ * only those written after that generation.
+ */
+export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
+  const stmt = db.prepare(`SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`).raw();
   let ids: Int32Array = new Int32Array(1024);
   let data: Float32Array = new Float32Array(1024 * dim);
   let n = 0;
   const bytes = dim * 4;
-  for (const row of stmt.iterate(modelId) as Iterable<[number, Buffer]>) {
+  for (const row of stmt.iterate(modelId, since) as Iterable<[number, Buffer]>) {
     if (row[1].length !== bytes) continue; // written with another width: not comparable
     if (n === ids.length) {
       ids = grow(ids, n * 2);

@@ -68,3 +68,43 @@ export function topKQuantized(set: QuantizedSet, query: Float32Array, k: number,
   best.sort((a, b) => b.score - a.score || a.fileId - b.fileId);
   return best.slice(0, k);
 }
+
+/**
+ * An older set brought up to date: rows whose file no longer holds this model's embedding (`live`, sorted
+ * ascending, lacks them) or that were rewritten (`changed` has them) are dropped; `changed` rows are added.
+ */
+export function patchSet(old: QuantizedSet, live: Int32Array, changed: QuantizedSet): QuantizedSet {
+  const { dim } = old;
+  const replaced = new Set(changed.ids);
+  const keep: number[] = [];
+  for (let r = 0; r < old.count; r++) {
+    const id = old.ids[r]!;
+    if (!replaced.has(id) && binarySearch(live, id)) keep.push(r);
+  }
+  const count = keep.length + changed.count;
+  const ids = new Int32Array(count);
+  const scales = new Float32Array(count);
+  const codes = new Int8Array(count * dim);
+  keep.forEach((r, i) => {
+    ids[i] = old.ids[r]!;
+    scales[i] = old.scales[r]!;
+    codes.set(old.codes.subarray(r * dim, (r + 1) * dim), i * dim);
+  });
+  ids.set(changed.ids, keep.length);
+  scales.set(changed.scales, keep.length);
+  codes.set(changed.codes, keep.length * dim);
+  return { dim, count, ids, scales, codes };
+}
+
+function binarySearch(sorted: Int32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!;
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -8,14 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import {
-  allVectors,
   describeFiles,
   embeddingOf,
   fileFilter,
-  modelGeneration,
   modelsInUse,
   presentFileId,
   vectorsOf,
+  type FileFilter,
   type SearchFilters,
 } from '../catalog/embeddings.js';
 import { describeError, UserError } from '../errors.js';
@@ -23,8 +22,7 @@ import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../models/image.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
-import { quantize, topKQuantized, type QuantizedSet } from './quantized.js';
-import { cacheFileFor, readCache, writeCache } from './vector-cache.js';
+import { candidates as findCandidates } from './vector-store.js';
 import { normalize, type Hit } from './vectors.js';
 
 export interface SearchRequest {
@@ -65,7 +63,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   const likeStored = likeId !== null ? embeddingOf(db, likeId) : null;
   const explicit = explicitModel(req.modelSpec, ctx.env);
   let hits: Hit[] = [];
-  const allow = fileFilter(db, req.filters);
+  const filter = fileFilter(db, req.filters);
   for (const group of groups) {
     const info = openable(group, explicit, ctx);
     if (!info) continue;
@@ -78,7 +76,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
         else parts.push((await model.encodeImages([await readExample(likePath, info)]))[0]!);
       }
       const query = combine(parts);
-      hits = hits.concat(rank(db, group.id, query, req.limit, allow, ctx));
+      hits = hits.concat(await rank(db, group.id, query, req.limit, filter, ctx));
     } finally {
       await model.release();
     }
@@ -99,9 +97,8 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
  * The approximate scan over the quantized vectors picks a generous candidate list; exact float32 scores from the
  * catalog then decide the order and are what the user sees.
  */
-function rank(db: Db, modelId: string, query: Float32Array, limit: number, allow: (id: number) => boolean, ctx: SearchContext): Hit[] {
-  const set = quantizedVectors(db, modelId, query.length, ctx);
-  const candidates = topKQuantized(set, query, Math.max(limit * 4, limit + 64), allow);
+async function rank(db: Db, modelId: string, query: Float32Array, limit: number, filter: FileFilter, ctx: SearchContext): Promise<Hit[]> {
+  const candidates = await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter, ctx.cache);
   const exact = vectorsOf(
     db,
     modelId,
@@ -116,17 +113,6 @@ function rank(db: Db, modelId: string, query: Float32Array, limit: number, allow
     hits.push({ fileId: c.fileId, score });
   }
   return hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId).slice(0, limit);
-}
-
-function quantizedVectors(db: Db, modelId: string, dim: number, ctx: SearchContext): QuantizedSet {
-  const key = { modelId, generation: modelGeneration(db, modelId), dim };
-  const file = ctx.cache ? cacheFileFor(ctx.cache.dir, ctx.cache.catalogPath, modelId) : null;
-  const cached = file ? readCache(file, key) : null;
-  if (cached) return cached;
-  const all = allVectors(db, modelId, dim);
-  const set = quantize(all.ids as Int32Array, all.data, dim);
-  if (file) writeCache(file, key, set);
-  return set;
 }
 
 function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelInfo | null {

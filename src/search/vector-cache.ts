@@ -25,8 +25,22 @@ export function cacheFileFor(cacheDir: string, catalogPath: string, modelId: str
   return path.join(cacheDir, 'search', `${catalog}-${modelId.replace(/[^A-Za-z0-9._@-]/g, '_')}.ixqv`);
 }
 
-/** The cached set if the file exists and matches key; null otherwise (missing, stale, or unreadable). */
-export function readCache(file: string, key: CacheKey): QuantizedSet | null {
+/** Where the arrays of a valid cache file start. */
+export interface CacheLayout {
+  /** Generation the file was built at. */
+  generation: number;
+  count: number;
+  dim: number;
+  idsAt: number;
+  scalesAt: number;
+  codesAt: number;
+}
+
+/**
+ * The layout if the file exists, is whole, and matches key; null otherwise (missing, stale, damaged).
+ * With anyGeneration, an older generation of the same model is accepted too (to be patched).
+ */
+export function readLayout(file: string, key: CacheKey, anyGeneration = false): CacheLayout | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -38,23 +52,47 @@ export function readCache(file: string, key: CacheKey): QuantizedSet | null {
     if (fs.readSync(fd, head, 0, 12, 0) !== 12 || !head.subarray(0, 8).equals(magic)) return null;
     const headerLength = head.readUInt32LE(8);
     const headerBuf = Buffer.alloc(headerLength);
-    fs.readSync(fd, headerBuf, 0, headerLength, 12);
+    if (fs.readSync(fd, headerBuf, 0, headerLength, 12) !== headerLength) return null;
     const header = JSON.parse(headerBuf.toString('utf8')) as CacheKey & { count: number };
-    if (header.modelId !== key.modelId || header.generation !== key.generation || header.dim !== key.dim) return null;
-    let offset = align4(12 + headerLength);
-    const ids = new Int32Array(header.count);
-    const scales = new Float32Array(header.count);
-    const codes = new Int8Array(header.count * header.dim);
-    for (const array of [ids, scales, codes]) {
-      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-      readFully(fd, bytes, offset);
-      offset += bytes.length;
-    }
-    return { dim: header.dim, count: header.count, ids, scales, codes };
+    if (header.modelId !== key.modelId || header.dim !== key.dim) return null;
+    if (anyGeneration ? header.generation > key.generation : header.generation !== key.generation) return null;
+    const idsAt = align4(12 + headerLength);
+    const layout = { generation: header.generation, count: header.count, dim: header.dim, idsAt, scalesAt: idsAt + 4 * header.count, codesAt: idsAt + 8 * header.count };
+    if (fs.fstatSync(fd).size !== layout.codesAt + header.count * header.dim) return null;
+    return layout;
   } catch {
     return null;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Rows [start, end) of a cache file whose layout was read with readLayout; throws if the file changed under us. */
+export function readRows(file: string, layout: CacheLayout, start: number, end: number): QuantizedSet {
+  const count = end - start;
+  const { dim } = layout;
+  const ids = new Int32Array(count);
+  const scales = new Float32Array(count);
+  const codes = new Int8Array(count * dim);
+  const fd = fs.openSync(file, 'r');
+  try {
+    readFully(fd, new Uint8Array(ids.buffer), layout.idsAt + 4 * start);
+    readFully(fd, new Uint8Array(scales.buffer), layout.scalesAt + 4 * start);
+    readFully(fd, new Uint8Array(codes.buffer), layout.codesAt + dim * start);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { dim, count, ids, scales, codes };
+}
+
+/** The whole cached set if the file exists and matches key; null otherwise. */
+export function readCache(file: string, key: CacheKey): QuantizedSet | null {
+  const layout = readLayout(file, key);
+  if (!layout) return null;
+  try {
+    return readRows(file, layout, 0, layout.count);
+  } catch {
+    return null;
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { modelGeneration, recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
+import * as quantizedModule from '../../src/search/quantized.js';
 import { quantize, topKQuantized } from '../../src/search/quantized.js';
 import { search } from '../../src/search/search.js';
 import { cacheFileFor, readCache, writeCache } from '../../src/search/vector-cache.js';
@@ -89,4 +90,71 @@ test('triggers bump the generation on every embedding change; search rebuilds a 
   c.db.prepare(`DELETE FROM embeddings WHERE file_id = ?`).run(red.id);
   assert.equal(modelGeneration(c.db, info.id), g1 + 1);
   await model.release();
+});
+
+test('the parallel scan of a large vector file finds what one thread finds, with either filter', async () => {
+  const { scanFile, parallelThreshold } = await import('../../src/search/parallel-scan.js');
+  const dim = 8;
+  const { ids, data, rand } = randomSet(parallelThreshold + 1234, dim, 11);
+  const set = quantize(ids, data, dim);
+  const dir = tempDir('pscan');
+  const file = path.join(dir, 'v.ixqv');
+  const key = { modelId: 'm@1', generation: 1, dim };
+  writeCache(file, key, set);
+  const query = normalize(new Float32Array(dim).map(() => rand()));
+  const none = { mode: 'exclude' as const, ids: new Int32Array() };
+  const single = topKQuantized(set, query, 30);
+  assert.deepEqual(await scanFile(file, key, query, 30, none, 3), single);
+  assert.deepEqual(await scanFile(file, key, query, 30, none, 1), single);
+  const excluded = Int32Array.from(single.slice(0, 5).map((h) => h.fileId)).sort();
+  const withoutTop = await scanFile(file, key, query, 30, { mode: 'exclude', ids: excluded }, 2);
+  assert.deepEqual(withoutTop!.slice(0, 25), single.slice(5));
+  const only = Int32Array.from([ids[7]!, ids[50_000]!, ids[ids.length - 1]!]).sort();
+  const included = await scanFile(file, key, query, 30, { mode: 'include', ids: only }, 2);
+  assert.deepEqual(included!.map((h) => h.fileId).sort((a, b) => a - b), [...only]);
+  assert.equal(await scanFile(file, { ...key, generation: 2 }, query, 30, none, 2), null);
+});
+
+test('patchSet drops rows that left the model, replaces rewritten rows, adds new ones', () => {
+  const dim = 4;
+  const old = quantize(Int32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), dim);
+  const changed = quantize(Int32Array.from([2, 9]), Float32Array.from([0, 0, 0, -1, 1, 1, 0, 0]), dim);
+  const { patchSet } = quantizedModule;
+  const live = Int32Array.from([1, 2, 4, 9]); // 3 lost its embedding
+  const set = patchSet(old, live, changed);
+  assert.deepEqual([...set.ids], [1, 4, 2, 9]);
+  const row = (id: number) => {
+    const r = [...set.ids].indexOf(id);
+    return [...set.codes.subarray(r * dim, (r + 1) * dim)].map((c) => Math.round(c * set.scales[r]! * 1000) / 1000);
+  };
+  assert.deepEqual(row(2), [0, 0, 0, -1]);
+  assert.deepEqual(row(4), [0, 0, 0, 1]);
+});
+
+test('a stale vector file is patched, not rebuilt: rows of other files are kept as they were', async () => {
+  const { refresh } = await import('../../src/search/vector-store.js');
+  const c = makeCatalog('patch');
+  const dim = 4;
+  recordModel(c.db, { id: 'm@1', name: 'm', dir: '/m', dim }, 1);
+  const save = (name: string, v: number[]) => {
+    const f = addFile(c, name);
+    saveEmbedding(c.db, f.id, 'm@1', normalize(Float32Array.from(v)), 1);
+    return f;
+  };
+  const a = save('a.jpg', [1, 0, 0, 0]);
+  const b = save('b.jpg', [0, 1, 0, 0]);
+  const file = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
+  const first = refresh(c.db, file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim });
+  assert.equal(first.count, 2);
+  // Mark the file so a rebuild would show: patching keeps old rows byte for byte, a rebuild would not keep this.
+  const layout = readCache(file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim })!;
+  layout.scales[[...layout.ids].indexOf(b.id)] = 42;
+  writeCache(file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim }, layout);
+  const d = save('d.jpg', [0, 0, 1, 0]);
+  c.db.prepare(`DELETE FROM embeddings WHERE file_id = ?`).run(a.id);
+  const key = { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim };
+  const patched = refresh(c.db, file, key);
+  assert.deepEqual([...patched.ids].sort((x, y) => x - y), [b.id, d.id]);
+  assert.ok(patched.scales.includes(42), 'the kept row came from the old file');
+  assert.deepEqual(readCache(file, key), patched);
 });

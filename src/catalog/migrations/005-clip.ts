@@ -14,9 +14,10 @@ CREATE TABLE embeddings (
   file_id     INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, -- one per file: the newest replaces older ones
   model_id    TEXT    NOT NULL REFERENCES clip_models(id),
   vector      BLOB    NOT NULL,     -- float32 little-endian, L2-normalised, clip_models.dim values
-  created_at  INTEGER NOT NULL      -- ms
+  created_at  INTEGER NOT NULL,     -- ms
+  seq         INTEGER NOT NULL DEFAULT 0 -- the model's generation when written: search patches its cache with seq > cached
 );
-CREATE INDEX embeddings_model ON embeddings(model_id);
+CREATE INDEX embeddings_model ON embeddings(model_id, seq);
 
 CREATE TRIGGER embeddings_insert AFTER INSERT ON embeddings BEGIN
   UPDATE clip_models SET generation = generation + 1 WHERE id = NEW.model_id;
