@@ -110,14 +110,14 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const poke = () => wake();
   ctx.signal.addEventListener('abort', poke);
 
-  // A lane's in-flight work is what sits in the pool or waits for a batch step; settled results are bounded apart
-  // (flushed at flushSize), so they do not hold lane slots.
   // The circuit breaker trips as soon as a fault comes back, before the commit, so no more attempts are spent.
   const pause = (stage: string, reason: string) => {
     if (ctx.paused.has(stage)) return;
     ctx.paused.set(stage, reason);
     ctx.events.stagePaused({ stage, reason });
   };
+  // A lane's in-flight work is what sits in the pool or waits for a batch step; settled results are bounded apart
+  // (flushed at flushSize), so they do not hold lane slots.
   const batches = new BatchQueue(ctx.stages, (items) => {
     for (const i of items) {
       laneBusy[laneOf(i.task.stage)]--;
