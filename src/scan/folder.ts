@@ -43,7 +43,7 @@ interface Walked {
   identity?: string;
 }
 
-/** A folder ready to be stat()ed: its media paths, then the paths of the sidecars they use. */
+/** A folder ready to be stat()ed: its media names, then its sidecar names. */
 export interface FolderJob {
   group: FolderGroup;
   sidecarOf: Map<string, string>;
@@ -56,7 +56,8 @@ export interface FolderJob {
 
 export function planFolder(group: FolderGroup): FolderJob {
   const sidecarOf = matchSidecars(group.media, group.sidecars);
-  const sidecarNames = [...new Set(sidecarOf.values())];
+  // Every sidecar name is stat()ed (there are few): the walker thread can then stat a folder without matching.
+  const sidecarNames = group.sidecars;
   const join = (n: string) => (group.dir === '/' ? `/${n}` : `${group.dir}/${n}`);
   const names = [...group.media, ...sidecarNames];
   return { group, sidecarOf, sidecarNames, names, paths: names.map(join) };

@@ -5,12 +5,11 @@ import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
 import type { Clock } from '../types.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
-import { planFolder, processFolder, type FolderJob } from './folder.js';
+import { processFolder } from './folder.js';
+import { walkFolders } from './folder-source.js';
 import { probeRoot } from './probe.js';
 import { SeenIds } from './seen.js';
-import { makeStater, type StatBatch } from './stat-batch.js';
 import { printablePath, type ScanProblem } from './problems.js';
-import { walkRoot } from './walk.js';
 
 export interface ScanSettings {
   /** User --exclude globs (defaults are always added). */
@@ -53,8 +52,6 @@ export interface ScanSummary {
 }
 
 const SWEEP_PAGE = 500;
-/** Folders whose stat() runs ahead of the diff. */
-const STAT_AHEAD = 4;
 
 /**
  * Phase 1: walk each root, diff it against the catalog, then (only after every walk completed) sweep: a file
@@ -80,7 +77,6 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     deps.report(p);
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
-  const statWorker = makeStater(deps.env ?? {});
   try {
     const walked: RootRow[] = [];
     const allRootPaths = roots.list().map((r) => r.path);
@@ -99,27 +95,21 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         now: () => clock.now(),
         protect: (p: string) => protectedPaths.add(p),
       };
-      const walk = walkRoot({
-        root: root.path,
-        ignore: [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)],
-        hidden: settings.hidden,
-        followSymlinks: settings.followSymlinks,
-        signal: deps.signal,
-      });
+      const walk = walkFolders(
+        {
+          root: root.path,
+          ignore: [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)],
+          hidden: settings.hidden,
+          followSymlinks: settings.followSymlinks,
+          signal: deps.signal,
+        },
+        deps.env ?? {},
+      );
       let met = 0;
-      // A few folders are stat()ed ahead by the worker while the main thread diffs the oldest one.
-      const ahead: { job: FolderJob; stats: Promise<StatBatch> }[] = [];
-      const diffOldest = async () => {
-        const { job, stats } = ahead.shift()!;
-        met += await processFolder(job, await stats, ctx);
+      for await (const { job, stats } of walk.folders) {
+        met += await processFolder(job, stats, ctx);
         deps.onProgress?.({ root: root.path, files: met, counts });
-      };
-      for await (const group of walk.groups) {
-        const job = planFolder(group);
-        ahead.push({ job, stats: statWorker.stat(group.dir, job.names, settings.followSymlinks) });
-        if (ahead.length >= STAT_AHEAD) await diffOldest();
       }
-      while (ahead.length > 0) await diffOldest();
       const result = walk.result();
       for (const p of result.problems) {
         report(p);
@@ -142,8 +132,6 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   } catch (err) {
     scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
     throw err;
-  } finally {
-    await statWorker.close();
   }
 }
 

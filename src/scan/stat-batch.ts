@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
 
 /** Numbers per path in a reply: size, mtimeMs (whole ms), ino, dev, type (1 file, 0 other, -1 error). */
 export const FIELDS = 5;
@@ -58,59 +57,4 @@ export function statNames(req: StatRequest): StatReply {
     }
   }
   return { id: req.id, values, errors };
-}
-
-/** Where a scan's stat() calls run. */
-export interface Stater {
-  /** stat() of `dir/name` for each name, in order. */
-  stat(dir: string, names: readonly string[], follow: boolean): Promise<StatBatch>;
-  close(): Promise<void>;
-}
-
-/**
- * A worker thread (the default: it overlaps stat with the catalog work on the main thread), or the main thread
- * itself when INDEXER_SCAN_STAT_WORKER=0 (a single-core box, where the hand-off only costs).
- */
-export function makeStater(env: NodeJS.ProcessEnv): Stater {
-  if (env.INDEXER_SCAN_STAT_WORKER === '0') {
-    return {
-      stat: async (dir, names, follow) => new StatBatch(statNames({ id: 0, dir, names: names.join('\0'), follow })),
-      close: async () => {},
-    };
-  }
-  return new StatWorker();
-}
-
-/** One stat worker for a scan; `close()` ends it. */
-export class StatWorker implements Stater {
-  private readonly worker = new Worker(new URL('./stat-worker.js', import.meta.url));
-  private readonly pending = new Map<number, { resolve(b: StatBatch): void; reject(e: unknown): void }>();
-  private nextId = 1;
-
-  constructor() {
-    this.worker.on('message', (reply: StatReply) => {
-      const p = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      p?.resolve(new StatBatch(reply));
-    });
-    const failAll = (err: unknown) => {
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', failAll);
-    this.worker.on('exit', (code) => failAll(new Error(`stat worker exited with code ${code}`)));
-  }
-
-  stat(dir: string, names: readonly string[], follow: boolean): Promise<StatBatch> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, dir, names: names.join('\0'), follow } satisfies StatRequest);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
-  }
 }

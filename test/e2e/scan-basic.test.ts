@@ -78,7 +78,7 @@ test('add, unchanged, modify, move, delete and the no-ROOT rescan, end to end', 
   assert.equal(st.lastScan.moved, 1);
   assert.equal(typeof st.stages, 'object');
   const human = await sb.run(['status']);
-  assert.match(human.stdout, /2 files/);
+  assert.match(human.stdout, /2 files/, human.stderr);
 });
 
 test('a changed sidecar updates only the sidecar; --exclude and --hidden shape the walk', async (t) => {

@@ -115,7 +115,7 @@ test('a file that vanishes between the walk and its stat is named once and count
   const root = path.join(s.dir, 'R');
   s.write('R/here.jpg', 'h');
   const { planFolder, processFolder } = await import('../../src/scan/folder.js');
-  const { StatWorker } = await import('../../src/scan/stat-batch.js');
+  const { StatBatch, statNames } = await import('../../src/scan/stat-batch.js');
   const { SeenIds } = await import('../../src/scan/seen.js');
   const { filesCatalog } = await import('../../src/catalog/files.js');
   const { zeroCounts } = await import('../../src/catalog/scans.js');
@@ -123,8 +123,7 @@ test('a file that vanishes between the walk and its stat is named once and count
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
   const job = planFolder({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
-  const worker = new StatWorker();
-  const stats = await worker.stat(root, job.names, false).finally(() => worker.close());
+  const stats = new StatBatch(statNames({ id: 0, dir: root, names: job.names.join('\0'), follow: false }));
   await processFolder(
     job,
     stats,
