@@ -1,4 +1,115 @@
-/** stages benchmark (placeholder). */
-export async function benchStages(_o: { quick: boolean }): Promise<void> {
-  console.log('not built yet');
+/**
+ * stages benchmark, over the same photos in the same run:
+ * - thumbnails: our thumbnail worker (one decode -> 256 px WebP + 1440 px JPEG + thumbhash) on a pool of N threads,
+ *   against `vipsthumbnail` making the same two sizes (two invocations per photo), N processes at a time;
+ * - metadata: our exif + xmp workers on N threads against `exiftool -json -n`, the file list split over N processes.
+ * Prints throughput, the ratio (goal: >= 2.0x for thumbnails, >= 20x for metadata) and peak RSS of each side.
+ * Photos: the JPEGs of ../shared/corpus/large, twice (thumbnails) and ../shared/corpus/{exif,large,xmp}, four times
+ * (metadata). Our thread start-up is excluded (warm-up); exiftool's start-up is shown and reported both ways.
+ * BENCH_QUICK=1: a few photos. BENCH_THREADS=N: parallelism (default: CPUs).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const corpus = path.resolve(here, '..', '..', '..', 'shared', 'corpus');
+const child = path.join(here, 'stages-child.js');
+
+interface Side {
+  seconds: number;
+  files: number;
+  maxRssKb: number | null;
+  failed?: number;
+}
+
+const mb = (kb: number | null) => (kb === null ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`);
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+function list(dir: string, pattern: RegExp): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+function ours(mode: 'thumbnail' | 'metadata', threads: number, files: string[]): Side {
+  const listFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-list-')), 'files');
+  fs.writeFileSync(listFile, files.join('\n'));
+  const r = spawnSync(process.execPath, [child, mode, String(threads), listFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`stages benchmark child (${mode}) failed with ${r.status}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Side;
+}
+
+/** Runs commands N at a time; peak RSS from GNU time when it is installed. */
+async function peers(commands: string[][], threads: number): Promise<Side> {
+  const timed = has('/usr/bin/time');
+  let maxRssKb: number | null = timed ? 0 : null;
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < commands.length) {
+      const cmd = commands[next++]!;
+      const argv = timed ? ['/usr/bin/time', '-f', 'RSSKB=%M', ...cmd] : cmd;
+      const stderr = await new Promise<string>((resolve, reject) => {
+        const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('error', reject);
+        p.on('exit', () => resolve(err));
+      });
+      const m = /RSSKB=(\d+)/.exec(stderr);
+      if (m && maxRssKb !== null) maxRssKb = Math.max(maxRssKb, Number(m[1]));
+    }
+  };
+  await Promise.all(Array.from({ length: threads }, lane));
+  return { seconds: (performance.now() - started) / 1000, files: 0, maxRssKb };
+}
+
+function warm(files: string[]): void {
+  for (const f of files) fs.readFileSync(f); // both sides read from the page cache
+}
+
+export async function benchStages(o: { quick: boolean }): Promise<void> {
+  const threads = Number(process.env.BENCH_THREADS) || os.availableParallelism();
+  const large = list(path.join(corpus, 'large'), /\.jpe?g$/i);
+  if (!large.length) {
+    console.log(`no photos under ${corpus}/large: skipped`);
+    return;
+  }
+  const photos = o.quick ? large.slice(0, 3) : [...large, ...large];
+  warm(photos);
+
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-vips-'));
+  console.log(`thumbnails: ${photos.length} JPEGs (${o.quick ? 'quick' : 'corpus/large twice'}), 256 px WebP + 1440 px JPEG, ${threads} at a time`);
+  const mine = ours('thumbnail', threads, photos);
+  console.log(`  indexer (1 decode, both sizes, thumbhash): ${(photos.length / mine.seconds).toFixed(2)} photos/s, peak RSS ${mb(mine.maxRssKb)}${mine.failed ? `, ${mine.failed} failed` : ''}`);
+  if (has('vipsthumbnail')) {
+    const commands = photos.flatMap((p, i) => [
+      ['vipsthumbnail', p, '-s', '256', '-o', path.join(out, `${i}_t.webp[Q=80]`)],
+      ['vipsthumbnail', p, '-s', '1440', '-o', path.join(out, `${i}_p.jpg[Q=82]`)],
+    ]);
+    const vips = await peers(commands, threads);
+    console.log(`  vipsthumbnail (2 runs per photo):          ${(photos.length / vips.seconds).toFixed(2)} photos/s, peak RSS ${mb(vips.maxRssKb)} per process`);
+    console.log(`  ratio indexer/vipsthumbnail:               ${(vips.seconds / mine.seconds).toFixed(2)}x (goal >= 2.0x)`);
+  } else console.log('  vipsthumbnail not installed (Debian: libvips-tools): no peer measured');
+  fs.rmSync(out, { recursive: true, force: true });
+
+  const metaFiles = o.quick
+    ? list(path.join(corpus, 'exif'), /\.jpe?g$/i).slice(0, 30)
+    : Array.from({ length: 4 }, () => [...list(path.join(corpus, 'exif'), /\.jpe?g$/i), ...large, ...list(path.join(corpus, 'xmp'), /\.(jpe?g|heic|dng|tiff?)$/i)]).flat();
+  warm(metaFiles);
+  console.log(`metadata: ${metaFiles.length} photos, EXIF + XMP, ${threads} at a time`);
+  const meta = ours('metadata', threads, metaFiles);
+  console.log(`  indexer (exif + xmp stages):  ${(metaFiles.length / meta.seconds).toFixed(0)} photos/s, peak RSS ${mb(meta.maxRssKb)}`);
+  if (has('exiftool')) {
+    const shards = Array.from({ length: threads }, (_, i) => metaFiles.filter((_, j) => j % threads === i)).filter((s) => s.length);
+    const tool = await peers(shards.map((s) => ['exiftool', '-json', '-n', '-q', '-q', ...s]), threads);
+    // exiftool's start-up (perl loading its tag tables) is paid once per process; ours is excluded by warm-up, so it
+    // is measured on its own and taken out to compare steady-state work as well.
+    const startup = await peers(Array.from({ length: threads }, () => ['exiftool', '-ver']), threads);
+    const steady = Math.max(1e-3, tool.seconds - startup.seconds);
+    console.log(`  exiftool -json (${shards.length} processes): ${(metaFiles.length / tool.seconds).toFixed(0)} photos/s wall, ${(metaFiles.length / steady).toFixed(0)} photos/s without its ${startup.seconds.toFixed(2)} s start-up, peak RSS ${mb(tool.maxRssKb)} per process`);
+    console.log(`  ratio indexer/exiftool:       ${(tool.seconds / meta.seconds).toFixed(1)}x wall, ${(steady / meta.seconds).toFixed(1)}x steady-state (goal >= 20x)`);
+  } else console.log('  exiftool not installed (Debian: libimage-exiftool-perl): no peer measured');
 }

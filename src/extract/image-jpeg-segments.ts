@@ -26,3 +26,20 @@ function startsWith(bytes: Uint8Array, at: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
   return true;
 }
+
+/** Offset of the first image-data marker (SOS) after the metadata segments; -1 when the bytes end before it. */
+export function jpegSegmentsEnd(bytes: Uint8Array): number {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return -1;
+  let p = 2;
+  while (p + 4 <= bytes.length) {
+    if (bytes[p] !== 0xff) return p; // damaged: nothing more to find by walking
+    const marker = bytes[p + 1]!;
+    if (marker === 0xff) {
+      p += 1;
+      continue;
+    }
+    if (marker === 0xda || marker === 0xd9) return p;
+    p += 2 + ((bytes[p + 2]! << 8) | bytes[p + 3]!);
+  }
+  return -1;
+}

@@ -28,7 +28,7 @@ export function ioFailure(path: string, what: string, err: unknown): StageOutcom
 export async function readFileHead(file: string, bytes: number): Promise<Buffer> {
   const fh = await fs.promises.open(file, 'r');
   try {
-    const buf = Buffer.alloc(bytes);
+    const buf = Buffer.allocUnsafe(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
     return buf.subarray(0, bytesRead);
   } finally {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import exifr from 'exifr';
 import { checkIsoBoxes } from '../image-isobmff.js';
 import { readTiffLenient } from './tiff-lenient.js';
-import { findApp1 } from '../image-jpeg-segments.js';
+import { findApp1, jpegSegmentsEnd } from '../image-jpeg-segments.js';
 import { isPng, pngRawProfile } from './png-profile.js';
 
 export type Tags = Record<string, unknown>;
@@ -42,7 +42,9 @@ const TAG_OPTIONS = {
   chunked: false,
 } as unknown as ExifrOptions;
 
-/** JPEG metadata precedes the image data; this much of the head holds it in practice. */
+/** JPEG metadata precedes the image data: a first read this big holds it for most files, ... */
+const JPEG_FIRST_READ = 192 * 1024;
+/** ... and this much of the head for the rest (long maker notes, big ICC profiles, extended XMP). */
 const JPEG_HEAD_BYTES = 1024 * 1024;
 /** Other formats may keep metadata anywhere: read whole files up to this size, else this much of the head. */
 const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
@@ -104,17 +106,23 @@ export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: st
   }
 }
 
-async function readForMetadata(file: string): Promise<Buffer> {
+/** The part of a file its metadata lives in: the head of a JPEG, whole files (or a long head) otherwise. */
+export async function readForMetadata(file: string): Promise<Buffer> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const { size } = await fh.stat();
-    const probe = Buffer.alloc(Math.min(size, 3));
-    await fh.read(probe, 0, probe.length, 0);
-    const isJpeg = probe[0] === 0xff && probe[1] === 0xd8 && probe[2] === 0xff;
-    const length = Math.min(size, isJpeg ? JPEG_HEAD_BYTES : size <= WHOLE_FILE_LIMIT ? size : LARGE_FILE_HEAD);
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, 0);
-    return buf.subarray(0, bytesRead);
+    const read = async (length: number) => {
+      const buf = Buffer.allocUnsafe(Math.min(size, length));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead);
+    };
+    const head = await read(JPEG_FIRST_READ);
+    if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+      // Most JPEGs' metadata segments end well inside the first read; only read more when they run past it.
+      return jpegSegmentsEnd(head) >= 0 || head.length === size ? head : read(JPEG_HEAD_BYTES);
+    }
+    if (head.length === size) return head;
+    return read(size <= WHOLE_FILE_LIMIT ? size : LARGE_FILE_HEAD);
   } finally {
     await fh.close();
   }

@@ -1,20 +1,21 @@
 /** Worker half of the exif stage: reads tags and normalises them. Never throws, never touches the catalog. */
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, describeHead, sniffFormat } from '../image-sniff.js';
-import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
-import { readExifTags } from './read.js';
+import { badFile, errorText, ioFailure } from '../image-outcome.js';
+import { readExifTags, readForMetadata } from './read.js';
 import { normalizeExif, type ExifRecord } from './normalize.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<ExifRecord>> {
   try {
-    let head: Buffer;
+    let bytes: Buffer;
     try {
-      head = await readFileHead(input.path, SNIFF_BYTES);
+      bytes = await readForMetadata(input.path);
     } catch (err) {
       return ioFailure(input.path, 'cannot read', err);
     }
+    const head = bytes.subarray(0, SNIFF_BYTES);
     const format = sniffFormat(head);
-    const read = await readExifTags(input.path);
+    const read = await readExifTags(bytes);
     // A file we cannot place still gives its metadata when it has a readable EXIF block (a damaged JPEG header).
     if (format === 'unknown' && !(read.ok && read.tags)) return badFile(input.path, `not a recognised image (${describeHead(head)})`);
     if (!read.ok && !read.unknownFormat) return badFile(input.path, `cannot read EXIF: ${read.error}`);

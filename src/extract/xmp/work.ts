@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
 import { decodePacket, findJpegXmp } from './jpeg-packet.js';
+import { jpegSegmentsEnd } from '../image-jpeg-segments.js';
 import { readEmbeddedXmp } from '../exif/read.js';
 import { parseXmp } from './parse.js';
 import { isEmpty, mergeFields, readFields, type XmpFields } from './fields.js';
 
 /** Sidecars larger than this are refused unread: real ones are kilobytes, a few MB with long edit histories. */
 export const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
-/** JPEG metadata segments precede the image data; this much of the head holds them in practice. */
+/** JPEG metadata segments precede the image data: a first read this big holds them for most files. */
+const JPEG_FIRST_READ = 192 * 1024;
 const JPEG_HEAD_BYTES = 1024 * 1024;
 
 /** null when the file has no XMP at all. */
@@ -50,7 +52,11 @@ export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
 async function embeddedPacket(file: string): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   let head: Buffer;
   try {
-    head = await readFileHead(file, JPEG_HEAD_BYTES);
+    head = await readFileHead(file, JPEG_FIRST_READ);
+    // Metadata segments running past the first read (big maker notes, ICC): read the longer head.
+    if (head[0] === 0xff && head[1] === 0xd8 && head.length === JPEG_FIRST_READ && jpegSegmentsEnd(head) < 0) {
+      head = await readFileHead(file, JPEG_HEAD_BYTES);
+    }
   } catch (err) {
     return { ok: false, error: errorText(err) };
   }
