@@ -2,7 +2,6 @@
  * The one module that talks to heic-decode (libheif compiled to WebAssembly): sharp's prebuilt libvips reads AVIF
  * but not HEVC-coded HEIC. libheif applies the container's rotation and mirror (irot/imir) itself.
  */
-import decodeHeic from 'heic-decode';
 import type { RgbaPixels } from './image-io.js';
 
 export type HeicResult =
@@ -12,6 +11,9 @@ export type HeicResult =
 
 /** Decodes the primary image, refusing before decoding when it exceeds pixelLimit. */
 export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): Promise<HeicResult> {
+  // Loaded on first use: the WebAssembly decoder costs start-up time and memory in every worker, and most
+  // libraries are mostly JPEG.
+  const { default: decodeHeic } = await import('heic-decode');
   let images: Awaited<ReturnType<typeof decodeHeic.all>> | undefined;
   // libheif-js reports parse errors with console.log, which would land on stdout (and break --json output): the
   // message is captured for the failure reason instead. Scoped to this call; workers run one task at a time.
