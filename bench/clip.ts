@@ -93,9 +93,25 @@ async function throughput(model: string, images: number, batch: number, rounds: 
       );
     }
     console.log(`  ratio stage / faster bare session: ${(stageRate / peerRate).toFixed(2)}x (goal >= 0.9x)`);
+    int8(model, images, batch, best.nospin!);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The int8 variant (scripts/quantize-int8.py), if made: bare inference speed against float32, same settings. */
+function int8(model: string, images: number, batch: number, float32: { inferSeconds: number }): void {
+  const variant = `${model}-int8`;
+  if (!fs.existsSync(path.join(variant, 'visual/model.onnx'))) {
+    console.log(`  int8 variant: not made (npm run build && /usr/bin/python3 scripts/quantize-int8.py ${model})`);
+    return;
+  }
+  const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), variant, String(images), String(batch), 'nospin'], { encoding: 'utf8' });
+  if (peer.status !== 0) throw new Error(`int8 peer failed: ${peer.stderr}`);
+  const q = JSON.parse(peer.stdout.trim().split('\n').pop()!) as { inferSeconds: number; peakRssMB: number };
+  console.log(
+    `  int8 variant, bare session: inference ${(images / q.inferSeconds).toFixed(1)} img/s vs float32 ${(images / float32.inferSeconds).toFixed(1)} img/s, peak RSS ${q.peakRssMB.toFixed(0)} MB`,
+  );
 }
 
 function cli(args: string[], measureRss = false) {

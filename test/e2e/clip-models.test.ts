@@ -150,3 +150,13 @@ test('pull of an unknown name, and verify with nothing installed, exit 2 with a 
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no models installed .*models pull ViT-B-32/);
 });
+
+test('verify --against: an int8 variant within cosine 0.99 passes, a different model fails with the numbers', async () => {
+  const fixtures = path.dirname(tinyModel);
+  const ok = await indexer(['models', 'verify', path.join(fixtures, 'tiny-clip-int8'), '--against', tinyModel]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /lowest cosine (0\.99\d\d|1\.0000) \(images\), (0\.99\d\d|1\.0000) \(texts\)/);
+  const bad = await indexer(['models', 'verify', path.join(fixtures, 'tiny-clip-b'), '--against', tinyModel]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stdout, /FAILED .*tiny-clip-b: embeddings differ from tiny-clip's by more than cosine 0\.99/);
+});

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ExitCode, UserError } from '../../errors.js';
+import { compareModels, minAgreement } from '../../models/compare.js';
 import { knownModels } from '../../models/known.js';
-import { listInstalled, modelId, modelsHome, resolveModelDir } from '../../models/model-dir.js';
+import { listInstalled, loadModelInfo, modelId, modelsHome, resolveModelDir } from '../../models/model-dir.js';
 import { pullModel, verifyModel, type PullProgress } from '../../models/store.js';
 import { globalOptions, makeLogger, type CliEnv, type GlobalOptions } from '../env.js';
 import type { Register } from '../main.js';
@@ -74,17 +75,28 @@ export const registerModels: Register = (program, cli, wrap) => {
     .command('verify')
     .description('check installed models (or the given names/dirs): files, checksums, both encoders run')
     .argument('[models...]', 'names or directories (default: every installed model)')
+    .option('--against <model>', `also require embeddings within cosine ${minAgreement} of this model's (an int8 variant's original)`)
     .action(
-      wrap(async (specs: string[], _opts, cmd) => {
+      wrap(async (specs: string[], opts: { against?: string }, cmd) => {
         const g = globalOptions(cmd);
         const log = makeLogger(g, cli);
         const dirs = specs.length
           ? specs.map((s) => resolveModelDir(s, cli.env)!)
           : listInstalled(cli.env).map((n) => path.join(modelsHome(cli.env), n));
         if (dirs.length === 0) throw new UserError(`no models installed in ${modelsHome(cli.env)}: run 'indexer models pull ViT-B-32'`);
+        const reference = opts.against ? loadModelInfo(resolveModelDir(opts.against, cli.env)!) : null;
         const reports = [];
         for (const dir of dirs) {
-          const r = await verifyModel(dir, log.warn);
+          const r: Awaited<ReturnType<typeof verifyModel>> & { agreement?: Awaited<ReturnType<typeof compareModels>> } = await verifyModel(dir, log.warn);
+          if (reference && r.ok) {
+            r.agreement = await compareModels(loadModelInfo(dir), reference, log.warn);
+            const { minImageCosine: i, minTextCosine: t } = r.agreement;
+            log.info(`${dir} against ${reference.dir}: lowest cosine ${i.toFixed(4)} (images), ${t.toFixed(4)} (texts)`);
+            if (!r.agreement.ok) {
+              r.ok = false;
+              r.problems.push(`embeddings differ from ${reference.name}'s by more than cosine ${minAgreement} (images ${i.toFixed(4)}, texts ${t.toFixed(4)})`);
+            }
+          }
           reports.push(r);
           if (!g.json) cli.stdout.write(r.ok ? `ok      ${dir}  [${r.id}, ${r.dim}-d]\n` : `FAILED  ${dir}: ${r.problems.join('; ')}\n`);
         }
