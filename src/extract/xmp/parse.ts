@@ -26,8 +26,9 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) return { ok: false, error: 'it declares a DTD or entities, which XMP never needs (refused)' };
   const packet = trimPacket(xml);
   if (!packet) return { ok: false, error: 'it is empty' };
-  const valid = XMLValidator.validate(packet);
-  if (valid !== true && options.strict) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
+  // Validation is a second pass over the text: only strict mode needs it up front.
+  const valid = options.strict ? XMLValidator.validate(packet) : true;
+  if (valid !== true) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -49,7 +50,10 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
   }
   const root: XmlNode = { name: '', attrs: new Map(), children: [], text: '' };
   root.children = convert(raw, new Map([['xml', XML_NS]]));
-  if (valid !== true && !root.children.length) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
+  if (!root.children.length) {
+    const why = XMLValidator.validate(packet);
+    return { ok: false, error: why === true ? 'no XML elements in it' : `malformed XML at line ${why.err.line}: ${why.err.msg}` };
+  }
   return { ok: true, root };
 }
 
