@@ -2,13 +2,47 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import { systemClock } from '../types.js';
 import type { CliEnv } from './env.js';
-import { registerScan } from './commands/scan.js';
-import { registerResume } from './commands/resume.js';
-import { registerStatus } from './commands/status.js';
-import { registerRetry, registerCancel } from './commands/retry-cancel.js';
-import { registerInfo } from './commands/info.js';
-import { registerSearch } from './commands/search.js';
-import { registerModels } from './commands/models.js';
+
+/**
+ * Each command's module, loaded only when that command runs: a cron job's `indexer scan` or a quick `status` should
+ * not pay for loading sharp and ONNX Runtime. Help (no command) loads them all.
+ */
+const commandModules: Record<string, () => Promise<Register[]>> = {
+  scan: async () => [(await import('./commands/scan.js')).registerScan],
+  resume: async () => [(await import('./commands/resume.js')).registerResume],
+  status: async () => [(await import('./commands/status.js')).registerStatus],
+  retry: async () => [(await import('./commands/retry-cancel.js')).registerRetry],
+  cancel: async () => [(await import('./commands/retry-cancel.js')).registerCancel],
+  info: async () => [(await import('./commands/info.js')).registerInfo],
+  search: async () => [(await import('./commands/search.js')).registerSearch],
+  models: async () => [(await import('./commands/models.js')).registerModels],
+};
+
+/** Global options that take a value, so the word after them is not mistaken for the command. */
+const globalsWithValue = new Set(['--db', '--cache-dir']);
+
+/** The command named on the command line, if it is one we know. */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (globalsWithValue.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    return arg in commandModules ? arg : undefined;
+  }
+  return undefined;
+}
+
+async function loadRegisters(argv: string[]): Promise<Register[]> {
+  const name = commandName(argv);
+  if (name) return commandModules[name]!();
+  // Help, or an unknown command (commander then lists the real ones).
+  const seen = new Set<Register>();
+  for (const load of Object.values(commandModules)) for (const r of await load()) seen.add(r);
+  return [...seen];
+}
 
 /** A command's action: resolves to the process exit code. */
 export type Action = (...args: any[]) => Promise<number>;
@@ -34,20 +68,9 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
       writeOut: (s) => cli.stdout.write(s),
       writeErr: (s) => cli.stderr.write(s),
     });
-  for (const register of [
-    registerScan,
-    registerResume,
-    registerStatus,
-    registerRetry,
-    registerCancel,
-    registerInfo,
-    registerSearch,
-    registerModels,
-  ] as Register[]) {
-    register(program, cli, wrap);
-  }
-  program.commands.forEach((c) => c.exitOverride());
   try {
+    for (const register of await loadRegisters(argv)) register(program, cli, wrap);
+    program.commands.forEach((c) => c.exitOverride());
     await program.parseAsync(argv);
     return code;
   } catch (err) {
