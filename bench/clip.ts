@@ -31,9 +31,9 @@ export async function benchClip(o: { quick: boolean }): Promise<void> {
     console.log(`clip throughput: skipped, no ViT-B/32 model at ${model}. Create it (random weights, ~600 MB, ~30 s):`);
     console.log(`  apt-get install python3-torch python3-onnx && /usr/bin/python3 scripts/export-vit-b32.py ${model}`);
   } else {
-    await throughput(model, o.quick ? 32 : 128, o.quick ? 8 : 16, o.quick ? 1 : 2);
+    await throughput(model, o.quick ? 32 : 96, o.quick ? 8 : 16, o.quick ? 1 : 2);
   }
-  await latency(o.quick ? 100_000 : 1_000_000, o.quick ? 10_000 : 100_000);
+  await latency(o.quick ? 100_000 : 1_000_000, o.quick ? 10_000 : 50_000);
 }
 
 async function throughput(model: string, images: number, batch: number, rounds: number): Promise<void> {
