@@ -140,27 +140,35 @@ export class TaskStore {
   }
 
   /**
-   * Returns to pending the running tasks of a dead owner. They become suspects (one of them may have killed the
-   * process): each then runs alone. Those that used up their attempts are quarantined as failed.
+   * Returns to pending the running tasks of a dead owner. They become suspects: each then runs alone, so that a
+   * crash can be pinned on one task. Attempts are counted at claim; a crash counts against a task only when it was
+   * the owner's only running task (the evidence). When several were in flight none is proven guilty: their attempt is
+   * given back. A task that used up its attempts this way is quarantined as failed.
    */
   recoverOwner(owner: Lease, now: number): { recovered: number; quarantined: number } {
     return this.db.transaction(() => {
-      const quarantined = this.db
-        .prepare(
-          `UPDATE tasks SET state = 'failed', suspect = 0,
-             reason = 'the process died while running this task ' || attempts || ' times (quarantined; see indexer retry)',
-             last_error = 'the process died while running this task',
-             lease_run = NULL, lease_pid = NULL, lease_expires = NULL, finished_at = @now, updated_at = @now
-           WHERE state = 'running' AND lease_run IS @runId AND lease_pid IS @pid AND attempts >= max_attempts`,
-        )
-        .run({ ...owner, now }).changes;
+      const where = `state = 'running' AND lease_run IS @runId AND lease_pid IS @pid`;
+      const { n } = this.db.prepare(`SELECT count(*) AS n FROM tasks WHERE ${where}`).get(owner) as { n: number };
+      const refund = n > 1 ? 1 : 0;
+      const quarantined = refund
+        ? 0
+        : this.db
+            .prepare(
+              `UPDATE tasks SET state = 'failed', suspect = 0,
+                 reason = 'the process died while running this task ' || attempts || ' times (quarantined; see indexer retry)',
+                 last_error = 'the process died while running this task',
+                 lease_run = NULL, lease_pid = NULL, lease_expires = NULL, finished_at = @now, updated_at = @now
+               WHERE ${where} AND attempts >= max_attempts`,
+            )
+            .run({ ...owner, now }).changes;
       const recovered = this.db
         .prepare(
-          `UPDATE tasks SET state = 'pending', suspect = 1, last_error = 'the process died while running this task',
+          `UPDATE tasks SET state = 'pending', suspect = 1, attempts = max(attempts - @refund, 0),
+             last_error = 'the process died while running this task',
              lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
-           WHERE state = 'running' AND lease_run IS @runId AND lease_pid IS @pid`,
+           WHERE ${where}`,
         )
-        .run({ ...owner, now }).changes;
+        .run({ ...owner, now, refund }).changes;
       return { recovered, quarantined };
     }).immediate();
   }

@@ -25,8 +25,11 @@ test('a task that kills the process is quarantined after its attempts; everythin
       ends.push(last.signal ?? String(last.code));
     }
     assert.equal(last.code, 0, `resume finally completes (${ends.join(', ')}): ${last.stderr}`);
-    // Three attempts, each ending in a crash (the first during scan), then the run that quarantines it.
-    assert.deepEqual(ends, ['SIGKILL', 'SIGKILL', 'SIGKILL', '0']);
+    // Three crashes that can only be its own (it ran alone), then the run that quarantines it. The first crash, in
+    // scan, counts too if the poison happened to be the only task in flight; otherwise it only made it a suspect.
+    const crashes = ends.filter((e) => e === 'SIGKILL').length;
+    assert.ok(crashes === 3 || crashes === 4, ends.join(', '));
+    assert.equal(ends[ends.length - 1], '0');
     const summary = lastJson(last.stdout).extract;
     assert.equal(summary.quarantined, 1);
     assert.equal(summary.pending, 0);

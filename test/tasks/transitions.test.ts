@@ -137,3 +137,14 @@ test('cancel applies to pending tasks, by stage and by path prefix, and retry --
   assert.equal(rearmFailed(db, { now: clock.now() }), 0);
   assert.equal(rearmFailed(db, { stage: 'one', canceled: true, now: clock.now() }), 1);
 });
+
+test('a crash with several tasks in flight proves nothing: their attempts are given back; a crash running alone counts', () => {
+  const { db, clock, store } = setup(3, [fakeStage('one', { maxAttempts: 1 })]);
+  const dead = () => false;
+  store.claim({ runId: 1, pid: 1001, leaseMs: 60_000, stages: ['one'], limit: 3, now: clock.now(), suspect: false });
+  assert.deepEqual(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead }), { recovered: 3, quarantined: 0 });
+  assert.deepEqual(db.prepare(`SELECT attempts, suspect, state FROM tasks`).all(), Array(3).fill({ attempts: 0, suspect: 1, state: 'pending' }));
+  // Alone, with its last attempt: the crash is its own.
+  store.claim({ runId: 2, pid: 1002, leaseMs: 60_000, stages: ['one'], limit: 1, now: clock.now(), suspect: true });
+  assert.deepEqual(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead }), { recovered: 0, quarantined: 1 });
+});
