@@ -79,10 +79,12 @@ function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
     if (!item || typeof item !== 'object') continue;
     const rec = item as Record<string, unknown>;
     const rawAttrs = (rec[':@'] ?? {}) as Record<string, string>;
-    const local = new Map(scope);
+    // A new scope only where an element declares namespaces (most declare none).
+    let local = scope;
     for (const [k, v] of Object.entries(rawAttrs)) {
-      if (k === 'xmlns') local.set('', String(v));
-      else if (k.startsWith('xmlns:')) local.set(k.slice(6), String(v));
+      if (k !== 'xmlns' && !k.startsWith('xmlns:')) continue;
+      if (local === scope) local = new Map(scope);
+      local.set(k === 'xmlns' ? '' : k.slice(6), String(v));
     }
     for (const [key, value] of Object.entries(rec)) {
       if (key === ':@' || key === '#text') continue;

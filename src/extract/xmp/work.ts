@@ -14,7 +14,7 @@ import { isEmpty, mergeFields, readFields, type XmpFields } from './fields.js';
 /** Sidecars larger than this are refused unread: real ones are kilobytes, a few MB with long edit histories. */
 export const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
 /** JPEG metadata segments precede the image data: a first read this big holds them for most files. */
-const JPEG_FIRST_READ = 192 * 1024;
+const JPEG_FIRST_READ = 64 * 1024;
 const JPEG_HEAD_BYTES = 1024 * 1024;
 
 /** null when the file has no XMP at all. */
