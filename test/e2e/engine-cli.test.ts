@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { collect, lastJson, repoRoot, sandbox, type Sandbox } from './helpers.js';
+import { collect, lastJson, makeTree, repoRoot, sandbox, type Sandbox } from './helpers.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { addFile, addRoot } from '../tasks/helpers.js';
 
@@ -200,6 +200,30 @@ test('resume holds the writer lock: a second writer exits 75, retry --wait waits
     const none = await box.run(['--db', path.join(box.dir, 'none.db'), 'resume'], { env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no catalog at .*none\.db/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('scan ROOT --priority high runs that root ahead of the backlog already pending', async () => {
+  const box = sandbox('indexer-priority-');
+  try {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`old/a-${i}.jpg`] = `old ${i}`;
+    for (let i = 0; i < 5; i++) files[`new/b-${i}.jpg`] = `new ${i}`;
+    makeTree(box.dir, files);
+    const old = await box.run(['scan', path.join(box.dir, 'old'), '--no-extract'], { env });
+    assert.equal(old.code, 0, old.stderr);
+    // Plan the backlog without running it, then scan the new root with high priority and room for 5 tasks.
+    assert.equal((await box.run(['resume', '--stages', 'trivial', '--max-tasks', '1'], { env })).code, 0);
+    const r = await box.run(['scan', path.join(box.dir, 'new'), '--stages', 'trivial', '--priority', 'high', '--max-tasks', '5', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const done = query<{ path: string }>(box, `SELECT f.path FROM tasks t JOIN files f ON f.id = t.file_id WHERE t.state = 'done' ORDER BY t.finished_at, t.id`);
+    assert.equal(done.length, 6);
+    assert.deepEqual(
+      done.slice(1).map((d) => path.basename(path.dirname(d.path))),
+      ['new', 'new', 'new', 'new', 'new'],
+    );
   } finally {
     box.cleanup();
   }
