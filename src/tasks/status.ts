@@ -29,14 +29,16 @@ interface LastRun {
 export function engineStatus(db: Db): EngineStatus {
   if (!hasTaskTables(db)) return { stages: {}, extra: {} };
   const stages = stageCounts(db);
-  const run = recentRuns(db, 1)[0];
-  const lastRun = run ? describeRun(run) : null;
+  const runs = recentRuns(db, 5).map(describeRun);
+  const lastRun = runs[0] ?? null;
   const pending = Object.values(stages).reduce((a, s) => a + (s.pending ?? 0) + (s.running ?? 0), 0);
   const rate = lastRun?.tasksPerSecond ?? null;
   return {
     stages,
     extra: {
       lastRun,
+      /** The last five runs, newest first. */
+      recentRuns: runs,
       throughput: rate,
       /** Seconds to finish what is pending at the last run's rate (null when unknown). */
       etaSeconds: pending === 0 ? 0 : rate && rate > 0 ? Math.round(pending / rate) : null,
