@@ -2,7 +2,8 @@
  * One side of the stages benchmark, in its own process so its peak RSS is its own:
  *   node stages-child.js thumbnail|metadata THREADS FILELIST
  * Runs our real worker modules on a piscina pool (as the engine does) with THREADS threads and 2 x THREADS tasks in flight (the engine's depth), and prints
- * { seconds, files, failed, maxRssKb } as JSON. Thread start-up is excluded (warm-up tasks before the clock starts).
+ * { seconds, cpuSeconds, files, failed, maxRssKb } as JSON (CPU time of all threads: steadier than wall time on a
+ * busy machine). Thread start-up is excluded (warm-up tasks before the clock starts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,7 @@ await Promise.all(pools.flatMap((pool) => Array.from({ length: threads }, () => 
 let failed = 0;
 let next = 0;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 async function lane(): Promise<void> {
   while (next < inputs.length) {
     const input = inputs[next++]!;
@@ -46,6 +48,8 @@ async function lane(): Promise<void> {
 // The engine keeps twice as many tasks in flight as it has threads (src/tasks/runner.ts): so does this.
 await Promise.all(Array.from({ length: threads * 2 }, lane));
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await Promise.all(pools.map((p) => p.destroy()));
 fs.rmSync(cacheDir, { recursive: true, force: true });
-console.log(JSON.stringify({ seconds, files: inputs.length, failed, maxRssKb: process.resourceUsage().maxRSS }));
+console.log(JSON.stringify({ seconds, cpuSeconds, files: inputs.length, failed, maxRssKb: process.resourceUsage().maxRSS }));
