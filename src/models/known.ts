@@ -4,8 +4,6 @@
  * point it at a local server; a mirror works too). Checksums come from the server: Hugging Face sends the sha256 of
  * large (LFS) files as X-Linked-Etag / ETag.
  */
-import { modelFiles } from './model-dir.js';
-
 export interface KnownModel {
   /** Hugging Face repository. */
   repo: string;
@@ -32,5 +30,3 @@ export function fileUrl(model: KnownModel, file: string, env: NodeJS.ProcessEnv)
   const base = (env.INDEXER_MODELS_URL || defaultModelsUrl).replace(/\/+$/, '');
   return `${base}/${model.repo}/resolve/main/${file}`;
 }
-
-export { modelFiles };

@@ -5,6 +5,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import { compareModels, minAgreement } from '../../models/compare.js';
 import { knownModels } from '../../models/known.js';
 import { listInstalled, loadModelInfo, modelId, modelsHome, resolveModelDir } from '../../models/model-dir.js';
+import { knownProviders } from '../../models/onnx.js';
 import { pullModel, verifyModel, type PullProgress } from '../../models/store.js';
 import { globalOptions, makeLogger, type CliEnv, type GlobalOptions } from '../env.js';
 import type { Register } from '../main.js';
@@ -32,13 +33,16 @@ export const registerModels: Register = (program, cli, wrap) => {
             .map((name) => ({ name, installed: true, description: 'installed by hand', source: null as string | null })),
         ].map((r) => ({ ...r, dir: r.installed ? path.join(modelsHome(cli.env), r.name) : null }));
         const withIds = rows.map((r) => ({ ...r, id: r.dir ? safeId(r.dir) : null }));
-        if (g.json) cli.stdout.write(JSON.stringify({ modelsDir: modelsHome(cli.env), models: withIds }) + '\n');
+        const providers = knownProviders();
+        if (g.json) cli.stdout.write(JSON.stringify({ modelsDir: modelsHome(cli.env), models: withIds, providers }) + '\n');
         else {
           cli.stdout.write(`models dir: ${modelsHome(cli.env)}\n`);
           for (const r of withIds) {
             cli.stdout.write(`${r.installed ? '*' : ' '} ${r.name.padEnd(30)} ${r.description}${r.id ? `  [${r.id}]` : ''}\n`);
           }
           cli.stdout.write(`(* installed; get one with 'indexer models pull NAME')\n`);
+          const names = (bundled: boolean) => providers.filter((p) => p.bundled === bundled).map((p) => p.name).join(', ');
+          cli.stdout.write(`devices: ${names(true)} built in; ${names(false) || 'none'} need their libraries installed (see README)\n`);
         }
         return ExitCode.ok;
       }),
