@@ -166,3 +166,10 @@ export function stageOutcomes(db: Db): { path: string; stage: string; state: str
     )
     .all() as { path: string; stage: string; state: string; reason: string | null }[];
 }
+
+/** Whether another present file has this identity (identical copies share their cached thumbnails). */
+export function identityShared(db: Db, identity: string, exceptFileId: number): boolean {
+  return !!db
+    .prepare(`SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`)
+    .get(identity, exceptFileId);
+}

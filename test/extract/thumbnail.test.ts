@@ -155,3 +155,28 @@ test('purge removes the cached thumbnail and preview', async () => {
   assert.equal(fs.existsSync(v.thumbPath), false);
   assert.equal(fs.existsSync(v.previewPath), false);
 });
+
+test('commit stores the row; a new identity (modified file) removes the old renditions unless a copy shares them', async () => {
+  const { catalogWithFile } = await import('./helpers.js');
+  const { getThumbnail } = await import('../../src/catalog/metadata.js');
+  const file = media('gps.jpg');
+  const { db, fileId } = catalogWithFile(file, 'aaaa1111');
+  const first = taskInput(file, { identity: 'aaaa1111' });
+  const stage = thumbnailStage({ cacheDir: first.cacheDir, env: {}, options: {} })!;
+  const v1 = done(await run(first));
+  db.transaction(() => stage.commit(db, { taskId: 1, fileId, identity: 'aaaa1111' }, v1))();
+  assert.equal(getThumbnail(db, fileId)!.thumbPath, v1.thumbPath);
+  const v2 = done(await run({ ...first, identity: 'bbbb2222' }));
+  db.transaction(() => stage.commit(db, { taskId: 2, fileId, identity: 'bbbb2222' }, v2))();
+  assert.deepEqual([fs.existsSync(v1.thumbPath), fs.existsSync(v1.previewPath), fs.existsSync(v2.thumbPath)], [false, false, true]);
+  // An identical copy keeps the old identity in use: its renditions stay.
+  db.prepare(`UPDATE files SET identity = 'bbbb2222' WHERE id = ?`).run(fileId);
+  const copy = db
+    .prepare(`INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, first_seen, last_seen) SELECT root_id, path || '.copy', kind, ext, size, mtime_ms, '2', dev, 'bbbb2222', 0, 0 FROM files WHERE id = ?`)
+    .run(fileId);
+  assert.ok(copy.changes);
+  const v3 = done(await run({ ...first, identity: 'cccc3333' }));
+  db.transaction(() => stage.commit(db, { taskId: 3, fileId, identity: 'cccc3333' }, v3))();
+  assert.equal(fs.existsSync(v2.thumbPath), true);
+  db.close();
+});

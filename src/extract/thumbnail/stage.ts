@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
-import { saveThumbnail } from '../../catalog/metadata.js';
+import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metadata.js';
 import { outputFormats } from '../image-io.js';
 import { thumbnailOptions } from './options.js';
 import { previewPath, thumbPath } from './paths.js';
@@ -22,7 +22,13 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     fingerprintExtra: 'none',
     options: () => ({ ...options }),
     commit(db, target, value) {
+      const previous = getThumbnail(db, target.fileId);
       saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...value });
+      // A modified file has a new identity: its old renditions would stay in the cache forever unless removed here
+      // (but not while an identical copy elsewhere still uses them).
+      if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
+        for (const file of [previous.thumbPath, previous.previewPath]) fs.rmSync(file, { force: true });
+      }
     },
     purge(identity) {
       // Whatever format was configured when it was made, nothing of this identity stays behind.
