@@ -63,6 +63,14 @@ export class ModelSession {
     private readonly options: SessionOptions,
   ) {}
 
+  /**
+   * Wraps a session opened elsewhere as if on `provider` (tests use it to make a provider fail mid-run; the
+   * fallback then reopens `file` on the CPU).
+   */
+  static wrap(file: string, session: Pick<ort.InferenceSession, 'run' | 'release' | 'inputNames' | 'outputNames' | 'inputMetadata'>, provider: string, options: SessionOptions): ModelSession {
+    return new ModelSession(file, session as ort.InferenceSession, provider, options);
+  }
+
   static async open(file: string, options: SessionOptions): Promise<ModelSession> {
     const wanted = options.device === 'auto' ? autoOrder() : [options.device, 'cpu' as const];
     const failures: string[] = [];

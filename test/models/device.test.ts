@@ -41,3 +41,27 @@ test('--device auto picks a provider without warnings and says which', async () 
 test('a file that is not a model fails with its name, whatever the device', async () => {
   await assert.rejects(ModelSession.open(path.join(tinyModel, 'config.json'), { device: 'cpu', warn: () => {} }), /cannot load .*config\.json/);
 });
+
+test('a provider that fails during inference: one warning, the batch reruns on cpu, later batches stay there', async () => {
+  const warnings: string[] = [];
+  let calls = 0;
+  const broken = {
+    inputNames: ['image'],
+    outputNames: ['image_embedding'],
+    inputMetadata: [],
+    run: async () => {
+      calls++;
+      throw new Error('GPU device lost');
+    },
+    release: async () => {},
+  };
+  const session = ModelSession.wrap(visual, broken as never, 'webgpu', { device: 'webgpu', warn: (m) => warnings.push(m) });
+  const out = await session.run({ type: 'float32', data: new Float32Array(3 * 32 * 32) }, [1, 3, 32, 32]);
+  assert.deepEqual(out.dims, [1, 4]);
+  assert.equal(session.provider, 'cpu');
+  assert.deepEqual(warnings, ['clip: webgpu failed during inference (GPU device lost); falling back to cpu']);
+  await session.run({ type: 'float32', data: new Float32Array(3 * 32 * 32) }, [1, 3, 32, 32]);
+  assert.equal(calls, 1);
+  assert.equal(warnings.length, 1);
+  await session.release();
+});
