@@ -2,7 +2,7 @@
  * stages benchmark, over the same photos in the same run:
  * - thumbnails: our thumbnail worker (one decode -> 256 px WebP + 1440 px JPEG + thumbhash) on a pool of N threads,
  *   against `vipsthumbnail` making the same two sizes (two invocations per photo), N processes at a time;
- * - metadata: our exif + xmp workers on N threads against `exiftool -json -n`, the file list split over N processes.
+ * - metadata: our exif + xmp workers on N threads against `exiftool -json` (as the issue names it), the file list split over N processes.
  * Prints throughput, the ratio (goal: >= 2.0x for thumbnails, >= 20x for metadata) and peak RSS of each side.
  * Photos: the JPEGs of ../shared/corpus/large, twice (thumbnails) and ../shared/corpus/{exif,large,xmp}, four times
  * (metadata). Our thread start-up is excluded (warm-up); exiftool's start-up is shown and reported both ways.
@@ -114,7 +114,7 @@ export async function benchStages(o: { quick: boolean }): Promise<void> {
   console.log(`  indexer (exif + xmp stages):  ${(metaFiles.length / meta.seconds).toFixed(0)} photos/s, peak RSS ${mb(meta.maxRssKb)}`);
   if (has('exiftool')) {
     const shards = Array.from({ length: threads }, (_, i) => metaFiles.filter((_, j) => j % threads === i)).filter((s) => s.length);
-    const tool = await peers(shards.map((s) => ['exiftool', '-json', '-n', '-q', '-q', ...s]), threads);
+    const tool = await peers(shards.map((s) => ['exiftool', '-json', '-q', '-q', ...s]), threads);
     // exiftool's start-up (perl loading its tag tables) is paid once per process; ours is excluded by warm-up, so it
     // is measured on its own and taken out to compare steady-state work as well.
     const startup = await peers(Array.from({ length: threads }, () => ['exiftool', '-ver']), threads);
