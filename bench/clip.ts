@@ -119,7 +119,9 @@ function cli(args: string[], measureRss = false) {
   const withTime = measureRss && fs.existsSync('/usr/bin/time');
   const cmd = withTime ? '/usr/bin/time' : process.execPath;
   const argv = withTime ? ['-f', 'MAXRSS=%M', process.execPath, bin, ...args] : [bin, ...args];
-  return spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, INDEXER_DB: '', INDEXER_CACHE: '' } });
+  // Its own data dir: --model is remembered there, and the user's should not change because a benchmark ran.
+  const data = path.join(os.tmpdir(), 'indexer-bench-data');
+  return spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, INDEXER_DB: '', INDEXER_CACHE: '', XDG_DATA_HOME: data } });
 }
 
 function count(dbPath: string): number {

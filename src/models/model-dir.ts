@@ -66,17 +66,47 @@ export const noModelHint = "run 'indexer models pull ViT-B-32' or pass --model D
 
 /**
  * --model DIR|NAME -> directory. A value with a path separator, or an existing directory, is a path; otherwise a
- * name under modelsHome. Without a value: ViT-B-32 if installed, else the first installed model; null if none.
+ * name under modelsHome. Without a value: $INDEXER_MODEL, else the model last given with --model (so the cron form
+ * `indexer scan` keeps the model a manual run chose instead of re-embedding), else ViT-B-32 if installed, else the
+ * first installed model; null if none.
  */
 export function resolveModelDir(spec: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  spec ||= env.INDEXER_MODEL;
   if (spec) {
     const looksLikePath = spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.');
     if (looksLikePath || fs.existsSync(spec)) return path.resolve(spec);
     return path.join(modelsHome(env), spec);
   }
+  const last = lastUsedModel(env);
+  if (last) return last;
   const installed = listInstalled(env);
   if (installed.length === 0) return null;
   return path.join(modelsHome(env), installed.includes('ViT-B-32') ? 'ViT-B-32' : installed[0]!);
+}
+
+/** File naming the model directory last given with --model. */
+function lastUsedFile(env: NodeJS.ProcessEnv): string {
+  return path.join(modelsHome(env), '.last-used');
+}
+
+function lastUsedModel(env: NodeJS.ProcessEnv): string | null {
+  try {
+    const dir = fs.readFileSync(lastUsedFile(env), 'utf8').trim();
+    return dir && fs.existsSync(path.join(dir, 'config.json')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remembers a model given with --model as the default for later runs without one (best effort). */
+export function rememberModel(dir: string, env: NodeJS.ProcessEnv): void {
+  try {
+    if (lastUsedModel(env) === dir) return;
+    fs.mkdirSync(modelsHome(env), { recursive: true });
+    fs.writeFileSync(lastUsedFile(env), dir + '\n');
+  } catch {
+    // Not remembering only means the next run without --model picks the installed default.
+  }
 }
 
 /** Names of complete-looking model directories under modelsHome, sorted. */

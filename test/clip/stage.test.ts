@@ -15,7 +15,7 @@ import { addFile, colours, makeCatalog, tempDir, tinyModel, tinyModelB, writePre
 
 const fakeClock = (t: number) => ({ now: () => t });
 
-function stageFor(c: TestCatalog, model: string, env: NodeJS.ProcessEnv = {}, now = 1000): StageDefinition<Float32Array> {
+function stageFor(c: TestCatalog, model: string, env: NodeJS.ProcessEnv = { XDG_DATA_HOME: path.join(c.dir, 'data') }, now = 1000): StageDefinition<Float32Array> {
   const warnings: string[] = [];
   const stage = clipStage({
     cacheDir: c.cacheDir,
@@ -148,8 +148,8 @@ test('worker -> batch -> commit stores unit vectors with the model id; "red" ran
 
 test('model switch: re-embedded files move to the new model; until then both are searched', async () => {
   const { c, files } = await colourCatalog();
-  await embedAll(c, stageFor(c, tinyModel, {}, 1000), Object.values(files));
-  const b = stageFor(c, tinyModelB, {}, 2000);
+  await embedAll(c, stageFor(c, tinyModel, undefined, 1000), Object.values(files));
+  const b = stageFor(c, tinyModelB, undefined, 2000);
   // Only two files re-embedded so far: the switch is half done.
   await embedAll(c, b, [files.red!, files.green!]);
   const groups = modelsInUse(c.db);

@@ -63,6 +63,13 @@ test('scan --model embeds; search by text, --json, --like, --html; model switch 
     stages: Record<string, Record<string, number>>;
   };
   assert.equal(status.stages.clip!.done, 4);
+
+  // The cron form, without --model: the model last given is kept, nothing is re-armed or re-embedded.
+  const cron = await indexer([...t.args, '--json', 'scan'], env(t.dir));
+  assert.equal(cron.code, 0, cron.stderr);
+  const extract = (JSON.parse(cron.stdout.trim().split('\n').pop()!) as { extract: { rearmed: number; stages: Record<string, { done: number; pending: number }> } }).extract;
+  assert.equal(extract.rearmed, 0);
+  assert.deepEqual([extract.stages.clip!.done, extract.stages.clip!.pending], [0, 0]);
 });
 
 test('no model installed: the clip stage pauses with one hint, the other stages finish, exit 0', async () => {

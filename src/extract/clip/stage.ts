@@ -6,7 +6,7 @@
 import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
 import { describeError } from '../../errors.js';
 import { ClipModel } from '../../models/clip-model.js';
-import { loadModelInfo, noModelHint, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
+import { loadModelInfo, noModelHint, rememberModel, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
 import type { Device } from '../../models/onnx.js';
 import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
@@ -36,7 +36,9 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     const dir = resolveModelDir(spec, config.env);
     if (!dir) return (resolved = { problem: `no CLIP model: ${noModelHint}` });
     try {
-      return (resolved = { model: loadModelInfo(dir) });
+      resolved = { model: loadModelInfo(dir) };
+      if (spec) rememberModel(dir, config.env);
+      return resolved;
     } catch (err) {
       return (resolved = { problem: describeError(err) });
     }
