@@ -11,15 +11,24 @@ export function errorText(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 }
 
+/** Longest cause kept in a reason: decoders and parsers sometimes quote whole chunks of the file. */
+const MAX_CAUSE = 300;
+
+/** One printable line, cut to a readable length (reasons are printed one per line). */
+function oneLine(text: string): string {
+  const line = text.replace(/[\x00-\x1f\x7f\s]+/g, ' ').trim();
+  return line.length > MAX_CAUSE ? line.slice(0, MAX_CAUSE - 3) + '...' : line;
+}
+
 /** A failure that retrying cannot fix: the file itself is bad. */
 export function badFile(path: string, cause: string): StageOutcome<never> {
-  return { status: 'failed', reason: `${path}: ${cause}`, retryable: false };
+  return { status: 'failed', reason: `${path}: ${oneLine(cause)}`, retryable: false };
 }
 
 /** A failure from an I/O error: classified by its code. */
 export function ioFailure(path: string, what: string, err: unknown): StageOutcome<never> {
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const reason = `${path}: ${what}: ${errorText(err)}`;
+  const reason = `${path}: ${oneLine(`${what}: ${errorText(err)}`)}`;
   if (STAGE_FAULTS.has(code)) return { status: 'failed', reason, retryable: true, stageFault: true };
   return { status: 'failed', reason, retryable: TRANSIENT.has(code) };
 }
