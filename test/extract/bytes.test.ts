@@ -118,6 +118,6 @@ test('failure reasons are one printable line of bounded length', async () => {
   const { badFile } = await import('../../src/extract/image-outcome.js');
   const r = badFile('/x/a.jpg', `bad tag "<abc\n  def\u0000>"${'z'.repeat(1000)}`) as { reason: string };
   assert.doesNotMatch(r.reason, /[\n\r\u0000]/);
-  assert.ok(r.reason.startsWith('/x/a.jpg: bad tag "<abc def>"'));
+  assert.ok(r.reason.startsWith('/x/a.jpg: bad tag "<abc def >"'), r.reason);
   assert.ok(r.reason.length < 400);
 });
