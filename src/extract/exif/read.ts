@@ -47,7 +47,7 @@ const JPEG_FIRST_READ = 64 * 1024;
 /** ... and this much of the head for the rest (long maker notes, big ICC profiles, extended XMP). */
 const JPEG_HEAD_BYTES = 1024 * 1024;
 /** Other formats may keep metadata anywhere: read whole files up to this size, else this much of the head. */
-const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
+const WHOLE_FILE_LIMIT = 16 * 1024 * 1024;
 const LARGE_FILE_HEAD = 8 * 1024 * 1024;
 /** Tags whose absence makes us look for a second EXIF block exifr did not find (AVIF items, PNG text, WebP). */
 const CORE_TAGS = ['Make', 'Model', 'DateTimeOriginal', 'CreateDate', 'ModifyDate', 'Orientation', 'GPSLatitude'];
