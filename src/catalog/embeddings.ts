@@ -102,12 +102,12 @@ export interface FileFilter {
 }
 
 /**
- * Which files search may return: present ones passing the filters. Without filters only the (usually few)
- * embedded files that are not present are listed, so a million-file catalog costs nothing here.
+ * Which files search may return: present ones passing the filters. Without filters only the (usually few) files
+ * that are not present are listed (from a partial index), so a million-file catalog costs nothing here.
  */
 export function fileFilter(db: Db, filters: SearchFilters): FileFilter {
   if (!hasFilters(filters)) {
-    const gone = db.prepare(`SELECT e.file_id FROM embeddings e JOIN files f ON f.id = e.file_id WHERE f.state <> 'present' ORDER BY 1`).pluck().all() as number[];
+    const gone = db.prepare(`SELECT id FROM files WHERE state <> 'present' ORDER BY id`).pluck().all() as number[];
     return { mode: 'exclude', ids: Int32Array.from(gone) };
   }
   const { where, params } = filterSql(filters);

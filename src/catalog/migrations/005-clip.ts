@@ -18,6 +18,8 @@ CREATE TABLE embeddings (
   seq         INTEGER NOT NULL DEFAULT 0 -- the model's generation when written: search patches its cache with seq > cached
 );
 CREATE INDEX embeddings_model ON embeddings(model_id, seq);
+-- Search excludes files that are not present; few are, so this partial index keeps that instant on big catalogs.
+CREATE INDEX files_not_present ON files(id) WHERE state <> 'present';
 
 CREATE TRIGGER embeddings_insert AFTER INSERT ON embeddings BEGIN
   UPDATE clip_models SET generation = generation + 1 WHERE id = NEW.model_id;
