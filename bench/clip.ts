@@ -27,6 +27,7 @@ const defaultModel = '/tmp/indexer-bench/ViT-B-32-random';
 
 export async function benchClip(o: { quick: boolean }): Promise<void> {
   const model = process.env.INDEXER_BENCH_CLIP_MODEL || defaultModel;
+  if (!fs.existsSync(path.join(model, 'visual/model.onnx'))) exportModel(model);
   if (!fs.existsSync(path.join(model, 'visual/model.onnx'))) {
     console.log(`clip throughput: skipped, no ViT-B/32 model at ${model}. Create it (random weights, ~600 MB, ~30 s):`);
     console.log(`  apt-get install python3-torch python3-onnx && /usr/bin/python3 scripts/export-vit-b32.py ${model}`);
@@ -34,6 +35,15 @@ export async function benchClip(o: { quick: boolean }): Promise<void> {
     await throughput(model, o.quick ? 32 : 96, o.quick ? 8 : 16, o.quick ? 1 : 2);
   }
   await latency(o.quick ? 100_000 : 1_000_000, o.quick ? 10_000 : 50_000);
+}
+
+/** Exports the random-weight ViT-B/32 once, when Debian's torch and onnx are there (else the caller explains). */
+function exportModel(model: string): void {
+  const python = '/usr/bin/python3';
+  if (spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status !== 0) return;
+  console.log(`exporting a random-weight ViT-B/32 to ${model} (once, ~30 s)...`);
+  const r = spawnSync(python, [path.join(repo, 'scripts/export-vit-b32.py'), model], { encoding: 'utf8' });
+  if (r.status !== 0) console.log(`  export failed: ${r.stderr.trim().split('\n').pop()}`);
 }
 
 async function throughput(model: string, images: number, batch: number, rounds: number): Promise<void> {
