@@ -65,7 +65,14 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     },
     options: () => {
       const r = resolve();
-      return 'model' in r ? { modelDir: r.model.dir, preprocess: r.model.preprocess } : {};
+      if (!('model' in r)) return {};
+      // Called as each task is dispatched: the first one starts loading the model (hundreds of MB, most of a
+      // second) while the workers prepare the first batch, instead of after it. Load errors surface in batch.run.
+      if (!clip) {
+        clip = new ClipModel(r.model, { device, warn, info });
+        clip.visualProvider().catch(() => undefined);
+      }
+      return { modelDir: r.model.dir, preprocess: r.model.preprocess };
     },
     batch: {
       maxSize: batchSize,
