@@ -1,5 +1,4 @@
 import path from 'node:path';
-import fg from 'fast-glob';
 
 /** Synology/macOS/NAS clutter and VCS folders: never media the user means to index. */
 export const defaultExcludes: readonly string[] = ['@eaDir', '._*', '#recycle', '#snapshot', '.git'];
@@ -26,8 +25,13 @@ export function nestedRootPatterns(root: string, otherRoots: readonly string[]):
   for (const other of otherRoots) {
     const rel = path.relative(root, other);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-    const escaped = fg.escapePath(rel.split(path.sep).join('/'));
+    const escaped = escapeGlob(rel.split(path.sep).join('/'));
     out.push(escaped, `${escaped}/**`);
   }
   return out;
+}
+
+/** fast-glob's escapePath for POSIX paths, copied so the main thread need not load fast-glob just for this. */
+function escapeGlob(p: string): string {
+  return p.replace(/(\\?)([()*?[\]{|}]|^!|[!+@](?=\()|\\(?![!()*+?@[\]{|}]))/g, '\\$2');
 }

@@ -7,10 +7,18 @@ export interface WalkStart {
   ignore: string[];
   hidden: boolean;
   followSymlinks: boolean;
+  /** Shared Int32Array (see Control): the main thread's acks and stop flag, read without an event loop. */
+  control: SharedArrayBuffer;
 }
 
-/** Main thread -> walker: `ack` returns one credit (a folder was diffed); `stop` aborts the walk. */
-export type ToWalker = { type: 'ack' } | { type: 'stop' };
+/** Slots of the shared control array. */
+export const Control = {
+  /** Folders the main thread has finished diffing (it adds 1 and notifies). */
+  acked: 0,
+  /** 1: stop walking (interrupt or abandoned walk). */
+  stop: 1,
+  length: 2,
+} as const;
 
 /** Walker -> main thread. Expected outcomes are data; `failed` carries an unexpected error as one line. */
 export type FromWalker =
@@ -21,14 +29,21 @@ export type FromWalker =
       media: string;
       /** Sidecar names, NUL-joined. */
       sidecars: string;
-      /** stat() of media names then sidecar names. */
-      stats: StatReply;
+      /** stat() of media names then sidecar names; null: the main thread was idle, so it stats them itself. */
+      stats: StatReply | null;
     }
   | { type: 'end'; problems: ScanProblem[]; complete: boolean }
   | { type: 'failed'; message: string };
 
-/** Folders the walker may send ahead of the diff. */
+/** Folders the walker may send ahead of the diff: flat memory whatever the tree. */
 export const WALK_CREDITS = 8;
+
+/**
+ * Below this many folders waiting on the main thread, the walker sends the next folder without stat()ing it: the
+ * main thread would otherwise sit idle, so it does those stat() calls itself while the walker reads on. This spreads
+ * the stat() calls (most of an unchanged rescan) over both threads without any coordination beyond the ack count.
+ */
+export const STAT_HERE_BELOW = 1;
 
 export function joinNames(names: readonly string[]): string {
   return names.join('\0');

@@ -5,7 +5,7 @@ import { rootsCatalog } from '../../catalog/roots.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveRootArgs } from '../../scan/root-args.js';
 import { scanRoots, type ScanProgress } from '../../scan/scanner.js';
-import { addPhase2Options, runPhase2 } from '../../tasks/phase2.js';
+import { addAllPhase2Options } from '../../tasks/options.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
 import { parseDuration } from '../parse.js';
@@ -34,7 +34,8 @@ export const registerScan: Register = (program, cli, wrap) => {
     .option('--settle <seconds>', 'leave files modified less than this long ago for the next run (e.g. 60, 5m)', parseDuration)
     .option('--wait', 'wait for another indexer using the catalog instead of exiting 75')
     .option('--no-extract', 'phase 1 only: record files, run no extraction');
-  addPhase2Options(cmd);
+  // Flag declarations only: the engine, sharp and the workers load when phase 2 actually runs.
+  addAllPhase2Options(cmd);
   cmd.action(wrap((roots: string[], _opts: unknown, command: Command) => scanCommand(roots, command, cli)));
 };
 
@@ -84,6 +85,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
         if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
         if (code === ExitCode.ok && opts.extract) {
+          const { runPhase2 } = await import('../../tasks/phase2.js');
           const phase2 = await runPhase2({
             db,
             catalogPath: catalog,

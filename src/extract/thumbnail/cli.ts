@@ -1,15 +1,24 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parsePositiveInt } from '../../cli/parse.js';
-import { outputFormats } from '../image-io.js';
+import type { OutputFormat } from '../image-io.js';
 import { thumbnailDefaults as d } from './options.js';
+
+/**
+ * image-io's output formats, listed here rather than imported: declaring flags (which every `indexer scan` does, even
+ * --no-extract) must not load sharp. The two checks below fail to compile if the lists ever drift apart.
+ */
+const formatChoices = ['webp', 'jpeg', 'png', 'avif'] as const satisfies readonly OutputFormat[];
+type Unlisted = Exclude<OutputFormat, (typeof formatChoices)[number]>;
+const everyFormatListed: [Unlisted] extends [never] ? true : never = true;
+void everyFormatListed;
 
 /** Command-line flags of the thumbnail stage (declared on scan and resume). */
 export function addThumbnailOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--thumb-size <px>', `longest side of thumbnails (default ${d.thumbSize})`).argParser(parsePositiveInt('--thumb-size')))
-    .addOption(new Option('--thumb-format <format>', `thumbnail format (default ${d.thumbFormat})`).choices(outputFormats))
+    .addOption(new Option('--thumb-format <format>', `thumbnail format (default ${d.thumbFormat})`).choices(formatChoices))
     .addOption(new Option('--preview-size <px>', `longest side of previews (default ${d.previewSize})`).argParser(parsePositiveInt('--preview-size')))
-    .addOption(new Option('--preview-format <format>', `preview format (default ${d.previewFormat})`).choices(outputFormats))
+    .addOption(new Option('--preview-format <format>', `preview format (default ${d.previewFormat})`).choices(formatChoices))
     .addOption(
       new Option('--pixel-limit <pixels>', `refuse images with more pixels than this, e.g. 200M (default ${d.pixelLimit})`).argParser(
         parsePixelCount,
