@@ -127,6 +127,11 @@ export function modelGeneration(db: Db, modelId: string): number {
   return row?.generation ?? -1;
 }
 
+/** How many embeddings a model holds (from the index). */
+export function embeddingCount(db: Db, modelId: string): number {
+  return db.prepare(`SELECT COUNT(*) FROM embeddings WHERE model_id = ?`).pluck().get(modelId) as number;
+}
+
 /** Ids of every file holding an embedding of this model, ascending (read from the index alone). */
 export function embeddedIds(db: Db, modelId: string): Int32Array {
   return Int32Array.from(db.prepare(`SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`).pluck().all(modelId) as number[]);

@@ -22,7 +22,7 @@ import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../models/image.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
-import { candidates as findCandidates } from './vector-store.js';
+import { candidates as findCandidates, type VectorCache } from './vector-store.js';
 import { normalize, type Hit } from './vectors.js';
 
 export interface SearchRequest {
@@ -47,7 +47,7 @@ export interface SearchContext {
   env: NodeJS.ProcessEnv;
   warn(message: string): void;
   /** Where to keep the quantized vector file between searches (none: rebuilt from the catalog every time). */
-  cache?: { dir: string; catalogPath: string };
+  cache?: VectorCache;
 }
 
 export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Promise<SearchResult[]> {

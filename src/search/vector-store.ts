@@ -4,7 +4,7 @@
  * is built from the catalog. Without a cache dir everything happens in memory.
  */
 import type { Db } from '../catalog/open.js';
-import { allVectors, embeddedIds, modelGeneration, type FileFilter } from '../catalog/embeddings.js';
+import { allVectors, embeddedIds, embeddingCount, modelGeneration, type FileFilter } from '../catalog/embeddings.js';
 import { scanFile } from './parallel-scan.js';
 import { patchSet, quantize, topKQuantized, type QuantizedSet } from './quantized.js';
 import { cacheFileFor, readLayout, readRows, writeCache, type CacheKey } from './vector-cache.js';
@@ -13,7 +13,12 @@ import type { Hit } from './vectors.js';
 export interface VectorCache {
   dir: string;
   catalogPath: string;
+  /** Told before a slow first build (many embeddings, no file to patch), so a long wait is explained. */
+  building?(modelId: string, count: number): void;
 }
+
+/** Builds below this size are quick enough to need no word. */
+const announceFrom = 50_000;
 
 /** Candidates from the model's vector file, brought up to date first when stale or missing. */
 export async function candidates(db: Db, modelId: string, query: Float32Array, k: number, filter: FileFilter, cache?: VectorCache): Promise<Hit[]> {
@@ -21,7 +26,7 @@ export async function candidates(db: Db, modelId: string, query: Float32Array, k
   const file = cache ? cacheFileFor(cache.dir, cache.catalogPath, modelId) : null;
   const fromFile = file ? await scanFile(file, key, query, k, filter) : null;
   if (fromFile) return fromFile;
-  const set = file ? refresh(db, file, key) : fullSet(db, key);
+  const set = file ? refresh(db, file, key, cache?.building) : fullSet(db, key);
   const ids = new Set(filter.ids);
   return topKQuantized(set, query, k, filter.mode === 'exclude' ? (id) => !ids.has(id) : (id) => ids.has(id));
 }
@@ -48,8 +53,13 @@ function fullSet(db: Db, key: CacheKey): QuantizedSet {
 }
 
 /** Brings the vector file for key up to date (patched or rebuilt) and returns its contents. */
-export function refresh(db: Db, file: string, key: CacheKey): QuantizedSet {
-  const set = patched(db, file, key) ?? fullSet(db, key);
+export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCache['building']): QuantizedSet {
+  let set = patched(db, file, key);
+  if (!set) {
+    const count = building ? embeddingCount(db, key.modelId) : 0;
+    if (building && count >= announceFrom) building(key.modelId, count);
+    set = fullSet(db, key);
+  }
   writeCache(file, key, set);
   return set;
 }

@@ -158,3 +158,28 @@ test('a stale vector file is patched, not rebuilt: rows of other files are kept 
   assert.ok(patched.scales.includes(42), 'the kept row came from the old file');
   assert.deepEqual(readCache(file, key), patched);
 });
+
+test('a slow first build is announced once; patching later is not', async () => {
+  const { refresh } = await import('../../src/search/vector-store.js');
+  const c = makeCatalog('announce');
+  recordModel(c.db, { id: 'm@1', name: 'm', dir: '/m', dim: 4 }, 1);
+  const file = c.db.prepare(
+    `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, first_seen, last_seen) VALUES (?, ?, 'image', 'jpg', 1, 0, '1', 1, 0, 0)`,
+  );
+  const add = (from: number, n: number) =>
+    c.db.transaction(() => {
+      for (let i = from; i < from + n; i++) {
+        const id = Number(file.run(c.rootId, `/p/${i}.jpg`).lastInsertRowid);
+        saveEmbedding(c.db, id, 'm@1', normalize(Float32Array.from([1, i % 7, 0, 1])), 1);
+      }
+    })();
+  add(0, 50_000);
+  const said: [string, number][] = [];
+  const key = () => ({ modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim: 4 });
+  const vf = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
+  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])).count, 50_000);
+  assert.deepEqual(said, [['m@1', 50_000]]);
+  add(50_000, 10);
+  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])).count, 50_010);
+  assert.equal(said.length, 1);
+});

@@ -74,7 +74,17 @@ export const registerSearch: Register = (program, cli, wrap) => {
                 keywords: opts.keyword,
               },
             },
-            { env: cli.env, warn: log.warn, cache: { dir: cacheDir(cmd, cli), catalogPath: catalog } },
+            {
+              env: cli.env,
+              warn: log.warn,
+              cache: {
+                dir: cacheDir(cmd, cli),
+                catalogPath: catalog,
+                // stderr, so stdout holds only results; shown even with --quiet since the wait is long.
+                building: (model, count) =>
+                  cli.stderr.write(`search: preparing ${count.toLocaleString('en')} embeddings of ${model} for search (once; later searches reuse it)\n`),
+              },
+            },
           ).catch((err: unknown) => {
             if (err instanceof UserError) throw err;
             if (/no such table/.test(String((err as Error)?.message))) {
