@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { ScanProgress } from '../scan/scanner.js';
 import type { CliEnv, GlobalOptions } from './env.js';
 
@@ -8,8 +7,10 @@ export interface ScanProgressDisplay {
   stop(): void;
 }
 
-export function scanProgressDisplay(opts: GlobalOptions, cli: CliEnv): ScanProgressDisplay {
+/** Async because cli-progress is loaded only when there is a terminal to draw on (cron runs never need it). */
+export async function scanProgressDisplay(opts: GlobalOptions, cli: CliEnv): Promise<ScanProgressDisplay> {
   if (!cli.stderr.isTTY || opts.quiet || opts.json) return { update() {}, stop() {} };
+  const cliProgress = (await import('cli-progress')).default;
   const bar = new cliProgress.SingleBar(
     {
       // The total is unknown until the walk ends, so the line counts instead of drawing a bar.

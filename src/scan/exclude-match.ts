@@ -23,11 +23,14 @@ export function excludeMatcher(patterns: readonly string[]): ExcludeMatcher {
   const folderNames: RegExp[] = [];
   const folderPaths: RegExp[] = [];
   for (const pattern of patterns) {
-    const name = nameGlob(pattern);
-    if (name !== null) fileNames.push(micromatch.makeRe(name, options));
-    else filePaths.push(micromatch.makeRe(pattern, options));
-    if (!pattern.endsWith('/**')) continue;
-    // fast-glob prunes folders with the patterns that "affect the depth of reading": those ending in /**.
+    if (!pattern.endsWith('/**')) {
+      const name = nameGlob(pattern);
+      if (name !== null) fileNames.push(micromatch.makeRe(name, options));
+      else filePaths.push(micromatch.makeRe(pattern, options));
+      continue;
+    }
+    // fast-glob prunes folders with the patterns that "affect the depth of reading": those ending in /**. Files need
+    // not be tested against them: `P/**` also matches P itself, so any file it matches lies in a pruned folder.
     const stem = pattern.slice(0, -'/**'.length);
     const stemName = nameGlob(stem);
     if (stemName !== null) folderNames.push(micromatch.makeRe(stemName, options));

@@ -6,7 +6,7 @@ import { decideFile, type FileDecision } from './diff.js';
 import { fileIdentity } from './identity.js';
 import { extensionOf, matchSidecars, mediaKind } from './media.js';
 import { describeProblem, type ScanProblem } from './problems.js';
-import type { SeenIds } from './seen.js';
+import type { SeenIds, WalkTally } from './seen.js';
 import type { FolderGroup } from './walk.js';
 import type { PathStat, StatBatch } from './stat-batch.js';
 
@@ -27,6 +27,8 @@ export interface FolderContext {
   counts: ScanCounts;
   /** Rows the walk met (or must spare): the sweep leaves them alone. */
   seen: SeenIds;
+  /** This root's marks, so the sweep can tell when every live row was met. */
+  tally: WalkTally;
   /** Names a per-path problem (deduplicated and counted by the caller); returns nothing. */
   report(problem: ScanProblem): void;
   /** Paths the sweep must not delete this time (unreadable, bad names). */
@@ -108,13 +110,13 @@ async function processSlice(
     const decision = decideFile(observed, row, settleBefore);
     if (decision.action === 'unchanged') {
       // The common case on a rescan: nothing to write unless the sidecar changed or the root came back.
-      ctx.seen.add(row!.id);
+      if (ctx.seen.add(row!.id)) ctx.tally.live++;
       ctx.counts.unchanged++;
       if (decision.wasOffline) back.push(row!.id);
       if (!decision.sidecarChanged && row!.rootId === ctx.rootId) continue;
     } else if (decision.action === 'settling') {
       ctx.counts.settling++;
-      if (row) ctx.seen.add(row.id);
+      if (row) keep(row, null, ctx);
       continue;
     }
     walked.push({ path, kind: mediaKind(path)!, st, sidecar, known: row, decision });
@@ -138,10 +140,11 @@ async function processSlice(
         keep(row, w.path, ctx); // hashing failed: already reported
       } else {
         const rec = toRecord(w, ctx.rootId, w.identity);
-        if (decision.action === 'new') ctx.seen.add(ctx.files.insert(rec, ctx.scanId, now));
-        else {
+        if (decision.action === 'new') {
+          if (ctx.seen.add(ctx.files.insert(rec, ctx.scanId, now))) ctx.tally.live++;
+        } else {
           ctx.files.updateContent(row!.id, rec, ctx.scanId, now);
-          ctx.seen.add(row!.id);
+          if (ctx.seen.add(row!.id)) ctx.tally.live++;
         }
         if (decision.action === 'modified') ctx.counts.modified++;
         else ctx.counts.new++;
@@ -151,10 +154,16 @@ async function processSlice(
   })();
 }
 
-/** A known file we could not look at this time stays as it is and is not swept. */
-function keep(row: KnownFile | null, path: string, ctx: FolderContext): void {
-  ctx.protect(path);
-  if (row) ctx.seen.add(row.id);
+/**
+ * A known file we could not look at this time (or that is still settling) stays as it is and is not swept.
+ * `path`: also spare it from move detection (unreadable); null for a settling file.
+ */
+function keep(row: KnownFile | null, path: string | null, ctx: FolderContext): void {
+  if (path !== null) ctx.protect(path);
+  if (row) {
+    ctx.seen.add(row.id);
+    ctx.tally.other = true; // its row may be of another root, or deleted
+  }
 }
 
 function toRecord(w: Walked, rootId: number, identity: string): FileRecord {

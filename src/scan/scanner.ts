@@ -8,7 +8,7 @@ import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { processFolder } from './folder.js';
 import { walkFolders } from './folder-source.js';
 import { probeRoot } from './probe.js';
-import { SeenIds } from './seen.js';
+import { SeenIds, type WalkTally } from './seen.js';
 import { printablePath, type ScanProblem } from './problems.js';
 
 export interface ScanSettings {
@@ -79,6 +79,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
   try {
     const walked: RootRow[] = [];
+    /** Roots whose walk met every live row: their sweep has nothing to find. */
+    const fullyMet = new Set<number>();
     const allRootPaths = roots.list().map((r) => r.path);
     const settleBefore = settings.settleMs === null ? null : clock.now() - settings.settleMs;
     for (const rootPath of rootPaths) {
@@ -90,8 +92,9 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         continue;
       }
       roots.setOnline(root.id, true);
+      const tally: WalkTally = { live: 0, other: false };
       const ctx = {
-        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report, seen,
+        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report, seen, tally,
         now: () => clock.now(),
         protect: (p: string) => protectedPaths.add(p),
       };
@@ -120,10 +123,12 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         break;
       }
       walked.push(root);
+      // Later walks only take rows away from this root (a nested root's reroot), so this holds until its sweep.
+      if (!tally.other && tally.live === files.countLive(root.id)) fullyMet.add(root.id);
     }
     if (summary.outcome === 'complete') {
       for (const root of walked) {
-        sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
+        if (!fullyMet.has(root.id)) sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
         roots.markComplete(root.id, scanId, clock.now());
       }
     }

@@ -43,7 +43,7 @@ export const WALK_CREDITS = 8;
  * main thread would otherwise sit idle, so it does those stat() calls itself while the walker reads on. This spreads
  * the stat() calls (most of an unchanged rescan) over both threads without any coordination beyond the ack count.
  */
-export const STAT_HERE_BELOW = 1;
+export const STAT_HERE_BELOW = 3;
 
 export function joinNames(names: readonly string[]): string {
   return names.join('\0');

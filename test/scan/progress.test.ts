@@ -17,7 +17,7 @@ function stream(isTTY: boolean) {
   return { w, text: () => text };
 }
 
-test('progress is drawn on a TTY and silent otherwise, with --quiet or with --json', () => {
+test('progress is drawn on a TTY and silent otherwise, with --quiet or with --json', async () => {
   const counts = { ...zeroCounts(), new: 3 };
   for (const [isTTY, opts, drawn] of [
     [true, {}, true],
@@ -27,7 +27,7 @@ test('progress is drawn on a TTY and silent otherwise, with --quiet or with --js
   ] as const) {
     const err = stream(isTTY);
     const out = stream(isTTY);
-    const p = scanProgressDisplay(opts, { env: {}, clock: systemClock, stdout: out.w, stderr: err.w });
+    const p = await scanProgressDisplay(opts, { env: {}, clock: systemClock, stdout: out.w, stderr: err.w });
     p.update({ root: '/photos', files: 10, counts });
     p.stop();
     assert.equal(err.text().includes('scanning /photos'), drawn, JSON.stringify({ isTTY, opts }));

@@ -58,7 +58,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
       try {
         const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
         if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
-        const progress = scanProgressDisplay(global, cli);
+        const progress = await scanProgressDisplay(global, cli);
         const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
         let testInterruptSent = false;
         const summary = await scanRoots(
