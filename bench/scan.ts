@@ -1,6 +1,7 @@
 /**
  * scan benchmark: an unchanged rescan of a large tree against `find ROOT -type f -printf '%s %T@ %p\n'` on the same
- * tree in the same run (both as child processes, median of 3, page cache warm). Goal: ratio <= 1.5x. Prints peak RSS.
+ * tree in the same run (both as child processes, median of 3, page cache warm). Goal: ratio <= 1.5x. Prints peak RSS,
+ * and CPU time (user + system, all threads) next to wall time: steadier than wall time on a shared machine.
  * The tree (empty files, 100 per folder) and its catalog are built once under /tmp/indexer-bench.
  * BENCH_QUICK=1 uses 20,000 files; BENCH_SCAN_FILES=N picks any size (e.g. 1000000 for the memory check).
  */
@@ -23,31 +24,43 @@ export async function benchScan(o: { quick: boolean }): Promise<void> {
     const first = runIndexer(catalog, tree);
     console.log(`initial scan of ${files} files: ${first.seconds.toFixed(2)}s, peak RSS ${mb(first.maxRssKb)}`);
   }
-  const findRuns: number[] = [];
-  const scanRuns: { seconds: number; maxRssKb: number }[] = [];
+  const findRuns: Timing[] = [];
+  const scanRuns: Timing[] = [];
   runFind(tree); // warm the page cache for both
   for (let i = 0; i < 3; i++) {
     findRuns.push(runFind(tree));
     scanRuns.push(runIndexer(catalog, tree));
   }
-  const startups: number[] = [];
-  for (let i = 0; i < 3; i++) startups.push(runStartup());
-  const find = median(findRuns);
-  const scan = median(scanRuns.map((r) => r.seconds));
-  const startup = median(startups);
+  const startups: Timing[] = [];
+  const tiny = tinyTree(base);
+  for (let i = 0; i < 3; i++) startups.push(runIndexer(path.join(base, 'catalog-tiny.db'), tiny));
+  const find = { wall: median(findRuns.map((r) => r.seconds)), cpu: median(findRuns.map((r) => r.cpuSeconds)) };
+  const scan = { wall: median(scanRuns.map((r) => r.seconds)), cpu: median(scanRuns.map((r) => r.cpuSeconds)) };
+  const startup = { wall: median(startups.map((r) => r.seconds)), cpu: median(startups.map((r) => r.cpuSeconds)) };
   const rss = Math.max(...scanRuns.map((r) => r.maxRssKb));
   console.log(`files: ${files} in ${Math.ceil(files / PER_FOLDER)} folders`);
-  console.log(`find -printf:          ${find.toFixed(3)}s (median of 3)`);
-  console.log(`indexer scan (rescan): ${scan.toFixed(3)}s (median of 3), peak RSS ${mb(rss)}`);
-  console.log(`ratio indexer/find:    ${(scan / find).toFixed(2)}x (goal <= 1.5x)`);
-  // The CLI loads every command's modules (sharp, onnxruntime, piscina...) before it starts: a fixed cost.
-  console.log(`  of which CLI start-up (indexer --help): ${startup.toFixed(3)}s; without it ${((scan - startup) / find).toFixed(2)}x`);
+  console.log(`find -printf:          ${find.wall.toFixed(3)}s wall, ${find.cpu.toFixed(3)}s CPU (medians of 3)`);
+  console.log(`indexer scan (rescan): ${scan.wall.toFixed(3)}s wall, ${scan.cpu.toFixed(3)}s CPU (medians of 3), peak RSS ${mb(rss)}`);
+  console.log(`ratio indexer/find:    ${(scan.wall / find.wall).toFixed(2)}x wall (goal <= 1.5x), ${(scan.cpu / find.cpu).toFixed(2)}x CPU`);
+  // Start-up: the same command on a one-file tree (node, module loading, catalog open and lock).
+  console.log(
+    `  of which start-up (scan of a 1-file tree): ${startup.wall.toFixed(3)}s wall, ${startup.cpu.toFixed(3)}s CPU; ` +
+      `without it ${((scan.wall - startup.wall) / find.wall).toFixed(2)}x wall`,
+  );
 }
 
-function runStartup(): number {
-  const t0 = process.hrtime.bigint();
-  spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'indexer.js'), '--help'], { stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+interface Timing {
+  seconds: number;
+  /** User + system CPU of the child, all its threads. */
+  cpuSeconds: number;
+  maxRssKb: number;
+}
+
+function tinyTree(base: string): string {
+  const tiny = path.join(base, 'tree-1');
+  fs.mkdirSync(tiny, { recursive: true });
+  fs.closeSync(fs.openSync(path.join(tiny, 'IMG_0000001.jpg'), 'w'));
+  return tiny;
 }
 
 function buildTree(tree: string, files: number): void {
@@ -64,15 +77,28 @@ function buildTree(tree: string, files: number): void {
   console.log(`built ${files}-file tree in ${((Date.now() - started) / 1000).toFixed(1)}s at ${tree}`);
 }
 
-function runFind(tree: string): number {
+/** find in a shell whose `times` reports the children's CPU (user and system) on its last line. */
+function runFind(tree: string): Timing {
   const t0 = process.hrtime.bigint();
-  const res = spawnSync('find', [tree, '-type', 'f', '-printf', '%s %T@ %p\n'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const res = spawnSync('sh', ['-c', 'find "$1" -type f -printf \'%s %T@ %p\\n\' >/dev/null && times', 'sh', tree], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (res.status !== 0) throw new Error(`find failed with ${res.status}`);
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  const children = res.stdout.trim().split('\n').pop()!.split(/\s+/).map(minutesSeconds);
+  return { seconds, cpuSeconds: children[0]! + children[1]!, maxRssKb: 0 };
+}
+
+/** `0m0.310000s` -> 0.31 */
+function minutesSeconds(t: string): number {
+  const m = /^(\d+)m([\d.]+)s$/.exec(t);
+  if (!m) throw new Error(`unexpected times output '${t}'`);
+  return Number(m[1]) * 60 + Number(m[2]);
 }
 
 /** The CLI in a child that reports its own peak RSS (getrusage) on its last stderr line. */
-function runIndexer(catalog: string, tree: string): { seconds: number; maxRssKb: number } {
+function runIndexer(catalog: string, tree: string): Timing {
   const t0 = process.hrtime.bigint();
   const res = spawnSync(process.execPath, [here, '--child', '--db', catalog, '--quiet', 'scan', '--no-extract', tree], {
     cwd: repoRoot,
@@ -82,10 +108,11 @@ function runIndexer(catalog: string, tree: string): { seconds: number; maxRssKb:
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (res.status !== 0) throw new Error(`indexer scan exited ${res.status}: ${res.stderr}`);
   const last = res.stderr.trim().split('\n').pop()!;
-  return { seconds, maxRssKb: JSON.parse(last).maxRssKb };
+  const usage = JSON.parse(last);
+  return { seconds, cpuSeconds: usage.cpuMicros / 1e6, maxRssKb: usage.maxRssKb };
 }
 
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
@@ -97,6 +124,7 @@ function mb(kb: number): string {
 if (process.argv[1] === here && process.argv[2] === '--child') {
   const { main } = await import('../src/cli/main.js');
   const code = await main([process.argv[0]!, 'indexer', ...process.argv.slice(3)]);
-  process.stderr.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+  const usage = process.resourceUsage();
+  process.stderr.write(JSON.stringify({ maxRssKb: usage.maxRSS, cpuMicros: usage.userCPUTime + usage.systemCPUTime }) + '\n');
   process.exitCode = code;
 }
