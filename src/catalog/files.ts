@@ -103,15 +103,10 @@ export function filesCatalog(db: Db) {
 
   return {
     /** Known rows of one folder (any state), by path. */
-    inFolder(dir: string): Map<string, KnownFile> {
-      const out = new Map<string, KnownFile>();
-      for (const r of inDir.all(dir) as any[][]) {
-        out.set(r[0], {
-          path: r[0], id: r[1], state: r[2], size: r[3], mtimeMs: r[4], ino: r[5],
-          sidecarPath: r[6], sidecarSize: r[7], sidecarMtimeMs: r[8], rootId: r[9],
-        });
-      }
-      return out;
+    inFolder(dir: string): FolderRows {
+      const rows = new Map<string, RawRow>();
+      for (const r of inDir.all(dir) as RawRow[]) rows.set(r[0], r);
+      return folderRows(rows);
     },
     /** A new file; returns its id. */
     insert(rec: FileRecord, scanId: number, now: number): number {
@@ -176,6 +171,39 @@ export function filesCatalog(db: Db) {
 }
 
 export type FilesCatalog = ReturnType<typeof filesCatalog>;
+
+/** A row as inDir reads it: path, id, state, size, mtime_ms, ino, sidecar_path, sidecar_size, sidecar_mtime_ms, root_id. */
+type RawRow = [string, number, FileState, number, number, string, string | null, number | null, number | null, number];
+
+/** One folder's rows. Kept raw: on a rescan nearly every file takes `unchangedId`, which builds no object. */
+export interface FolderRows {
+  /** The row at this path, if any. */
+  get(path: string): KnownFile | null;
+  /**
+   * The id of the row at `path` when nothing about it needs writing: present, in `rootId`, with this size, mtime and
+   * inode, and this sidecar. Null otherwise (the caller then diffs it in full).
+   */
+  unchangedId(path: string, rootId: number, size: number, mtimeMs: number, ino: string, sidecar: SidecarStat | null): number | null;
+}
+
+function folderRows(rows: Map<string, RawRow>): FolderRows {
+  return {
+    get(path) {
+      const r = rows.get(path);
+      if (r === undefined) return null;
+      return {
+        path: r[0], id: r[1], state: r[2], size: r[3], mtimeMs: r[4], ino: r[5],
+        sidecarPath: r[6], sidecarSize: r[7], sidecarMtimeMs: r[8], rootId: r[9],
+      };
+    },
+    unchangedId(path, rootId, size, mtimeMs, ino, sidecar) {
+      const r = rows.get(path);
+      if (r === undefined || r[2] !== 'present' || r[9] !== rootId || r[3] !== size || r[4] !== mtimeMs || r[5] !== ino) return null;
+      const sameSidecar = sidecar === null ? r[6] === null : r[6] === sidecar.path && r[7] === sidecar.size && r[8] === sidecar.mtimeMs;
+      return sameSidecar ? r[1] : null;
+    },
+  };
+}
 
 function dirOf(file: string): string {
   const slash = file.lastIndexOf('/');

@@ -1,5 +1,5 @@
 import type { Db } from '../catalog/open.js';
-import type { FileRecord, FilesCatalog, KnownFile, SidecarStat } from '../catalog/files.js';
+import type { FileRecord, FilesCatalog, FolderRows, KnownFile, SidecarStat } from '../catalog/files.js';
 import type { ScanCounts } from '../catalog/scans.js';
 import type { FileKind } from '../types.js';
 import { decideFile, type FileDecision } from './diff.js';
@@ -87,7 +87,7 @@ async function processSlice(
   from: number,
   to: number,
   stats: StatBatch,
-  known: Map<string, KnownFile>,
+  known: FolderRows,
   sidecarStats: Map<string, SidecarStat>,
   ctx: FolderContext,
 ): Promise<void> {
@@ -96,20 +96,29 @@ async function processSlice(
   const back: number[] = [];
   for (let i = from; i < to; i++) {
     const path = job.paths[i]!;
+    const sidecarName = job.sidecarOf.size === 0 ? undefined : job.sidecarOf.get(job.group.media[i]!);
+    const sidecar = sidecarName === undefined ? null : (sidecarStats.get(sidecarName) ?? null);
+    // The common case on a rescan, checked without building objects: nothing to write.
+    const unchanged = stats.isFile(i)
+      ? known.unchangedId(path, ctx.rootId, stats.size(i), stats.mtimeMs(i), stats.ino(i), sidecar)
+      : null;
+    if (unchanged !== null) {
+      if (ctx.seen.add(unchanged)) ctx.tally.live++;
+      ctx.counts.unchanged++;
+      continue;
+    }
     const st = stats.get(i);
-    const row = known.get(path) ?? null;
+    const row = known.get(path);
     if (!st.ok) {
       ctx.report(describeProblem('file', path, { code: st.code }));
       if (st.code !== 'ENOENT') keep(row, path, ctx);
       continue;
     }
     if (!st.isFile) continue;
-    const sidecarName = job.sidecarOf.get(job.group.media[i]!);
-    const sidecar = sidecarName === undefined ? null : (sidecarStats.get(sidecarName) ?? null);
     const observed = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sidecar };
     const decision = decideFile(observed, row, settleBefore);
     if (decision.action === 'unchanged') {
-      // The common case on a rescan: nothing to write unless the sidecar changed or the root came back.
+      // Unchanged content, but back online, in another root (a nested root was added) or with a changed sidecar.
       if (ctx.seen.add(row!.id)) ctx.tally.live++;
       ctx.counts.unchanged++;
       if (decision.wasOffline) back.push(row!.id);

@@ -35,7 +35,8 @@ export interface ScanDeps {
   report(problem: ScanProblem): void;
   /** A notice the user should see even with --quiet (a root went offline). */
   warn(message: string): void;
-  onProgress?(progress: ScanProgress): void;
+  /** May return a promise: the walk waits for it (a test hook waits there for its own SIGINT to land). */
+  onProgress?(progress: ScanProgress): void | Promise<void>;
   /** Environment knobs (INDEXER_SCAN_STAT_WORKER=0 keeps stat() on the main thread). */
   env?: NodeJS.ProcessEnv;
 }
@@ -111,7 +112,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
       let met = 0;
       for await (const { job, stats } of walk.folders) {
         met += await processFolder(job, stats, ctx);
-        deps.onProgress?.({ root: root.path, files: met, counts });
+        const paused = deps.onProgress?.({ root: root.path, files: met, counts });
+        if (paused) await paused;
       }
       const result = walk.result();
       for (const p of result.problems) {

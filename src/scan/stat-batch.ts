@@ -27,6 +27,24 @@ export type PathStat =
 export class StatBatch {
   constructor(private readonly reply: StatReply) {}
 
+  /** Whether path i was stat()ed fine and is a regular file; then size/mtimeMs/ino read it without an object. */
+  isFile(i: number): boolean {
+    return this.reply.values[i * FIELDS + 4] === 1;
+  }
+
+  size(i: number): number {
+    return this.reply.values[i * FIELDS]!;
+  }
+
+  mtimeMs(i: number): number {
+    return this.reply.values[i * FIELDS + 1]!;
+  }
+
+  /** As text, the way the catalog keeps it (inodes can exceed 2^53). */
+  ino(i: number): string {
+    return String(this.reply.values[i * FIELDS + 2]);
+  }
+
   get(i: number): PathStat {
     const v = this.reply.values;
     const at = i * FIELDS;

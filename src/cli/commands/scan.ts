@@ -77,6 +77,8 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
               if (testInterruptAfter > 0 && p.files >= testInterruptAfter && !testInterruptSent) {
                 testInterruptSent = true; // signals arrive asynchronously: send exactly one
                 process.kill(process.pid, 'SIGINT');
+                // Wait for it to land: the rest of a small walk could otherwise finish first.
+                return new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
               }
             },
           },
