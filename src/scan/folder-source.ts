@@ -21,8 +21,9 @@ export interface FolderWalkOptions extends WalkOptions {
 }
 
 /**
- * The walk of one root as a stream of stat()ed folders. By default the walk and most stat() calls run on a worker
- * thread, so they overlap with the catalog work on the main thread (on a rescan those are nearly all the time);
+ * The walk of one root as a stream of stat()ed folders. By default the walk runs on a worker thread, and the stat()
+ * calls are shared between it and this thread (which takes some whenever it would otherwise wait), so they overlap
+ * with the catalog work here (on a rescan those are nearly all the time);
  * INDEXER_SCAN_STAT_WORKER=0 keeps everything on the main thread (a single-core box, where the hand-off only costs).
  */
 export function walkFolders(opts: FolderWalkOptions, env: NodeJS.ProcessEnv): FolderSource {
@@ -55,9 +56,12 @@ function threaded(opts: FolderWalkOptions): FolderSource {
     control: control.buffer as SharedArrayBuffer,
   };
   const worker = new Worker(new URL('./walk-thread.js', import.meta.url), { workerData: start });
-  const inbox: FromWalker[] = [];
+  const listings = new Map<number, FolderJob>();
+  const stats = new Map<number, StatBatch>();
+  let listed = 0;
+  let end: Extract<FromWalker, { type: 'end' }> | null = null;
+  let failure: unknown = null;
   let wake: (() => void) | null = null;
-  let crashed: unknown = null;
   let result: WalkResult = { problems: [], complete: false };
   const notify = () => {
     const w = wake;
@@ -67,40 +71,59 @@ function threaded(opts: FolderWalkOptions): FolderSource {
   const stop = () => {
     Atomics.store(control, Control.stop, 1);
     Atomics.notify(control, Control.acked);
+    notify();
   };
   worker.on('message', (m: FromWalker) => {
-    inbox.push(m);
+    if (m.type === 'listing') {
+      listings.set(m.seq, planFolder({ dir: m.dir, media: splitNames(m.media), sidecars: splitNames(m.sidecars) }));
+      listed = Math.max(listed, m.seq + 1);
+    } else if (m.type === 'stats') stats.set(m.seq, new StatBatch(m.stats));
+    else if (m.type === 'end') end = m;
+    else failure ??= new Error(`walking ${opts.root}: ${m.message}`);
     notify();
   });
   worker.on('error', (err) => {
-    crashed = err;
+    failure ??= err;
     notify();
   });
   worker.on('exit', (code) => {
-    crashed ??= new Error(`the walker thread exited (code ${code}) before finishing`);
+    // Its messages are all delivered before 'exit': after 'end' this is the normal way out.
+    if (!end) failure ??= new Error(`the walker thread exited (code ${code}) before finishing`);
     notify();
   });
   opts.signal.addEventListener('abort', stop, { once: true });
 
+  /** Takes the next listed folder nobody has stat()ed yet, if any, and stats it here. */
+  const statOneHere = (): boolean => {
+    const next = Atomics.load(control, Control.nextToStat);
+    if (next >= listed || Atomics.compareExchange(control, Control.nextToStat, next, next + 1) !== next) return false;
+    stats.set(next, statFolder(listings.get(next)!, opts.followSymlinks));
+    return true;
+  };
+
   async function* folders(): AsyncGenerator<WalkedFolder> {
     try {
-      for (;;) {
-        const m = inbox.shift();
-        if (m === undefined) {
-          if (crashed) throw crashed;
-          await new Promise<void>((r) => (wake = r));
+      // Folders are diffed in walk order; this thread stats ahead of that order whenever it would otherwise wait.
+      for (let seq = 0; ; ) {
+        if (opts.signal.aborted) return;
+        if (failure) throw failure;
+        const job = listings.get(seq);
+        const batch = stats.get(seq);
+        if (job && batch) {
+          listings.delete(seq);
+          stats.delete(seq);
+          yield { job, stats: batch };
+          seq++;
+          Atomics.add(control, Control.acked, 1); // diffed: the walker may list one more
+          Atomics.notify(control, Control.acked);
           continue;
         }
-        if (m.type === 'failed') throw new Error(`walking ${opts.root}: ${m.message}`);
-        if (m.type === 'end') {
-          result = { problems: m.problems, complete: m.complete && !opts.signal.aborted };
+        if (end && (seq >= end.folders || !end.complete)) {
+          result = { problems: end.problems, complete: end.complete && seq >= end.folders && !opts.signal.aborted };
           return;
         }
-        const job = planFolder({ dir: m.dir, media: splitNames(m.media), sidecars: splitNames(m.sidecars) });
-        // No stats: this thread had nothing else to do when the walker sent it, so it stats the folder itself.
-        yield { job, stats: m.stats ? new StatBatch(m.stats) : statFolder(job, opts.followSymlinks) };
-        Atomics.add(control, Control.acked, 1); // diffed: the walker may send one more
-        Atomics.notify(control, Control.acked);
+        if (statOneHere()) continue;
+        await new Promise<void>((r) => (wake = r));
       }
     } finally {
       opts.signal.removeEventListener('abort', stop);

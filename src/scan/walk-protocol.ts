@@ -7,43 +7,52 @@ export interface WalkStart {
   ignore: string[];
   hidden: boolean;
   followSymlinks: boolean;
-  /** Shared Int32Array (see Control): the main thread's acks and stop flag, read without an event loop. */
+  /** Shared Int32Array (see Control), read and written without an event loop. */
   control: SharedArrayBuffer;
 }
 
 /** Slots of the shared control array. */
 export const Control = {
-  /** Folders the main thread has finished diffing (it adds 1 and notifies). */
+  /** Folders the main thread has finished diffing (it adds 1 and notifies): the walker's credits. */
   acked: 0,
+  /**
+   * The first listed folder nobody has taken to stat() yet. Either thread takes folder n by moving this from n to
+   * n + 1 (compare-and-exchange), so each folder is stat()ed exactly once, by whichever thread is free first.
+   */
+  nextToStat: 1,
   /** 1: stop walking (interrupt or abandoned walk). */
-  stop: 1,
-  length: 2,
+  stop: 2,
+  length: 3,
 } as const;
 
-/** Walker -> main thread. Expected outcomes are data; `failed` carries an unexpected error as one line. */
+/** Walker -> main thread, in this order per folder: listing, then (unless the main thread took it) stats. */
 export type FromWalker =
   | {
-      type: 'folder';
+      type: 'listing';
+      /** Folders are numbered from 0 in walk order. */
+      seq: number;
       dir: string;
       /** Media names, NUL-joined (one string clones far faster than an array). */
       media: string;
       /** Sidecar names, NUL-joined. */
       sidecars: string;
-      /** stat() of media names then sidecar names; null: the main thread was idle, so it stats them itself. */
-      stats: StatReply | null;
     }
-  | { type: 'end'; problems: ScanProblem[]; complete: boolean }
+  /** stat() of the folder's media names then sidecar names. */
+  | { type: 'stats'; seq: number; stats: StatReply }
+  /** `folders`: how many were listed; every one of them has been or will be stat()ed. */
+  | { type: 'end'; folders: number; problems: ScanProblem[]; complete: boolean }
   | { type: 'failed'; message: string };
 
-/** Folders the walker may send ahead of the diff: flat memory whatever the tree. */
-export const WALK_CREDITS = 8;
+/** Folders the walker may list ahead of the diff: flat memory whatever the tree. */
+export const WALK_CREDITS = 16;
 
-/**
- * Below this many folders waiting on the main thread, the walker sends the next folder without stat()ing it: the
- * main thread would otherwise sit idle, so it does those stat() calls itself while the walker reads on. This spreads
- * the stat() calls (most of an unchanged rescan) over both threads without any coordination beyond the ack count.
- */
-export const STAT_HERE_BELOW = 3;
+/** Listed folders the walker keeps waiting for a stat() before it reads further (the main thread takes from these). */
+export const LIST_AHEAD = 4;
+
+/** Names of a folder as one string, media then sidecars: what gets stat()ed. */
+export function statList(media: string, sidecars: string): string {
+  return sidecars === '' ? media : `${media}\0${sidecars}`;
+}
 
 export function joinNames(names: readonly string[]): string {
   return names.join('\0');
