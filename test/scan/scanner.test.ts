@@ -16,8 +16,8 @@ function setup() {
   let now = 1_000_000;
   const clock = { now: () => now };
   const problems: ScanProblem[] = [];
-  const scan = (roots: string[], s: Partial<ScanSettings> = {}, signal = new AbortController().signal, onProgress?: () => void) =>
-    scanRoots(roots, { ...settings, ...s }, { db, clock, signal, report: (p) => problems.push(p), warn: () => {}, onProgress });
+  const scan = (roots: string[], s: Partial<ScanSettings> = {}, signal = new AbortController().signal, onProgress?: () => void, env: NodeJS.ProcessEnv = {}) =>
+    scanRoots(roots, { ...settings, ...s }, { db, clock, signal, report: (p) => problems.push(p), warn: () => {}, onProgress, env });
   const write = (rel: string, content: string | Buffer) => {
     const abs = path.join(dir, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
@@ -166,4 +166,45 @@ test('identity hashes size + first and last 64 KiB, so it ignores the middle and
   assert.equal(await fileIdentity(b, big.length), ia);
   assert.notEqual(await fileIdentity(c, big.length), ia);
   assert.notEqual(await fileIdentity(s.write('small.bin', 'x'), 1), await fileIdentity(s.write('small2.bin', 'y'), 1));
+});
+
+test('the walker thread and the main thread share the stat() work: every file seen once, as on the main thread alone', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'many');
+  // Many small folders, so both threads take some, plus sidecars and files the diff must see as changed.
+  for (let d = 0; d < 120; d++) for (let i = 0; i < 12; i++) s.write(`many/d${d}/f${i}.jpg`, `${d}/${i}`);
+  for (let d = 0; d < 120; d += 10) s.write(`many/d${d}/f0.xmp`, 'sidecar');
+  const first = await s.scan([root]);
+  assert.equal(first.counts.new, 1440);
+  s.write('many/d7/f3.jpg', 'changed, and longer than before');
+  fs.rmSync(path.join(root, 'd8', 'f4.jpg'));
+  s.write('many/d9/added.jpg', 'a new file with new content');
+  s.write('many/d20/f0.xmp', 'sidecar, changed');
+  for (const env of [{}, { INDEXER_SCAN_STAT_WORKER: '0' }]) {
+    const res = await s.scan([root], {}, undefined, undefined, env);
+    const c = res.counts;
+    assert.deepEqual(
+      { unchanged: c.unchanged, modified: c.modified, new: c.new, deleted: c.deleted, sidecars: c.sidecars, errors: c.errors },
+      env.INDEXER_SCAN_STAT_WORKER
+        ? { unchanged: 1440, modified: 0, new: 0, deleted: 0, sidecars: 0, errors: 0 }
+        : { unchanged: 1438, modified: 1, new: 1, deleted: 1, sidecars: 1, errors: 0 },
+      JSON.stringify(env),
+    );
+  }
+});
+
+test('a rescan that meets as many files as it should, but not the same ones, still sweeps', async (t) => {
+  const s = setup();
+  t.after(s.cleanup);
+  const root = path.join(s.dir, 'R');
+  s.write('R/a.jpg', 'a');
+  s.write('R/b.jpg', 'b');
+  await s.scan([root]);
+  // One gone, one new with other content: the walk meets two files, as many as the root had, yet b.jpg must go.
+  fs.rmSync(path.join(root, 'b.jpg'));
+  s.write('R/c.jpg', 'c, something else');
+  const res = await s.scan([root]);
+  assert.deepEqual({ unchanged: res.counts.unchanged, new: res.counts.new, deleted: res.counts.deleted }, { unchanged: 1, new: 1, deleted: 1 });
+  assert.equal(row(s.db, path.join(root, 'b.jpg')).state, 'deleted');
 });
