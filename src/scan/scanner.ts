@@ -145,10 +145,9 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
 /** A missing, unreadable or (while it has files) empty root is offline: an unmounted share must not delete. */
 async function rootAvailable(root: RootRow, files: FilesCatalog, deps: ScanDeps, counts: ScanCounts): Promise<boolean> {
   const probe = await probeRoot(root.path);
-  const live = files.countLive(root.id);
   let reason: string | null = null;
   if (!probe.ok) reason = probe.reason;
-  else if (probe.empty && live > 0) reason = 'is empty (an unmounted share?)';
+  else if (probe.empty && files.countLive(root.id) > 0) reason = 'is empty (an unmounted share?)';
   if (reason === null) return true;
   const offline = files.markRootOffline(root.id);
   counts.offline += offline;
