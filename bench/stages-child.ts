@@ -2,14 +2,16 @@
  * One side of the stages benchmark, in its own process so its peak RSS is its own:
  *   node stages-child.js thumbnail|metadata THREADS FILELIST
  * Runs our real worker modules through the engine's own worker pool (src/tasks/pool.ts: THREADS threads, one
- * dispatch module) with the engine's in-flight depth of 2 x THREADS tasks, one task per (photo, stage), and prints
+ * dispatch module) the way the engine's scheduler feeds it: one task per (photo, stage), in the order the task table
+ * holds them (stage by stage); thumbnails unbatched with 2 x THREADS in flight, metadata batched (pool-batch.ts)
+ * with the pool's batched depth in flight. Prints
  * { seconds, cpuSeconds, files, failed, maxRssKb } as JSON. CPU time covers all threads (steadier than wall time on
  * a busy machine). Thread start-up is excluded: warm-up tasks run before the clock starts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createWorkerPool } from '../src/tasks/pool.js';
+import { createWorkerPool, type RunHooks } from '../src/tasks/pool.js';
 import type { TaskInput } from '../src/extract/stage.js';
 import type { DispatchRequest } from '../src/workers/protocol.js';
 
@@ -22,7 +24,11 @@ const modules =
     ? [new URL('../src/extract/thumbnail/work.js', import.meta.url).href]
     : [new URL('../src/extract/exif/work.js', import.meta.url).href, new URL('../src/extract/xmp/work.js', import.meta.url).href];
 const pool = createWorkerPool(threads);
-const signal = new AbortController().signal;
+// The scheduler's choices (src/tasks/runner.ts): metadata is the batched lane, with its own depth.
+const batched = mode !== 'thumbnail';
+const hooks: RunHooks | undefined = batched ? { batch: true } : undefined;
+const depth = batched ? threads * (pool.batchDepthPerThread ?? 2) : threads * 2;
+const signal = () => new AbortController().signal;
 
 const input = (file: string, i: number): TaskInput => {
   const st = fs.statSync(file);
@@ -31,25 +37,36 @@ const input = (file: string, i: number): TaskInput => {
     size: st.size, mtimeMs: st.mtimeMs, identity: `${i.toString(16).padStart(8, '0')}bench`, sidecarPath: null, cacheDir, options: {},
   };
 };
-const requests: DispatchRequest[] = files.flatMap((file, i) => modules.map((workerModule) => ({ workerModule, input: input(file, i) })));
+// Stage by stage, as the task table lists them (tasks are planned one stage at a time and claimed by id).
+const requests: DispatchRequest[] = modules.flatMap((workerModule) => files.map((file, i) => ({ workerModule, input: input(file, i) })));
 
 // Threads start and load their modules once per run: warm every thread up so the timing is steady-state work.
 await Promise.all(
-  Array.from({ length: threads * 2 }, (_, i) => pool.run({ workerModule: modules[i % modules.length]!, input: { ...requests[0]!.input, identity: 'warmup' } }, signal)),
+  Array.from({ length: threads * 2 }, (_, i) => pool.run({ workerModule: modules[i % modules.length]!, input: { ...requests[0]!.input, identity: 'warmup' } }, signal())),
 );
 
 let failed = 0;
 let next = 0;
+let inFlight = 0;
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
-async function lane(): Promise<void> {
-  while (next < requests.length) {
-    const result = await pool.run(requests[next++]!, signal);
-    if (!('outcome' in result) || result.outcome.status === 'failed') failed++;
-  }
-}
-// The engine keeps twice as many tasks in flight as it has threads (src/tasks/runner.ts): so does this.
-await Promise.all(Array.from({ length: threads * 2 }, lane));
+// Like the scheduler: top the queue up to its depth, and (batched) only once half of it has drained, so tasks leave
+// in groups the pool can batch.
+await new Promise<void>((resolve) => {
+  const fill = () => {
+    if (next >= requests.length && inFlight === 0) return resolve();
+    if (batched && inFlight > depth / 2) return;
+    while (inFlight < depth && next < requests.length) {
+      inFlight++;
+      void pool.run(requests[next++]!, signal(), hooks).then((result) => {
+        if (!('outcome' in result) || result.outcome.status === 'failed') failed++;
+        inFlight--;
+        fill();
+      });
+    }
+  };
+  fill();
+});
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;

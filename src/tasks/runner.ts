@@ -73,6 +73,8 @@ interface InFlight {
   controller: AbortController;
   timer?: NodeJS.Timeout;
   timedOut: boolean;
+  /** Travels in a batch: the pool says when it starts, and it does not count against the unbatched depth. */
+  batched: boolean;
 }
 
 const lanes: Lane[] = ['cpu', 'meta', 'inference'];
@@ -84,7 +86,11 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const threads = ctx.pool.threads;
   // One queued task per thread hides the pool's round trip.
   const poolDepth = threads * 2;
-  const laneCap: Record<Lane, number> = { cpu: poolDepth, meta: poolDepth, inference: poolDepth };
+  // Metadata tasks take a fraction of a millisecond: a pool that batches small tasks (pool-batch.ts) gets them as
+  // such, with the deeper queue its batches need.
+  const batchDepth = ctx.pool.batchDepthPerThread;
+  const batchedLanes: ReadonlySet<Lane> = new Set(batchDepth ? ['meta'] : []);
+  const laneCap: Record<Lane, number> = { cpu: poolDepth, meta: batchDepth ? threads * batchDepth : poolDepth, inference: poolDepth };
   for (const s of ctx.stages) if (s.batch) laneCap[s.lane] = Math.max(laneCap[s.lane], s.batch.maxSize * 2);
   const laneBusy: Record<Lane, number> = { cpu: 0, meta: 0, inference: 0 };
   // A lane whose claim came back short is not asked again for a while: with a large backlog blocked on a dependency,
@@ -94,6 +100,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const anyDry = () => lanes.some((l) => dryUntil[l] > clock.now());
   const wetAll = () => lanes.forEach((l) => (dryUntil[l] = 0));
   const inPool = new Map<number, InFlight>();
+  let batchedInPool = 0;
   const settled: Settled[] = [];
   const perStage: RunnerResult['perStage'] = {};
   let claimed = 0;
@@ -130,19 +137,24 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const stagesIn = (lane: Lane | null) =>
     ctx.stages.filter((s) => !ctx.paused.has(s.name) && (lane === null || s.lane === lane)).map((s) => s.name);
 
-  // The pool runs tasks first in, first out, one per thread: the first `threads` entries of inPool (a Map keeps
-  // dispatch order) are the ones running. Their --task-timeout clock starts now, not while they waited in the queue.
-  const armTimers = () => {
+  const arm = (entry: InFlight) => {
     const timeout = ctx.limits.taskTimeoutMs;
-    if (!timeout) return;
+    if (!timeout || entry.timer || !inPool.has(entry.task.id)) return;
+    entry.timer = setTimeout(() => {
+      entry.timedOut = true;
+      entry.controller.abort();
+    }, timeout);
+  };
+  // The pool runs unbatched tasks first in, first out, one per thread: the first `threads` of them in inPool (a Map
+  // keeps dispatch order) are the ones running. Their --task-timeout clock starts now, not while they waited in the
+  // queue. Batched tasks are armed when the pool reports their start.
+  const armTimers = () => {
+    if (!ctx.limits.taskTimeoutMs) return;
     let k = 0;
     for (const entry of inPool.values()) {
+      if (entry.batched) continue;
       if (k++ >= threads) break;
-      if (entry.timer) continue;
-      entry.timer = setTimeout(() => {
-        entry.timedOut = true;
-        entry.controller.abort();
-      }, timeout);
+      arm(entry);
     }
   };
 
@@ -162,17 +174,21 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       cacheDir: ctx.cacheDir,
       options: stage.options(),
     };
-    const entry: InFlight = { task, controller: new AbortController(), timedOut: false };
+    const batched = batchedLanes.has(stage.lane);
+    const entry: InFlight = { task, controller: new AbortController(), timedOut: false, batched };
     const timeout = ctx.limits.taskTimeoutMs;
     inPool.set(task.id, entry);
-    armTimers();
+    if (batched) batchedInPool++;
+    else armTimers();
     lookedAgain = false;
     laneBusy[stage.lane]++;
     claimed++;
-    void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal).then((res) => {
+    const hooks = batched ? { batch: true, onStart: () => arm(entry) } : undefined;
+    void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal, hooks).then((res) => {
       clearTimeout(entry.timer);
       inPool.delete(task.id);
-      armTimers();
+      if (batched) batchedInPool--;
+      else armTimers();
       if ('outcome' in res && res.outcome.status === 'done' && stage.batch) {
         batches.add(task, res.outcome.value, clock.now());
         return poke();
@@ -195,12 +211,8 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
 
   const fill = () => {
     if (stop || suspectRunning) return;
-    let room = poolDepth - inPool.size;
-    if (ctx.limits.maxTasks !== undefined) room = Math.min(room, ctx.limits.maxTasks - claimed);
-    if (room <= 0) return;
-    // Claim in small batches, not one task per completion: a claim is a write transaction. The pool still has
-    // `threads` tasks queued or running when we wait for half the depth to free up.
-    if (!suspectsLeft && inPool.size > threads && room < poolDepth - threads) return;
+    let budget = ctx.limits.maxTasks === undefined ? Infinity : ctx.limits.maxTasks - claimed;
+    if (budget <= 0) return;
     if (suspectsLeft) {
       // A task whose previous owner died may be what killed it: run it alone, so only its attempts count.
       if (inPool.size > 0 || batches.size > 0 || settled.length > 0) return;
@@ -212,14 +224,25 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       }
       suspectsLeft = false;
     }
-    for (let i = 0; i < lanes.length && room > 0; i++) {
+    // Claim in small batches, not one task per completion: a claim is a write transaction. Unbatched tasks wait for
+    // half the pool depth to free up (the pool still has `threads` queued or running); batched ones for half theirs.
+    const roomFor = (lane: Lane): number => {
+      if (batchedLanes.has(lane)) {
+        const free = laneCap[lane] - batchedInPool;
+        return batchedInPool > 0 && free < laneCap[lane] / 2 ? 0 : free;
+      }
+      const unbatched = inPool.size - batchedInPool;
+      const free = poolDepth - unbatched;
+      return unbatched > threads && free < poolDepth - threads ? 0 : free;
+    };
+    for (let i = 0; i < lanes.length && budget > 0; i++) {
       const lane = lanes[(rr + i) % lanes.length]!;
-      const n = Math.min(room, laneCap[lane] - laneBusy[lane]);
+      const n = Math.min(roomFor(lane), laneCap[lane] - laneBusy[lane], budget);
       if (n <= 0 || dryUntil[lane] > clock.now()) continue;
       const tasks = store.claim({ ...lease(), stages: stagesIn(lane), limit: n, suspect: false });
       if (tasks.length < n) dryUntil[lane] = clock.now() + dryMs;
       tasks.forEach(dispatch);
-      room -= tasks.length;
+      budget -= tasks.length;
     }
     rr++;
   };

@@ -1,11 +1,13 @@
 /**
- * The piscina worker entry point: loads a stage's worker module (once per thread) and runs one task.
- * Never throws across the thread boundary: every failure comes back as a StageOutcome.
+ * The piscina worker entry point: loads a stage's worker module (once per thread) and runs one task, or a batch of
+ * small tasks reported one by one on a port. Never throws across the thread boundary: every failure comes back as a
+ * StageOutcome.
  */
 import type { StageOutcome, TaskInput } from '../extract/stage.js';
-import type { DispatchRequest } from './protocol.js';
+import { SharedReads } from '../extract/image-shared-reads.js';
+import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
 
-type RunFn = (input: TaskInput) => Promise<StageOutcome>;
+type RunFn = (input: TaskInput, shared?: SharedReads) => Promise<StageOutcome>;
 
 /** Per-thread cache of loaded stage modules (each worker thread has its own module instance). */
 const loaded = new Map<string, Promise<RunFn>>();
@@ -22,7 +24,29 @@ async function load(workerModule: string): Promise<RunFn> {
   return p;
 }
 
-export default async function dispatch(req: DispatchRequest): Promise<StageOutcome> {
+export default async function dispatch(req: DispatchRequest | BatchRequest): Promise<StageOutcome | number> {
+  if ('batch' in req) return runBatch(req);
+  return runOne(req, undefined);
+}
+
+/** Runs the batch's tasks in order, announcing each start (the main thread times tasks from it) and each outcome. */
+async function runBatch(req: BatchRequest): Promise<number> {
+  const shared = new SharedReads();
+  const post = (m: BatchMessage) => req.port.postMessage(m);
+  try {
+    for (let i = 0; i < req.batch.length; i++) {
+      if (i === 0) post({ started: 0 });
+      const outcome = await runOne(req.batch[i]!, shared);
+      post({ index: i, outcome });
+      // The next item's start is implied by this outcome: one message per task.
+    }
+  } finally {
+    req.port.close();
+  }
+  return req.batch.length;
+}
+
+async function runOne(req: DispatchRequest, shared: SharedReads | undefined): Promise<StageOutcome> {
   let run: RunFn;
   try {
     run = await load(req.workerModule);
@@ -32,7 +56,7 @@ export default async function dispatch(req: DispatchRequest): Promise<StageOutco
     return { status: 'failed', reason: `stage ${req.input.stage} cannot load its worker: ${oneLine(err)}`, stageFault: true };
   }
   try {
-    const outcome = await run(req.input);
+    const outcome = await run(req.input, shared);
     if (!outcome || typeof outcome !== 'object' || !('status' in outcome)) {
       return { status: 'failed', reason: `stage ${req.input.stage} returned no outcome for ${req.input.path}` };
     }

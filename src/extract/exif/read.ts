@@ -89,10 +89,10 @@ export async function readOrientation(source: string | Buffer): Promise<number |
 }
 
 /** The raw XMP packet embedded in a file, as exifr finds it (TIFF tag 700, HEIC, PNG iTXt). */
-export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
+export async function readEmbeddedXmp(source: string | Buffer): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   let bytes: Buffer;
   try {
-    bytes = await readForMetadata(file);
+    bytes = typeof source === 'string' ? await readForMetadata(source) : source;
   } catch (err) {
     return { ok: false, error: errorText(err) };
   }
@@ -111,6 +111,11 @@ export async function readEmbeddedXmp(file: string): Promise<{ ok: true; xmp: st
 
 /** The part of a file its metadata lives in: the head of a JPEG, whole files (or a long head) otherwise. */
 export async function readForMetadata(file: string): Promise<Buffer> {
+  return readForMetadataSync(file);
+}
+
+/** readForMetadata without the promise, for callers that share one read between stages (SharedReads). */
+export function readForMetadataSync(file: string): Buffer {
   // Synchronous reads: this runs on a dedicated worker thread, where they beat a trip through libuv's pool.
   const fd = fs.openSync(file, 'r');
   try {

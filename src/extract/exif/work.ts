@@ -2,14 +2,17 @@
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, describeHead, sniffFormat } from '../image-sniff.js';
 import { badFile, errorText, ioFailure } from '../image-outcome.js';
-import { readExifTags, readForMetadata } from './read.js';
+import { readExifTags, readForMetadataSync } from './read.js';
+import { metadataKey, type SharedReads } from '../image-shared-reads.js';
 import { normalizeExif, type ExifRecord } from './normalize.js';
 
-export async function run(input: TaskInput): Promise<StageOutcome<ExifRecord>> {
+/** `shared`: reads shared with the other tasks of the same worker batch (the xmp task of the same photo). */
+export async function run(input: TaskInput, shared?: SharedReads): Promise<StageOutcome<ExifRecord>> {
   try {
     let bytes: Buffer;
     try {
-      bytes = await readForMetadata(input.path);
+      const read = () => readForMetadataSync(input.path);
+      bytes = shared ? shared.get(metadataKey(input), read) : read();
     } catch (err) {
       return ioFailure(input.path, 'cannot read', err);
     }

@@ -60,6 +60,18 @@ export function mergeFields(embedded: XmpFields | null, sidecar: XmpFields | nul
   };
 }
 
+/**
+ * Local names of every property readFields looks at, as they appear in markup: after a prefix's colon, or right
+ * after '<' for a default namespace. A packet in which none appears yields no fields, so it need not be parsed at
+ * all: most camera and editor packets hold only tool names, dates and edit history. Keep in step with readFields.
+ */
+const FIELD_NAMES = /[:<](?:Rating|Label|title|description|subject|hierarchicalSubject|TagsList|creator|rights|Name|PersonDisplayName)[\s=>/]/;
+
+/** False when the packet cannot hold any field readFields reads (a cheap text test that spares the parse). */
+export function mayHoldFields(xml: string): boolean {
+  return FIELD_NAMES.test(xml);
+}
+
 export function isEmpty(f: XmpFields): boolean {
   return Object.values(f).every((v) => v === null || (Array.isArray(v) && v.length === 0));
 }

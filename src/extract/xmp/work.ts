@@ -4,23 +4,21 @@
  */
 import fs from 'node:fs';
 import type { StageOutcome, TaskInput } from '../stage.js';
-import { badFile, errorText, ioFailure, readFileHead } from '../image-outcome.js';
+import { badFile, errorText, ioFailure } from '../image-outcome.js';
 import { decodePacket, findJpegXmp } from './jpeg-packet.js';
-import { jpegSegmentsEnd } from '../image-jpeg-segments.js';
-import { readEmbeddedXmp } from '../exif/read.js';
+import { readEmbeddedXmp, readForMetadataSync } from '../exif/read.js';
+import { metadataKey, type SharedReads } from '../image-shared-reads.js';
 import { parseXmp } from './parse.js';
-import { isEmpty, mergeFields, readFields, type XmpFields } from './fields.js';
+import { isEmpty, mayHoldFields, mergeFields, readFields, type XmpFields } from './fields.js';
 
 /** Sidecars larger than this are refused unread: real ones are kilobytes, a few MB with long edit histories. */
 export const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
-/** JPEG metadata segments precede the image data: a first read this big holds them for most files. */
-const JPEG_FIRST_READ = 64 * 1024;
-const JPEG_HEAD_BYTES = 1024 * 1024;
 
 /** null when the file has no XMP at all. */
 export type XmpValue = (XmpFields & { source: 'embedded' | 'sidecar' | 'both' }) | null;
 
-export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
+/** `shared`: reads shared with the other tasks of the same worker batch (the exif task of the same photo). */
+export async function run(input: TaskInput, shared?: SharedReads): Promise<StageOutcome<XmpValue>> {
   try {
     let sidecar: XmpFields | null = null;
     if (input.sidecarPath) {
@@ -30,9 +28,10 @@ export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
     }
     let embedded: XmpFields | null = null;
     if (input.kind !== 'video') {
-      const packet = await embeddedPacket(input.path);
+      const packet = await embeddedPacket(input, shared);
       if (!packet.ok) return badFile(input.path, `cannot read embedded XMP: ${packet.error}`);
-      if (packet.xmp) {
+      // A packet that names none of our fields would parse to nothing: skip the parse (most camera packets).
+      if (packet.xmp && mayHoldFields(packet.xmp)) {
         const parsed = parseXmp(packet.xmp, { strict: false });
         if (!parsed.ok) return badFile(input.path, `embedded XMP is unreadable: ${parsed.error}`);
         embedded = readFields(parsed.root);
@@ -48,15 +47,15 @@ export async function run(input: TaskInput): Promise<StageOutcome<XmpValue>> {
   }
 }
 
-/** JPEG packets are found by walking segments; other formats through the EXIF reader. */
-async function embeddedPacket(file: string): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
+/**
+ * JPEG packets are found by walking segments, other formats' through the EXIF reader; both from the same bytes the
+ * exif stage reads (shared when both tasks of a photo share a batch).
+ */
+async function embeddedPacket(input: TaskInput, shared?: SharedReads): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   let head: Buffer;
   try {
-    head = await readFileHead(file, JPEG_FIRST_READ);
-    // Metadata segments running past the first read (big maker notes, ICC): read the longer head.
-    if (head[0] === 0xff && head[1] === 0xd8 && head.length === JPEG_FIRST_READ && jpegSegmentsEnd(head) < 0) {
-      head = await readFileHead(file, JPEG_HEAD_BYTES);
-    }
+    const read = () => readForMetadataSync(input.path);
+    head = shared ? shared.get(metadataKey(input), read) : read();
   } catch (err) {
     return { ok: false, error: errorText(err) };
   }
@@ -64,7 +63,7 @@ async function embeddedPacket(file: string): Promise<{ ok: true; xmp: string | n
     const packet = findJpegXmp(head);
     return { ok: true, xmp: packet ? decodePacket(packet) : null };
   }
-  return readEmbeddedXmp(file);
+  return readEmbeddedXmp(head);
 }
 
 async function readSidecar(file: string): Promise<{ ok: true; fields: XmpFields } | { ok: false; outcome: StageOutcome<never> }> {
