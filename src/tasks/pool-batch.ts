@@ -51,7 +51,11 @@ export class Batcher {
 
   private flush(): void {
     this.scheduled = false;
-    const items = this.pending.splice(0);
+    const items: Item[] = [];
+    for (const item of this.pending.splice(0)) {
+      if (item.signal.aborted) item.resolve({ aborted: true });
+      else items.push(item);
+    }
     if (!items.length) return;
     // A photo's tasks side by side, so they land in one batch and share the file read (stable sort).
     items.sort((a, b) => (a.req.input.path < b.req.input.path ? -1 : a.req.input.path > b.req.input.path ? 1 : 0));
