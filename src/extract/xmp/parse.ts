@@ -4,6 +4,8 @@
  * unusual prefixes still match.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeText, expand } from './xml-text.js';
+import { parseXmlLite } from './xml-lite.js';
 
 /** An element with expanded names ("<namespace URI><local name>"). */
 export interface XmlNode {
@@ -29,6 +31,9 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
   // Validation is a second pass over the text: only strict mode needs it up front.
   const valid = options.strict ? XMLValidator.validate(packet) : true;
   if (valid !== true) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
+  // The fast reader handles the plain XML that XMP nearly always is; anything it refuses goes the full way.
+  const fast = parseXmlLite(packet, new Map([['xml', XML_NS]]));
+  if (fast?.length) return { ok: true, root: { name: '', attrs: new Map(), children: fast, text: '' } };
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -103,32 +108,4 @@ function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
     }
   }
   return out;
-}
-
-function expand(qname: string, scope: Map<string, string>, isElement: boolean): string {
-  const colon = qname.indexOf(':');
-  if (colon < 0) return (isElement ? (scope.get('') ?? '') : '') + qname;
-  const prefix = qname.slice(0, colon);
-  return (scope.get(prefix) ?? `${prefix}:`) + qname.slice(colon + 1);
-}
-
-/** The five XML entities and character references; anything else stays as written (never expanded). */
-function decodeText(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) => {
-    switch (e) {
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'amp':
-        return '&';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-    }
-    const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
-  });
 }

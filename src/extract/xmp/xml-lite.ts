@@ -1,0 +1,116 @@
+/**
+ * A small, fast reader for well-formed XMP: elements, attributes, text, CDATA; comments and processing instructions
+ * skipped; DOCTYPE and anything unusual refused (null), in which case the caller falls back to fast-xml-parser. It
+ * builds the XmlNode tree directly (no intermediate object tree), which is most of the xmp stage's time otherwise.
+ * Its output matches parse.ts's fast-xml-parser path: text segments trimmed and joined, names expanded by the
+ * xmlns declarations in scope, the five XML entities and character references decoded, nothing else expanded.
+ */
+import type { XmlNode } from './parse.js';
+import { decodeText, expand } from './xml-text.js';
+
+/** Attribute: name = "value" or 'value'. */
+const ATTR = /\s*([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+const NAME = /[^\s/>]+/y;
+
+interface Open {
+  qname: string;
+  node: XmlNode;
+  scope: Map<string, string>;
+  texts: string[];
+}
+
+/** The document's top-level elements, or null when the text is not plain well-formed XML this reader handles. */
+export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNode[] | null {
+  const top: XmlNode[] = [];
+  const stack: Open[] = [];
+  let i = 0;
+  const n = xml.length;
+  // Text runs on across comments and processing instructions, and is trimmed as one segment (as fast-xml-parser does).
+  let pending = '';
+  const flush = (): boolean => {
+    const text = pending.trim();
+    pending = '';
+    if (!text) return true;
+    const cur = stack[stack.length - 1];
+    if (!cur) return false; // text outside any element
+    cur.texts.push(text);
+    return true;
+  };
+  while (i < n) {
+    const lt = xml.indexOf('<', i);
+    pending += xml.slice(i, lt < 0 ? n : lt);
+    if (lt < 0) break;
+    const c = xml.charCodeAt(lt + 1);
+    if (c === 0x3f /* ? */) {
+      const end = xml.indexOf('?>', lt + 2);
+      if (end < 0) return null;
+      i = end + 2;
+    } else if (c === 0x21 /* ! */) {
+      if (xml.startsWith('<!--', lt)) {
+        const end = xml.indexOf('-->', lt + 4);
+        if (end < 0) return null;
+        i = end + 3;
+      } else if (xml.startsWith('<![CDATA[', lt)) {
+        if (!flush()) return null;
+        const end = xml.indexOf(']]>', lt + 9);
+        const cur = stack[stack.length - 1];
+        if (end < 0 || !cur) return null;
+        cur.texts.push(xml.slice(lt + 9, end));
+        i = end + 3;
+      } else return null; // DOCTYPE or other declarations: not ours to read
+    } else if (c === 0x2f /* / */) {
+      if (!flush()) return null;
+      const end = xml.indexOf('>', lt + 2);
+      if (end < 0) return null;
+      const name = xml.slice(lt + 2, end).trim();
+      const open = stack.pop();
+      if (!open || open.qname !== name) return null;
+      close(open);
+      i = end + 1;
+    } else {
+      if (!flush()) return null;
+      NAME.lastIndex = lt + 1;
+      const m = NAME.exec(xml);
+      if (!m) return null;
+      const qname = m[0];
+      let p = NAME.lastIndex;
+      const raw: [string, string][] = [];
+      for (;;) {
+        ATTR.lastIndex = p;
+        const a = ATTR.exec(xml);
+        if (!a) break;
+        raw.push([a[1]!, a[2] ?? a[3] ?? '']);
+        p = ATTR.lastIndex;
+      }
+      while (p < n && isSpace(xml.charCodeAt(p))) p++;
+      const selfClosing = xml.startsWith('/>', p);
+      if (!selfClosing && xml.charCodeAt(p) !== 0x3e /* > */) return null;
+      i = p + (selfClosing ? 2 : 1);
+      const parent = stack[stack.length - 1];
+      let scope = parent ? parent.scope : rootScope;
+      for (const [k, v] of raw) {
+        if (k !== 'xmlns' && !k.startsWith('xmlns:')) continue;
+        if (scope === (parent ? parent.scope : rootScope)) scope = new Map(scope);
+        scope.set(k === 'xmlns' ? '' : k.slice(6), v.trim());
+      }
+      const node: XmlNode = { name: expand(qname, scope, true), attrs: new Map(), children: [], text: '' };
+      for (const [k, v] of raw) {
+        if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
+        node.attrs.set(expand(k, scope, false), decodeText(v.trim()));
+      }
+      (parent ? parent.node.children : top).push(node);
+      const open: Open = { qname, node, scope, texts: [] };
+      if (selfClosing) close(open);
+      else stack.push(open);
+    }
+  }
+  return stack.length || !flush() ? null : top;
+}
+
+function close(open: Open): void {
+  open.node.text = decodeText(open.texts.join(''));
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
