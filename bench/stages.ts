@@ -2,7 +2,8 @@
  * stages benchmark, over the same photos in the same run:
  * - thumbnails: our thumbnail worker (one decode -> 256 px WebP + 1440 px JPEG + thumbhash) on a pool of N threads,
  *   against `vipsthumbnail` making the same two sizes (two invocations per photo), N processes at a time;
- * - metadata: our exif + xmp workers on N threads against `exiftool -json` (as the issue names it), the file list split over N processes.
+ * - metadata: our exif + xmp workers on N threads, fed as the engine feeds them (stage by stage, micro-batched: see
+ *   stages-child.ts), against `exiftool -json` (as the issue names it), the file list split over N processes.
  * Prints throughput, the ratio (goal: >= 2.0x for thumbnails, >= 20x for metadata) and peak RSS of each side.
  * Photos: the JPEGs of ../shared/corpus/large, twice (thumbnails) and ../shared/corpus/{exif,large,xmp}, four times
  * (metadata). Our thread start-up is excluded (warm-up); exiftool's start-up is shown and reported both ways.

@@ -179,7 +179,7 @@ function jsonSafe(t: Tags): Record<string, unknown> {
       const bytes = v as unknown as ArrayLike<number>;
       out[k] = bytes.length <= 64 ? Array.from(bytes) : `(${bytes.length} bytes)`;
     } else if (v instanceof Date) out[k] = Number.isNaN(v.getTime()) ? null : v.toISOString();
-    else if (typeof v === 'string') out[k] = v.replace(/\0+$/g, '');
+    else if (typeof v === 'string') out[k] = v.charCodeAt(v.length - 1) === 0 ? v.replace(/\0+$/g, '') : v;
     else if (typeof v === 'number' && !Number.isFinite(v)) out[k] = null;
     else out[k] = v;
   }
