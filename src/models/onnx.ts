@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu';
-export const devices: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu'];
+import type { Device } from './devices.js';
+
+export { devices, type Device } from './devices.js';
 
 /**
  * Providers --device auto tries, fastest first, skipping those that cannot work here: CUDA only when its provider

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { openCatalog } from '../../catalog/open.js';
 import { describeError, ExitCode, UserError } from '../../errors.js';
-import { devices, type Device } from '../../models/onnx.js';
+import { devices, type Device } from '../../models/devices.js';
 import { parseDateBound } from '../../search/dates.js';
 import { writeContactSheet } from '../../search/html.js';
 import { search } from '../../search/search.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { parsePositiveInt } from '../../cli/parse.js';
-import { devices } from '../../models/onnx.js';
+import { devices } from '../../models/devices.js';
 
 /** Default images per inference batch: large enough to keep ORT busy, small enough for a few MB of input. */
 export const defaultBatchSize = 16;
