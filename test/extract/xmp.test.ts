@@ -133,3 +133,28 @@ test('embedded packets with small XML faults are still read; the same fault in a
   assert.equal(readFields(lenient.root).rating, 3);
   assert.equal(parseXmp(faulty).ok, false);
 });
+
+test('a packet without a rating reads rating null (not 0); one naming none of our fields gives no XMP at all', async () => {
+  const noRating = parseXmp(packet(`<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Label="Red"/>`));
+  assert.ok(noRating.ok);
+  assert.deepEqual([readFields(noRating.root).rating, readFields(noRating.root).label], [null, 'Red']);
+  // Only tool names and dates (most camera packets), embedded in a JPEG: the stage's value is null, as without XMP.
+  const dir = tempDir('xmp');
+  const jpeg = fs.readFileSync(media('sidecar-single.jpg'));
+  const withPacket = (name: string, attrs: string) => {
+    const payload = Buffer.concat([
+      Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1'),
+      Buffer.from(packet(`<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" ${attrs}/>`)),
+    ]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]));
+    return file;
+  };
+  const tools = 'xmp:CreatorTool="Cam 1.0" xmp:ModifyDate="2020-01-01T00:00:00"';
+  const outcome = await run(taskInput(withPacket('tools.jpg', tools)));
+  assert.equal(outcome.status, 'done');
+  assert.equal((outcome as { value: XmpValue }).value, null);
+  // The same packet with a rating does give one (the packet was found and read).
+  assert.equal(done(await run(taskInput(withPacket('rated.jpg', `xmp:Rating="3" ${tools}`)))).rating, 3);
+});

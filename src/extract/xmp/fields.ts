@@ -26,7 +26,9 @@ export interface XmpFields {
 }
 
 export function readFields(root: XmlNode): XmpFields {
-  const rating = Number(simple(root, XMP + 'Rating'));
+  // An absent rating is null, not 0 (Number(null) would say "unrated" for every packet without one).
+  const ratingText = simple(root, XMP + 'Rating');
+  const rating = ratingText === null ? NaN : Number(ratingText);
   const hierarchical = list(root, LR + 'hierarchicalSubject');
   return {
     rating: Number.isFinite(rating) && rating >= -1 && rating <= 5 ? Math.round(rating) : null,
