@@ -7,10 +7,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
-import { openCatalog } from '../../catalog/open.js';
-import { acquireWriterLock } from '../../catalog/lock.js';
 import { addPhase2Options, runPhase2 } from '../../tasks/phase2.js';
-import { interruptSignal } from '../signals.js';
+import { withWriterCatalog } from '../writer-session.js';
 
 export const registerResume: Register = (program, cli, wrap) => {
   const cmd = program
@@ -31,25 +29,12 @@ Examples:
       const opts = { ...globalOptions(command), ...command.opts() } as Record<string, unknown>;
       const file = catalogPath(command, cli);
       if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
-      const interrupt = interruptSignal();
-      try {
-        const release = await acquireWriterLock(file, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
-        try {
-          const db = openCatalog(file);
-          try {
-            const started = cli.clock.now();
-            const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal: interrupt.signal });
-            if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
-            return result.exitCode;
-          } finally {
-            db.close();
-          }
-        } finally {
-          release();
-        }
-      } finally {
-        interrupt.dispose();
-      }
+      return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock }, async (db, signal) => {
+        const started = cli.clock.now();
+        const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });
+        if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
+        return result.exitCode;
+      });
     }),
   );
 };

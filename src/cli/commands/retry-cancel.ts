@@ -4,29 +4,12 @@ import type { Command } from 'commander';
 import type { Register } from '../main.js';
 import type { CliEnv } from '../env.js';
 import { catalogPath, globalOptions, makeLogger } from '../env.js';
-import { openCatalog, type Db } from '../../catalog/open.js';
-import { acquireWriterLock } from '../../catalog/lock.js';
+import type { Db } from '../../catalog/open.js';
 import { cancelPending, rearmFailed } from '../../catalog/tasks.js';
-import { interruptSignal } from '../signals.js';
+import { withWriterCatalog } from '../writer-session.js';
 
-async function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: Db) => T): Promise<T> {
-  const file = catalogPath(command, cli);
-  const interrupt = interruptSignal();
-  try {
-    const release = await acquireWriterLock(file, { wait, clock: cli.clock, signal: interrupt.signal });
-    try {
-      const db = openCatalog(file);
-      try {
-        return fn(db);
-      } finally {
-        db.close();
-      }
-    } finally {
-      release();
-    }
-  } finally {
-    interrupt.dispose();
-  }
+function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: Db) => T): Promise<T> {
+  return withWriterCatalog(catalogPath(command, cli), { wait, clock: cli.clock }, (db) => fn(db));
 }
 
 export const registerRetry: Register = (program, cli, wrap) => {

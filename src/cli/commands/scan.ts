@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { acquireWriterLock } from '../../catalog/lock.js';
-import { openCatalog } from '../../catalog/open.js';
 import { rootsCatalog } from '../../catalog/roots.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveRootArgs } from '../../scan/root-args.js';
@@ -11,7 +9,7 @@ import type { Register } from '../main.js';
 import { parseDuration } from '../parse.js';
 import { scanProgressDisplay } from '../scan-progress.js';
 import { scanJson, scanLines } from '../scan-report.js';
-import { interruptSignal } from '../signals.js';
+import { withWriterCatalog } from '../writer-session.js';
 
 interface ScanOptions {
   exclude: string[];
@@ -50,65 +48,52 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
   const logger = makeLogger(global, cli);
   const catalog = catalogPath(cmd, cli);
   const explicitRoots = resolveRootArgs(rootArgs, process.cwd());
-  const interrupt = interruptSignal();
-  try {
-    const release = await acquireWriterLock(catalog, { wait: !!opts.wait, clock: cli.clock, signal: interrupt.signal });
-    try {
-      const db = openCatalog(catalog);
-      try {
-        const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
-        if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
-        const progress = await scanProgressDisplay(global, cli);
-        const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
-        let testInterruptSent = false;
-        const summary = await scanRoots(
-          roots,
-          { excludes: opts.exclude, hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
-          {
-            db,
-            clock: cli.clock,
-            env: cli.env,
-            signal: interrupt.signal,
-            report: (p) => logger.warn(`indexer: ${p.message}`),
-            warn: (m) => logger.warn(m),
-            onProgress: (p: ScanProgress) => {
-              progress.update(p);
-              // Test hook: a real SIGINT at a known point, so "an interrupted walk deletes nothing" is testable.
-              if (testInterruptAfter > 0 && p.files >= testInterruptAfter && !testInterruptSent) {
-                testInterruptSent = true; // signals arrive asynchronously: send exactly one
-                process.kill(process.pid, 'SIGINT');
-                // Wait for it to land: the rest of a small walk could otherwise finish first.
-                return new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
-              }
-            },
-          },
-        ).finally(() => progress.stop());
-        let extract: Record<string, unknown> | null = null;
-        let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
-        if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
-        if (code === ExitCode.ok && opts.extract) {
-          const { runPhase2 } = await import('../../tasks/phase2.js');
-          const phase2 = await runPhase2({
-            db,
-            catalogPath: catalog,
-            cacheDir: cacheDir(cmd, cli),
-            cli,
-            opts: cmd.optsWithGlobals(),
-            rootIds: summary.rootIds,
-            signal: interrupt.signal,
-          });
-          extract = phase2.summary;
-          code = interrupt.signal.aborted ? ExitCode.interrupted : phase2.exitCode;
-        }
-        if (global.json) cli.stdout.write(JSON.stringify(scanJson(summary, extract, cli.clock.now() - started)) + '\n');
-        return code;
-      } finally {
-        db.close();
-      }
-    } finally {
-      release();
+  return withWriterCatalog(catalog, { wait: !!opts.wait, clock: cli.clock }, async (db, signal) => {
+    const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
+    if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
+    const progress = await scanProgressDisplay(global, cli);
+    const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
+    let testInterruptSent = false;
+    const summary = await scanRoots(
+      roots,
+      { excludes: opts.exclude, hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
+      {
+        db,
+        clock: cli.clock,
+        env: cli.env,
+        signal,
+        report: (p) => logger.warn(`indexer: ${p.message}`),
+        warn: (m) => logger.warn(m),
+        onProgress: (p: ScanProgress) => {
+          progress.update(p);
+          // Test hook: a real SIGINT at a known point, so "an interrupted walk deletes nothing" is testable.
+          if (testInterruptAfter > 0 && p.files >= testInterruptAfter && !testInterruptSent) {
+            testInterruptSent = true; // signals arrive asynchronously: send exactly one
+            process.kill(process.pid, 'SIGINT');
+            // Wait for it to land: the rest of a small walk could otherwise finish first.
+            return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          }
+        },
+      },
+    ).finally(() => progress.stop());
+    let extract: Record<string, unknown> | null = null;
+    let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
+    if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
+    if (code === ExitCode.ok && opts.extract) {
+      const { runPhase2 } = await import('../../tasks/phase2.js');
+      const phase2 = await runPhase2({
+        db,
+        catalogPath: catalog,
+        cacheDir: cacheDir(cmd, cli),
+        cli,
+        opts: cmd.optsWithGlobals(),
+        rootIds: summary.rootIds,
+        signal,
+      });
+      extract = phase2.summary;
+      code = signal.aborted ? ExitCode.interrupted : phase2.exitCode;
     }
-  } finally {
-    interrupt.dispose();
-  }
+    if (global.json) cli.stdout.write(JSON.stringify(scanJson(summary, extract, cli.clock.now() - started)) + '\n');
+    return code;
+  });
 }
