@@ -58,6 +58,20 @@ export function sandbox(prefix = 'indexer-e2e-'): Sandbox {
   };
 }
 
+/**
+ * The user's own settings must not leak into tests (nor tests into the user's home): no catalog or cache from the
+ * environment, and an empty data dir, so no installed or remembered CLIP model is picked up unless a test asks.
+ */
+const isolatedHome = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-e2e-home-'));
+process.on('exit', () => fs.rmSync(isolatedHome, { recursive: true, force: true }));
+const isolatedEnv = {
+  INDEXER_DB: '',
+  INDEXER_CACHE: '',
+  INDEXER_MODEL: '',
+  XDG_DATA_HOME: path.join(isolatedHome, 'data'),
+  XDG_CACHE_HOME: path.join(isolatedHome, 'cache'),
+};
+
 export function startCli(args: string[], opts: RunOptions = {}) {
   const nodeArgs = [binPath, ...args];
   const [cmd, cmdArgs] = opts.asNobody
@@ -65,7 +79,7 @@ export function startCli(args: string[], opts: RunOptions = {}) {
     : [process.execPath, nodeArgs];
   return spawn(cmd as string, cmdArgs as string[], {
     cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, INDEXER_DB: '', INDEXER_CACHE: '', ...opts.env },
+    env: { ...process.env, ...isolatedEnv, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
