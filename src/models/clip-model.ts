@@ -5,6 +5,7 @@
 import { normalize } from '../search/vectors.js';
 import type { ModelInfo } from './model-dir.js';
 import { ModelSession, type Device } from './onnx.js';
+import { RemoteSession } from './remote-session.js';
 import { ClipTokenizer } from './tokenizer.js';
 
 export interface ClipModelOptions {
@@ -14,10 +15,18 @@ export interface ClipModelOptions {
   /** Which provider was chosen (said once per encoder). */
   info?(message: string): void;
   threads?: number;
+  /**
+   * Load and run the image encoder on its own thread (remote-session.ts), so the caller's event loop stays free
+   * while ORT works: the clip stage wants this, a one-shot search does not need the extra thread.
+   */
+  visualOffThread?: boolean;
 }
 
+/** What ClipModel needs of a session, in-process or on its own thread. */
+type VisualSession = Pick<RemoteSession, 'provider' | 'run' | 'release'>;
+
 export class ClipModel {
-  private visual: Promise<ModelSession> | null = null;
+  private visual: Promise<VisualSession> | null = null;
   private textual: Promise<ModelSession> | null = null;
   private tokenizer: ClipTokenizer | null = null;
 
@@ -50,7 +59,7 @@ export class ClipModel {
   async encodeText(text: string): Promise<Float32Array> {
     this.tokenizer ??= ClipTokenizer.fromFiles(this.info.tokenizerFile, this.info.tokenizerConfigFile, this.info.contextLength);
     const tokens = this.tokenizer.encode(text);
-    this.textual ??= this.openSession(this.info.textualModel, 'text');
+    this.textual ??= this.announce(ModelSession.open(this.info.textualModel, this.options), 'text');
     const session = await this.textual;
     const out = await session.run({ type: 'int32', data: tokens }, [1, tokens.length]);
     return split(out.data, 1)[0]!;
@@ -61,13 +70,14 @@ export class ClipModel {
     this.visual = this.textual = null;
   }
 
-  private visualSession(): Promise<ModelSession> {
-    this.visual ??= this.openSession(this.info.visualModel, 'image');
+  private visualSession(): Promise<VisualSession> {
+    const file = this.info.visualModel;
+    this.visual ??= this.announce<VisualSession>(this.options.visualOffThread ? RemoteSession.open(file, this.options) : ModelSession.open(file, this.options), 'image');
     return this.visual;
   }
 
-  private async openSession(file: string, what: string): Promise<ModelSession> {
-    const session = await ModelSession.open(file, this.options);
+  private async announce<S extends { provider: string }>(opening: Promise<S>, what: string): Promise<S> {
+    const session = await opening;
     this.options.info?.(`clip: ${what} encoder of ${this.info.name} on ${session.provider} (--device ${this.options.device})`);
     return session;
   }

@@ -69,7 +69,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       // Called as each task is dispatched: the first one starts loading the model (hundreds of MB, most of a
       // second) while the workers prepare the first batch, instead of after it. Load errors surface in batch.run.
       if (!clip) {
-        clip = new ClipModel(r.model, { device, warn, info });
+        clip = new ClipModel(r.model, { device, warn, info, visualOffThread: true });
         clip.visualProvider().catch(() => undefined);
       }
       return { modelDir: r.model.dir, preprocess: r.model.preprocess };
@@ -82,7 +82,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       run: async (items) => {
         const r = resolve();
         if ('problem' in r) return items.map(() => fault(r.problem));
-        clip ??= new ClipModel(r.model, { device, warn, info });
+        clip ??= new ClipModel(r.model, { device, warn, info, visualOffThread: true });
         const expected = 3 * r.model.preprocess.width * r.model.preprocess.height;
         const good = items.filter((it) => it.value instanceof Float32Array && it.value.length === expected);
         let vectors: Float32Array[];

@@ -1,0 +1,35 @@
+/**
+ * Worker-thread entry of RemoteSession (remote-session.ts): holds one ModelSession and answers its requests.
+ * onnxruntime-node runs a model synchronously on the calling thread's event loop (a 16-image ViT-B/32 batch blocks
+ * it for ~0.4 s), so the clip stage keeps it here, off the scheduler's thread. Never throws: errors are replies.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ModelSession, type SessionOptions } from './onnx.js';
+import type { SessionReply, SessionRequest } from './remote-session.js';
+
+const port = parentPort!;
+let session: ModelSession | null = null;
+
+const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+port.on('message', (request: SessionRequest) => {
+  void handle(request).catch((err: unknown) => reply({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) }));
+});
+
+async function handle(request: SessionRequest): Promise<void> {
+  if (request.kind === 'open') {
+    const options: SessionOptions = { ...request.options, warn: (message) => reply({ kind: 'warn', message }) };
+    session = await ModelSession.open(request.file, options);
+    reply({ kind: 'opened', id: request.id, provider: session.provider });
+  } else if (request.kind === 'run') {
+    if (!session) throw new Error('model session is not open');
+    const out = await session.run({ type: 'float32', data: request.data }, request.dims);
+    // ORT's output may live in memory it owns: a copy is ours to transfer (a few KB of embeddings).
+    const data = out.data.slice();
+    reply({ kind: 'result', id: request.id, data, dims: [...out.dims], provider: session.provider }, [data.buffer]);
+  } else {
+    await session?.release();
+    session = null;
+    reply({ kind: 'released', id: request.id });
+  }
+}

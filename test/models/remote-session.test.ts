@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ClipModel } from '../../src/models/clip-model.js';
+import { loadModelInfo } from '../../src/models/model-dir.js';
+import { ModelSession } from '../../src/models/onnx.js';
+import { RemoteSession } from '../../src/models/remote-session.js';
+import { tinyModel } from '../clip/helpers.js';
+
+const visual = path.join(tinyModel, 'visual/model.onnx');
+
+function input(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n * 3 * 32 * 32 }, (_, i) => (((i + seed) * 2654435761) % 1000) / 500 - 1);
+}
+
+test('a session on its own thread gives the same outputs as one in-process, batch after batch', async () => {
+  const local = await ModelSession.open(visual, { device: 'cpu', warn: () => {} });
+  const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
+  try {
+    assert.equal(remote.provider, 'cpu');
+    for (const [n, seed] of [[3, 1], [1, 7], [2, 11]] as const) {
+      const expected = await local.run({ type: 'float32', data: input(n, seed) }, [n, 3, 32, 32]);
+      // A view into a larger buffer: only the view's values may travel.
+      const padded = new Float32Array(input(n, seed).length + 10);
+      padded.set(input(n, seed), 5);
+      const got = await remote.run({ type: 'float32', data: padded.subarray(5, 5 + input(n, seed).length) }, [n, 3, 32, 32]);
+      assert.deepEqual([...got.dims], [...expected.dims]);
+      assert.deepEqual([...got.data], [...expected.data]);
+    }
+  } finally {
+    await local.release();
+    await remote.release();
+  }
+});
+
+test('errors on the model thread come back as rejections, and the thread keeps serving', async () => {
+  await assert.rejects(RemoteSession.open(path.join(tinyModel, 'config.json'), { device: 'cpu', warn: () => {} }), /cannot load .*config\.json/);
+  const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
+  try {
+    await assert.rejects(remote.run({ type: 'float32', data: new Float32Array(5) }, [1, 3, 32, 32]));
+    const out = await remote.run({ type: 'float32', data: input(1, 3) }, [1, 3, 32, 32]);
+    assert.deepEqual([...out.dims], [1, 4]);
+  } finally {
+    await remote.release();
+  }
+});
+
+test('ClipModel with the image encoder off-thread embeds like the in-process one and says where it runs', async () => {
+  const info = loadModelInfo(tinyModel);
+  const said: string[] = [];
+  const offThread = new ClipModel(info, { device: 'cpu', warn: () => {}, info: (m) => said.push(m), visualOffThread: true });
+  const inProcess = new ClipModel(info, { device: 'cpu', warn: () => {} });
+  try {
+    const tensors = [input(1, 5), input(1, 9)];
+    const a = await offThread.encodeImages(tensors);
+    const b = await inProcess.encodeImages(tensors);
+    assert.deepEqual(a.map((v) => [...v]), b.map((v) => [...v]));
+    assert.match(said[0]!, /^clip: image encoder of tiny-clip on cpu \(--device cpu\)$/);
+  } finally {
+    await offThread.release();
+    await inProcess.release();
+  }
+});
