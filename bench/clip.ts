@@ -73,9 +73,12 @@ async function throughput(model: string, images: number, batch: number, rounds: 
     fs.copyFileSync(path.join(dir, 'catalog.db'), catalogCopy);
     for (let round = 0; round < rounds; round++) {
       for (const mode of ['spin', 'nospin']) {
+        // Timed here, from spawn to exit, exactly as the stage below: node's boot, imports and teardown count on both sides.
+        const spawned = performance.now();
         const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), model, String(images), String(batch), mode], { encoding: 'utf8' });
+        const wallSeconds = (performance.now() - spawned) / 1000;
         if (peer.status !== 0) throw new Error(`bare ORT peer failed: ${peer.stderr}`);
-        const run = JSON.parse(peer.stdout.trim().split('\n').pop()!) as PeerRun;
+        const run = { ...(JSON.parse(peer.stdout.trim().split('\n').pop()!) as PeerRun), totalSeconds: wallSeconds };
         if (!best[mode] || run.totalSeconds < best[mode]!.totalSeconds) best[mode] = run;
       }
       // Every round starts from the same catalog: previews made, no embeddings.
@@ -96,10 +99,10 @@ async function throughput(model: string, images: number, batch: number, rounds: 
     const stageRate = images / stageSeconds;
     const peerRate = Math.max(...Object.values(best).map((q) => images / q.totalSeconds));
     console.log(`clip throughput, ${images} images, batch ${batch}, ViT-B/32 (random weights), cpu, ${os.cpus().length} cores, best of ${rounds}:`);
-    console.log(`  clip stage (indexer resume --stages clip, from process start): ${stageRate.toFixed(1)} img/s, peak RSS ${stageRss} MB`);
+    console.log(`  clip stage (indexer resume --stages clip, from spawn to exit): ${stageRate.toFixed(1)} img/s, peak RSS ${stageRss} MB`);
     for (const [mode, q] of Object.entries(best)) {
       console.log(
-        `  bare ORT session, ${mode === 'spin' ? 'ORT defaults  ' : 'stage settings'} ${(images / q.totalSeconds).toFixed(1)} img/s from process start (inference alone ${(images / q.inferSeconds).toFixed(1)} img/s, load ${q.loadSeconds.toFixed(1)} s), peak RSS ${q.peakRssMB.toFixed(0)} MB`,
+        `  bare ORT session, ${mode === 'spin' ? 'ORT defaults  ' : 'stage settings'} ${(images / q.totalSeconds).toFixed(1)} img/s from spawn to exit (inference alone ${(images / q.inferSeconds).toFixed(1)} img/s, load ${q.loadSeconds.toFixed(1)} s), peak RSS ${q.peakRssMB.toFixed(0)} MB`,
       );
     }
     console.log(`  ratio stage / faster bare session: ${(stageRate / peerRate).toFixed(2)}x (goal >= 0.9x)`);
