@@ -1,6 +1,7 @@
 /**
  * Main half of the clip stage. Workers prepare input tensors from previews; batch.run embeds a batch of them on one
- * ORT session on the main thread (while workers prepare the next); commit stores the embedding with its model id.
+ * ORT session kept on its own thread (ORT runs synchronously: on the scheduler's thread it would stop the dispatching
+ * of the next batch's previews for as long as each batch runs); commit stores the embedding with its model id.
  * The model id is part of the task fingerprint, so pointing --model at another model re-arms every file.
  */
 import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
