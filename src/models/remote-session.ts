@@ -27,6 +27,8 @@ type Waiter = { resolve(reply: SessionReply): void; reject(err: Error): void };
 export class RemoteSession {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
+  /** Set once the thread has died: later requests fail at once instead of waiting for a reply that never comes. */
+  private dead: Error | null = null;
 
   private constructor(
     private readonly worker: Worker,
@@ -70,6 +72,7 @@ export class RemoteSession {
   }
 
   private request(message: Unnumbered, transfer: ArrayBuffer[] = []): Promise<SessionReply> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -90,6 +93,7 @@ export class RemoteSession {
   }
 
   private failAll(err: Error): void {
+    this.dead ??= err;
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
   }

@@ -61,3 +61,9 @@ test('ClipModel with the image encoder off-thread embeds like the in-process one
     await inProcess.release();
   }
 });
+
+test('a model thread that has gone away fails every later request at once', async () => {
+  const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
+  await remote.release();
+  await assert.rejects(remote.run({ type: 'float32', data: input(1, 2) }, [1, 3, 32, 32]), /model thread exited/);
+});
