@@ -151,3 +151,29 @@ function applyOrientation(img: sharp.Sharp, orientation: number): sharp.Sharp {
       return img;
   }
 }
+
+/**
+ * Decodes `file` upright, in sRGB without alpha, resampled (bicubic) to the size `plan` picks from the upright pixel
+ * size: what a model's preprocessing needs (CLIP). Returns packed RGB bytes.
+ */
+export async function decodeResizedRgb(
+  file: string,
+  pixelLimit: number,
+  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number },
+): Promise<Uint8Array> {
+  configure();
+  const options = { limitInputPixels: pixelLimit, failOn: 'error' as const };
+  // The header gives the size; orientation is applied first so a crop is taken from the upright image.
+  const meta = await sharp(file, options).metadata();
+  if (!meta.width || !meta.height) throw new Error('image has no pixel size');
+  const swap = (meta.orientation ?? 1) >= 5;
+  const size = plan(swap ? meta.height : meta.width, swap ? meta.width : meta.height);
+  const data = await sharp(file, options)
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
