@@ -2,32 +2,21 @@
  * Turns exifr's tag object into the typed, queryable columns of the exif table. Pure: the mtime fallback is passed
  * in, nothing reads the clock or the disk.
  */
+import type { ExifRow } from '../../catalog/metadata.js';
 import type { Tags } from './read.js';
 
 export type TakenSource = 'exif' | 'exif-local' | 'mtime';
 
-/** One row of the exif table, as the worker hands it to the main thread. */
-export interface ExifRecord {
+/**
+ * One row of the exif table, as the worker hands it to the main thread: the catalog's columns (ExifRow), except that
+ * a date is always known (the mtime is the fallback) and the tag set is still an object.
+ */
+export interface ExifRecord extends Omit<ExifRow, 'takenAt' | 'takenAtMs' | 'takenAtSource' | 'tagsJson'> {
   /** ISO 8601: with offset when known ('exif'), local wall time without offset ('exif-local'), or UTC ('mtime'). */
   takenAt: string;
   /** UTC ms when the offset is known; wall time read as UTC for 'exif-local'. */
   takenAtMs: number;
   takenAtSource: TakenSource;
-  make: string | null;
-  model: string | null;
-  lens: string | null;
-  iso: number | null;
-  exposureTime: number | null;
-  fNumber: number | null;
-  focalLength: number | null;
-  focalLength35: number | null;
-  gpsLat: number | null;
-  gpsLon: number | null;
-  gpsAlt: number | null;
-  orientation: number | null;
-  width: number | null;
-  height: number | null;
-  software: string | null;
   /** The full parsed tag set, JSON-safe. */
   tags: Record<string, unknown>;
 }
