@@ -91,17 +91,27 @@ export class Batcher {
       };
       item.signal.addEventListener('abort', item.onAbort, { once: true });
     }
+    let threadDone = false;
+    // A batch whose every task is answered lets go of its port: an open port with listeners keeps the whole batch
+    // (tasks, timers, closures) alive, and memory would grow with the number of tasks run. The port's 'close' event
+    // cannot be relied on for this once the other end has been transferred to a worker thread.
+    const releaseIfAnswered = () => {
+      if (threadDone && items.every((i) => i.state === 'done')) {
+        port1.removeAllListeners();
+        port1.close();
+      }
+    };
     port1.on('message', (m: BatchMessage) => {
       if ('started' in m) return begin(m.started);
       const item = items[m.index];
       if (item) finish(item, { outcome: m.outcome });
       begin(m.index + 1);
+      releaseIfAnswered();
     });
     // What did not finish goes again, one task per message: alone, a crash can only be its own.
     const again = () => {
       for (const item of items) if (item.state !== 'done' && !item.signal.aborted) this.start([item]);
     };
-    let threadDone = false;
     let portClosed = false;
     // Outcomes travel on the port and piscina's answer on another channel: whichever comes last settles the rest.
     const settle = () => {
@@ -118,6 +128,7 @@ export class Batcher {
     ).then(
       () => {
         threadDone = true;
+        releaseIfAnswered();
         settle();
       },
       (err: unknown) => {

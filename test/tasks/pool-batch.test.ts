@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import { createWorkerPool, type PoolResult } from '../../src/tasks/pool.js';
 import type { TaskInput } from '../../src/extract/stage.js';
 import { tempDir } from './helpers.js';
@@ -91,4 +92,28 @@ test('a batched task aborted while it waits settles at once as aborted; the othe
   const pending = names.map((n, i) => pool.run({ workerModule: mod, input: input(n, i) }, controllers[i]!.signal, { batch: true }));
   controllers[2]!.abort();
   assert.deepEqual((await Promise.all(pending)).map(valueName), ['a.jpg', 'b.jpg', { aborted: true }]);
+});
+
+test('a batch lets go of its port once every task is answered, so memory does not grow with the tasks run', async () => {
+  const { Batcher } = await import('../../src/tasks/pool-batch.js');
+  let workerSide: MessagePort | undefined;
+  // A stand-in for the worker thread: answers every task on the port, then returns (and never closes its end, which
+  // is what a port transferred to another thread looks like from here).
+  const batcher = new Batcher(1, async (batch, port) => {
+    workerSide = port;
+    port.postMessage({ started: 0 });
+    batch.forEach((_, index) => port.postMessage({ index, outcome: { status: 'done', value: index } }));
+    return batch.length;
+  });
+  const signal = new AbortController().signal;
+  const results = await Promise.all([0, 1, 2].map((i) => batcher.run({ workerModule: 'unused', input: input(`ok${i}`, i) }, signal)));
+  assert.deepEqual(
+    results.map((r) => ('outcome' in r && r.outcome.status === 'done' ? r.outcome.value : r)),
+    [0, 1, 2],
+  );
+  const closed = await Promise.race([
+    new Promise<boolean>((resolve) => workerSide!.once('close', () => resolve(true))),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
+  ]);
+  assert.equal(closed, true, 'the batch kept its port open after every task was answered');
 });
