@@ -17,42 +17,6 @@ export type FileKind = 'image' | 'raw' | 'video';
 /** Lifecycle of a file row. */
 export type FileState = 'present' | 'offline' | 'deleted';
 
-/** A file row as the rest of the program sees it. */
-export interface FileRow {
-  /** Stable id; kept across moves and renames. */
-  id: number;
-  /** Root this file lives under. */
-  rootId: number;
-  /** Absolute path. */
-  path: string;
-  /** image, raw or video. */
-  kind: FileKind;
-  /** Lower-case extension without the dot. */
-  ext: string;
-  /** Size in bytes at the last scan. */
-  size: number;
-  /** Modification time in ms since the epoch at the last scan. */
-  mtimeMs: number;
-  /** Inode number (as a string: it may not fit in a double). */
-  ino: string;
-  /** Device number. */
-  dev: number;
-  /** Size + head/tail hash; null until computed. */
-  identity: string | null;
-  /** present, offline or deleted. */
-  state: FileState;
-  /** Sidecar XMP path, if any. */
-  sidecarPath: string | null;
-  /** Sidecar size, if any. */
-  sidecarSize: number | null;
-  /** Sidecar mtime in ms, if any. */
-  sidecarMtimeMs: number | null;
-  /** When the file was first seen (ms). */
-  firstSeen: number;
-  /** When a scan last saw the file (ms). */
-  lastSeen: number;
-}
-
 /** Time as a parameter: logic asks the clock, tests pass a fake one. */
 export interface Clock {
   now(): number;

@@ -49,4 +49,3 @@ export function rootsCatalog(db: Db) {
   };
 }
 
-export type RootsCatalog = ReturnType<typeof rootsCatalog>;

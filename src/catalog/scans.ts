@@ -70,4 +70,3 @@ export function scansCatalog(db: Db) {
   };
 }
 
-export type ScansCatalog = ReturnType<typeof scansCatalog>;

@@ -10,8 +10,6 @@ const KINDS: ReadonlyMap<string, FileKind> = new Map<string, FileKind>([
   ...(['mp4', 'mov', 'm4v', 'avi', 'mkv', 'webm', '3gp'] as const).map((e) => [e, 'video'] as [string, FileKind]),
 ]);
 
-export const mediaExtensions: readonly string[] = [...KINDS.keys()];
-
 /** Lower-case extension without the dot ('' when none). */
 export function extensionOf(file: string): string {
   const ext = path.extname(file);

@@ -90,13 +90,18 @@ async function decodeFailure(path: string, source: string | Buffer, err: unknown
   return `cannot decode: ${said}`;
 }
 
-async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
-  let bytes: Buffer;
+/** The whole file, or the failure that names it (HEIC and RAW parsers need every byte). */
+async function readWhole(path: string): Promise<Buffer | Decoded> {
   try {
-    bytes = await fs.promises.readFile(path);
+    return await fs.promises.readFile(path);
   } catch (err) {
     return { ok: false, outcome: ioFailure(path, 'cannot read', err) };
   }
+}
+
+async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
+  const bytes = await readWhole(path);
+  if (!Buffer.isBuffer(bytes)) return bytes;
   const result = await decodeHeicPrimary(bytes, req.pixelLimit);
   if (!result.ok) {
     if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
@@ -112,12 +117,8 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
 
 /** RAW: the largest embedded JPEG preview, oriented by its own EXIF or else by the RAW file's. */
 async function fromRaw(path: string, req: RenderRequest): Promise<Decoded> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(path);
-  } catch (err) {
-    return { ok: false, outcome: ioFailure(path, 'cannot read', err) };
-  }
+  const bytes = await readWhole(path);
+  if (!Buffer.isBuffer(bytes)) return bytes;
   const found = findLargestJpeg(bytes);
   if (!found) return { ok: false, outcome: { status: 'skipped', reason: 'RAW file without an embedded JPEG preview' } };
   const jpeg = bytes.subarray(found.offset);
