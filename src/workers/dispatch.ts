@@ -4,7 +4,7 @@
  * StageOutcome.
  */
 import type { StageOutcome, TaskInput } from '../extract/stage.js';
-import { SharedReads } from '../extract/image-shared-reads.js';
+import { METADATA_FIRST_READ, SharedReads } from '../extract/image-shared-reads.js';
 import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
 
 type RunFn = (input: TaskInput, shared?: SharedReads) => Promise<StageOutcome>;
@@ -31,7 +31,7 @@ export default async function dispatch(req: DispatchRequest | BatchRequest): Pro
 
 /** Runs the batch's tasks in order, announcing each start (the main thread times tasks from it) and each outcome. */
 async function runBatch(req: BatchRequest): Promise<number> {
-  const shared = new SharedReads();
+  const shared = new SharedReads(METADATA_FIRST_READ);
   const post = (m: BatchMessage) => req.port.postMessage(m);
   try {
     for (let i = 0; i < req.batch.length; i++) {

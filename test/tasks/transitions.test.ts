@@ -54,6 +54,16 @@ test('claims go by priority, then age; transitions are guarded by the lease', ()
   assert.equal(store.end(got[0]!.id, 1, 'done', clock.now()), false, 'a task is finished once');
 });
 
+test("a lane's claim puts each file's tasks side by side (its small tasks then share one read of the file)", () => {
+  // Tasks are planned stage by stage, so ids run a, a, a, b, b, b: a claim in id order would split every file.
+  const { clock, store, ids } = setup(3, [fakeStage('a'), fakeStage('b')]);
+  const got = store.claim({ ...lease, stages: ['a', 'b'], limit: 4, now: clock.now(), suspect: false });
+  assert.deepEqual(
+    got.map((t) => `${t.fileId}:${t.stage}`),
+    [`${ids[0]}:a`, `${ids[0]}:b`, `${ids[1]}:a`, `${ids[1]}:b`],
+  );
+});
+
 test('recovery returns the tasks of a dead owner to pending as suspects, keeps a live owner with a valid lease', () => {
   const { db, clock, store } = setup(4);
   store.claim({ runId: 1, pid: 111, leaseMs: 60_000, stages: ['one'], limit: 2, now: clock.now(), suspect: false });

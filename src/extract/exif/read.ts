@@ -11,6 +11,7 @@ import { checkIsoBoxes } from '../image-isobmff.js';
 import { readTiffLenient } from './tiff-lenient.js';
 import { findApp1, jpegSegmentsEnd } from '../image-jpeg-segments.js';
 import { isPng, pngRawProfile } from './png-profile.js';
+import { METADATA_FIRST_READ } from '../image-shared-reads.js';
 
 export type Tags = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ const TAG_OPTIONS = {
 } as unknown as ExifrOptions;
 
 /** JPEG metadata precedes the image data: a first read this big holds it for most files, ... */
-const JPEG_FIRST_READ = 64 * 1024;
+const JPEG_FIRST_READ = METADATA_FIRST_READ;
 /** ... and this much of the head for the rest (long maker notes, big ICC profiles, extended XMP). */
 const JPEG_HEAD_BYTES = 1024 * 1024;
 /** Other formats may keep metadata anywhere: read whole files up to this size, else this much of the head. */
@@ -114,17 +115,20 @@ export async function readForMetadata(file: string): Promise<Buffer> {
   return readForMetadataSync(file);
 }
 
-/** readForMetadata without the promise, for callers that share one read between stages (SharedReads). */
-export function readForMetadataSync(file: string): Buffer {
+/**
+ * readForMetadata without the promise, for callers that share one read between stages (SharedReads). With `scratch`,
+ * the first read goes into it and the result may be a view of it (see SharedReads for how long that stays valid).
+ */
+export function readForMetadataSync(file: string, scratch?: Buffer): Buffer {
   // Synchronous reads: this runs on a dedicated worker thread, where they beat a trip through libuv's pool.
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    const read = (length: number) => {
-      const buf = Buffer.allocUnsafe(Math.min(size, length));
-      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+    const read = (length: number, into?: Buffer) => {
+      const buf = into && into.length >= Math.min(size, length) ? into : Buffer.allocUnsafe(Math.min(size, length));
+      return buf.subarray(0, fs.readSync(fd, buf, 0, Math.min(size, length), 0));
     };
-    const head = read(JPEG_FIRST_READ);
+    const head = read(JPEG_FIRST_READ, scratch);
     if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
       // Most JPEGs' metadata segments end inside the first read; only read more when they run past it.
       return jpegSegmentsEnd(head) >= 0 || head.length === size ? head : read(JPEG_HEAD_BYTES);

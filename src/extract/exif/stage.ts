@@ -16,8 +16,7 @@ export function exifStage(_config: StageConfig): StageDefinition {
     fingerprintExtra: 'none',
     options: () => ({}),
     commit(db, target, value) {
-      const { tags, ...columns } = value;
-      saveExif(db, target.fileId, { ...columns, tagsJson: JSON.stringify(tags) });
+      saveExif(db, target.fileId, value);
     },
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.

@@ -11,7 +11,7 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
   try {
     let bytes: Buffer;
     try {
-      const read = () => readForMetadataSync(input.path);
+      const read = (scratch?: Buffer) => readForMetadataSync(input.path, scratch);
       bytes = shared ? shared.get(metadataKey(input), read) : read();
     } catch (err) {
       return ioFailure(input.path, 'cannot read', err);

@@ -54,7 +54,7 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
 async function embeddedPacket(input: TaskInput, shared?: SharedReads): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   let head: Buffer;
   try {
-    const read = () => readForMetadataSync(input.path);
+    const read = (scratch?: Buffer) => readForMetadataSync(input.path, scratch);
     head = shared ? shared.get(metadataKey(input), read) : read();
   } catch (err) {
     return { ok: false, error: errorText(err) };
