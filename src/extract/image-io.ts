@@ -38,6 +38,21 @@ export interface RenderRequest {
    * (RAW previews carry the container's), 'none' leaves pixels as stored (HEIC: the decoder already applied it).
    */
   orient: 'exif' | 'none' | number;
+  /**
+   * When set, also resample a model's input from the same decode: given the upright size of the preview-sized pixels,
+   * the size to resample them to (bicubic) and the part of that to keep. Absent: no extra work.
+   */
+  modelInput?: (width: number, height: number) => ModelInputCut;
+}
+
+/** How to make a model's input: resample to resizeWidth x resizeHeight, then keep width x height at (left, top). */
+export interface ModelInputCut {
+  resizeWidth: number;
+  resizeHeight: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
 }
 
 export interface Rendered {
@@ -45,6 +60,8 @@ export interface Rendered {
   preview: Buffer;
   /** Small RGBA rendition (at most 100x100) for the thumbhash. */
   hashPixels: { width: number; height: number; data: Uint8Array };
+  /** Packed RGB model input (only when the request asked for it): sRGB, alpha flattened on white like the preview. */
+  modelInput?: { width: number; height: number; data: Uint8Array };
 }
 
 /** libvips' operation cache only helps when the same image is processed twice; we never do. */
@@ -95,7 +112,8 @@ async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Re
     .toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
   const hasAlpha = info.channels === 4 || info.channels === 2;
-  const [preview, thumb, hash] = await Promise.all([
+  const cut = req.modelInput?.(info.width, info.height);
+  const [preview, thumb, hash, modelInput] = await Promise.all([
     encode(sharp(data, raw), req.previewFormat, hasAlpha),
     encode(
       sharp(data, raw).resize({ width: req.thumbSize, height: req.thumbSize, fit: 'inside', withoutEnlargement: true }),
@@ -107,8 +125,28 @@ async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Re
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true }),
+    // Optional: without it the clip stage decodes the preview instead, so a failure here must not fail the thumbnail.
+    cut ? modelInputFrom(sharp(data, raw), cut, hasAlpha).catch(() => undefined) : undefined,
   ]);
-  return { preview, thumb, hashPixels: { width: hash.info.width, height: hash.info.height, data: hash.data } };
+  return { preview, thumb, hashPixels: { width: hash.info.width, height: hash.info.height, data: hash.data }, modelInput };
+}
+
+/**
+ * The model's input from the preview-sized pixels, resampled as decodeResizedRgb resamples a decoded preview, so the
+ * clip stage sees the same picture whichever it gets (only the preview's JPEG loss differs).
+ */
+async function modelInputFrom(img: sharp.Sharp, cut: ModelInputCut, hasAlpha: boolean): Promise<{ width: number; height: number; data: Uint8Array }> {
+  let pipeline = (hasAlpha ? img.flatten({ background: '#ffffff' }) : img)
+    .toColourspace('srgb')
+    .resize(cut.resizeWidth, cut.resizeHeight, { fit: 'fill', kernel: 'cubic' });
+  if (cut.width !== cut.resizeWidth || cut.height !== cut.resizeHeight) {
+    pipeline = pipeline.extract({ left: cut.left, top: cut.top, width: cut.width, height: cut.height });
+  }
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== cut.width || info.height !== cut.height) {
+    throw new Error(`model input came out ${info.width}x${info.height}x${info.channels}, expected ${cut.width}x${cut.height}x3`);
+  }
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 function encode(img: sharp.Sharp, format: OutputFormat, hasAlpha: boolean): Promise<Buffer> {

@@ -54,6 +54,37 @@ export function planResize(width: number, height: number, cfg: Pick<PreprocessCo
 }
 
 /**
+ * The part of the resized image the model sees, for callers that resample once and keep only that (the thumbnail
+ * stage's model input): per axis, the window when the resized image covers it, else the whole resized side (the
+ * padding is added later by toTensor). What is kept is enough to rebuild the plan: see planForWindow.
+ */
+export function modelWindow(
+  width: number,
+  height: number,
+  cfg: Pick<PreprocessConfig, 'width' | 'height' | 'resizeMode'>,
+): { resizeWidth: number; resizeHeight: number; left: number; top: number; width: number; height: number } {
+  const plan = planResize(width, height, cfg);
+  const keep = (resized: number, offset: number, size: number) =>
+    resized >= size ? { start: offset, length: size } : { start: 0, length: resized };
+  const x = keep(plan.resizeWidth, plan.left, cfg.width);
+  const y = keep(plan.resizeHeight, plan.top, cfg.height);
+  return { resizeWidth: plan.resizeWidth, resizeHeight: plan.resizeHeight, left: x.start, top: y.start, width: x.length, height: y.length };
+}
+
+/**
+ * The plan for pixels modelWindow kept (width x height): a side as long as the model's input is the window itself;
+ * a shorter one is the whole resized side, centred as planResize centres it.
+ */
+export function planForWindow(width: number, height: number, cfg: Pick<PreprocessConfig, 'width' | 'height'>): ResizePlan {
+  return {
+    resizeWidth: width,
+    resizeHeight: height,
+    left: width >= cfg.width ? 0 : roundHalfEven((width - cfg.width) / 2),
+    top: height >= cfg.height ? 0 : roundHalfEven((height - cfg.height) / 2),
+  };
+}
+
+/**
  * Interleaved RGB bytes of the resized image -> normalised CHW float32 of the model's input size.
  * Pixels outside the resized image (padding) take fill_color.
  */

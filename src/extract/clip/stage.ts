@@ -7,12 +7,12 @@
 import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
 import { describeError } from '../../errors.js';
 import { ClipModel } from '../../models/clip-model.js';
-import { loadModelInfo, noModelHint, rememberModel, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
 import type { Device } from '../../models/onnx.js';
 import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition, StageOutcome } from '../stage.js';
 import { defaultBatchSize } from './cli.js';
+import { clipModelFor } from './model-source.js';
 
 /** Things the engine may pass beside StageConfig's fields; absent ones fall back to the process's. */
 interface OptionalContext {
@@ -26,24 +26,11 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
   const warn = (m: string) => (context.logger ? context.logger.warn(m) : process.stderr.write(m + '\n'));
   // Without a logger from the engine: stderr, so stdout stays clean for --json; --quiet silences the informational line.
   const info = (m: string) => (context.logger ? context.logger.info(m) : config.options.quiet ? undefined : process.stderr.write(m + '\n'));
-  const spec = typeof config.options.model === 'string' ? config.options.model : undefined;
   const device = (typeof config.options.device === 'string' ? config.options.device : 'auto') as Device;
   const batchSize = Number(config.options.batchSize) > 0 ? Number(config.options.batchSize) : defaultBatchSize;
 
-  // Resolved once, on first need: a missing model is a reason to pause, not an error at start-up.
-  let resolved: { model: ModelInfo } | { problem: string } | null = null;
-  const resolve = () => {
-    if (resolved) return resolved;
-    const dir = resolveModelDir(spec, config.env);
-    if (!dir) return (resolved = { problem: `no CLIP model: ${noModelHint}` });
-    try {
-      resolved = { model: loadModelInfo(dir) };
-      if (spec) rememberModel(dir, config.env);
-      return resolved;
-    } catch (err) {
-      return (resolved = { problem: describeError(err) });
-    }
-  };
+  // Resolved once, on first need (shared with the thumbnail stage): a missing model is a reason to pause, not an error.
+  const resolve = () => clipModelFor(config);
   let clip: ClipModel | null = null;
   let modelRecorded = false;
 

@@ -1,19 +1,25 @@
 /**
- * Worker half of the clip stage: turns the thumbnail stage's preview (already decoded once and oriented) into the
- * model's normalised input tensor. Inference happens on the main thread, batched on one session (stage.ts).
- * Never throws: every outcome is a value.
+ * Worker half of the clip stage: turns a photo into the model's normalised input tensor. Inference happens on the
+ * main thread, batched on one session (stage.ts). Never throws: every outcome is a value.
+ *
+ * Two sources, same picture: the model input the thumbnail stage cut from its own decode when the model was
+ * configured (input-file.ts; one small read), else the thumbnail stage's preview, decoded and resampled here.
  */
 import fs from 'node:fs';
 import { describeError } from '../../errors.js';
 import { imageToTensor } from '../../models/image.js';
 import type { PreprocessConfig } from '../../models/model-dir.js';
+import { planForWindow, toTensor } from '../../models/preprocess.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
-import { previewPath } from '../thumbnail/paths.js';
+import { modelInputPath, previewPath } from '../thumbnail/paths.js';
+import { decodeModelInput, geometryKey } from './input-file.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>> {
   try {
     const cfg = input.options.preprocess as PreprocessConfig | undefined;
     if (!cfg) return { status: 'failed', reason: 'clip: no model configured', retryable: false, stageFault: true };
+    const ready = await fromModelInput(input, cfg);
+    if (ready) return { status: 'done', value: ready };
     const preview = previewPath(input.cacheDir, input.identity);
     if (!fs.existsSync(preview)) {
       // The thumbnail stage skipped this file (no decodable image) or its cache was removed: nothing to embed.
@@ -23,4 +29,23 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
   } catch (err) {
     return { status: 'failed', reason: `${input.path}: cannot read its preview: ${describeError(err)}`, retryable: true };
   }
+}
+
+/**
+ * The tensor from the thumbnail stage's model input, or null when there is none that fits this model. The file is
+ * removed once read: it is only a hand-over (about 150 KB per photo at 224 px), and a later re-embed (another model,
+ * a retry) decodes the preview instead.
+ */
+async function fromModelInput(input: TaskInput, cfg: PreprocessConfig): Promise<Float32Array | null> {
+  const file = modelInputPath(input.cacheDir, input.identity, geometryKey(cfg));
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch {
+    return null; // none made (no model when the thumbnail ran, or already used): the preview it is
+  }
+  // A file that cannot be removed is only left for purge: reading it again later would give the same pixels.
+  await fs.promises.rm(file, { force: true }).catch(() => undefined);
+  const pixels = decodeModelInput(bytes, cfg);
+  return pixels && toTensor(pixels.rgb, planForWindow(pixels.width, pixels.height, cfg), cfg);
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -14,4 +15,24 @@ export function thumbPath(cacheDir: string, identity: string, format = 'webp'): 
 
 export function previewPath(cacheDir: string, identity: string, format = 'jpeg'): string {
   return sharded(cacheDir, 'previews', identity, format === 'jpeg' ? 'jpg' : format);
+}
+
+/**
+ * A CLIP model's input pixels, made by the thumbnail stage for the clip stage (see extract/clip/input-file.ts). The
+ * key names the model's input geometry, so a model with another input never reads them.
+ */
+export function modelInputPath(cacheDir: string, identity: string, geometryKey: string): string {
+  return sharded(cacheDir, 'clip-inputs', identity, `${geometryKey}.rgb`);
+}
+
+/** Every model input of `identity`, whatever its geometry (for purge, and for a modified file's old identity). */
+export function modelInputFiles(cacheDir: string, identity: string): string[] {
+  const dir = path.dirname(modelInputPath(cacheDir, identity, 'any'));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(`${identity}.`) && n.endsWith('.rgb')).map((n) => path.join(dir, n));
 }

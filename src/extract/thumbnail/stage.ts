@@ -4,7 +4,8 @@ import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metadata.js';
 import { outputFormats } from '../image-io.js';
 import { thumbnailOptions } from './options.js';
-import { previewPath, thumbPath } from './paths.js';
+import { modelInputFiles, previewPath, thumbPath } from './paths.js';
+import { modelInputGeometry } from '../clip/model-source.js';
 import type { ThumbnailValue } from './work.js';
 
 /** The thumbnail stage's main-thread definition. */
@@ -20,14 +21,17 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     accepts: (file) =>
       file.kind === 'video' ? { ok: false, reason: 'video: thumbnails from videos are not made yet' } : { ok: true },
     fingerprintExtra: 'none',
-    options: () => ({ ...options }),
+    // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).
+    options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
     commit(db, target, value) {
       const previous = getThumbnail(db, target.fileId);
       saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...value });
       // A modified file has a new identity: its old renditions would stay in the cache forever unless removed here
       // (but not while an identical copy elsewhere still uses them).
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
-        for (const file of [previous.thumbPath, previous.previewPath]) fs.rmSync(file, { force: true });
+        for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+          fs.rmSync(file, { force: true });
+        }
       }
     },
     purge(identity) {
@@ -36,6 +40,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
         fs.rmSync(thumbPath(config.cacheDir, identity, format), { force: true });
         fs.rmSync(previewPath(config.cacheDir, identity, format), { force: true });
       }
+      for (const file of modelInputFiles(config.cacheDir, identity)) fs.rmSync(file, { force: true });
     },
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.

@@ -12,7 +12,9 @@ import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTa
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { thumbnailOptions } from './options.js';
-import { previewPath, thumbPath } from './paths.js';
+import { modelInputPath, previewPath, thumbPath } from './paths.js';
+import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
+import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
 
 /** What the worker hands the main thread for one file. */
@@ -36,7 +38,9 @@ type Decoded = { ok: true; rendered: Rendered; width: number; height: number } |
 export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue>> {
   try {
     const options = thumbnailOptions(input.options);
-    const req: RenderRequest = { ...options, orient: 'exif' };
+    // Set by the stage when a CLIP model is configured: cut the model's input from this decode too (input-file.ts).
+    const geometry = geometryFrom(input.options.modelInput);
+    const req: RenderRequest = { ...options, orient: 'exif', ...(geometry && { modelInput: (w: number, h: number) => modelWindow(w, h, geometry) }) };
     let head: Buffer;
     try {
       head = await readFileHead(input.path, SNIFF_BYTES);
@@ -51,7 +55,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
     else if (SHARP_FORMATS.has(format)) decoded = await fromEncoded(input.path, input.path, req);
     else return badFile(input.path, `not a recognised image (${describeHead(head)})`);
     if (!decoded.ok) return decoded.outcome;
-    return await save(input, options.thumbFormat, options.previewFormat, decoded);
+    return await save(input, options.thumbFormat, options.previewFormat, decoded, geometry);
   } catch (err) {
     return { status: 'failed', reason: `${input.path}: unexpected thumbnail error: ${errorText(err)}`, retryable: false };
   }
@@ -144,11 +148,22 @@ function bombCheck(path: string, width: number, height: number, limit: number): 
   };
 }
 
-async function save(input: TaskInput, thumbFormat: string, previewFormat: string, d: Extract<Decoded, { ok: true }>) {
+async function save(
+  input: TaskInput,
+  thumbFormat: string,
+  previewFormat: string,
+  d: Extract<Decoded, { ok: true }>,
+  geometry: ModelInputGeometry | null,
+) {
   const thumb = thumbPath(input.cacheDir, input.identity, thumbFormat);
   const preview = previewPath(input.cacheDir, input.identity, previewFormat);
+  const modelInput = geometry && d.rendered.modelInput;
   try {
-    await Promise.all([writeAtomic(thumb, d.rendered.thumb), writeAtomic(preview, d.rendered.preview)]);
+    await Promise.all([
+      writeAtomic(thumb, d.rendered.thumb),
+      writeAtomic(preview, d.rendered.preview),
+      modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(modelInput)),
+    ]);
   } catch (err) {
     return ioFailure(input.path, `cannot write to the cache ${input.cacheDir}`, err);
   }
