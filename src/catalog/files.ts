@@ -100,6 +100,11 @@ export function filesCatalog(db: Db) {
   const markDeleted = db.prepare(
     `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`,
   );
+  // Digests (migration 006): its triggers drop a folder's digest whenever one of the folder's rows changes.
+  const digestOf = db.prepare(`SELECT digest FROM folder_digests WHERE dir = ?`).pluck();
+  const setDigest = db.prepare(`INSERT OR REPLACE INTO folder_digests (dir, digest) VALUES (?, ?)`);
+  // Covered by the files_dir index: reads ids only.
+  const idsInDir = db.prepare(`SELECT id FROM files WHERE dir = ?`).pluck();
 
   return {
     /** Known rows of one folder (any state), by path. */
@@ -107,6 +112,23 @@ export function filesCatalog(db: Db) {
       const rows = new Map<string, RawRow>();
       for (const r of inDir.all(dir) as RawRow[]) rows.set(r[0], r);
       return folderRows(rows);
+    },
+    /** The digest stored when this folder's rows last matched the disk, if none of them changed since. */
+    folderDigest(dir: string): string | undefined {
+      return digestOf.get(dir) as string | undefined;
+    },
+    /**
+     * [dir, digest] pairs, in one transaction. Call only once each folder's rows are written and match the listing
+     * its digest hashes.
+     */
+    setFolderDigests(digests: readonly (readonly [string, string])[]): void {
+      db.transaction(() => {
+        for (const [dir, digest] of digests) setDigest.run(dir, digest);
+      })();
+    },
+    /** Ids of every row in this folder. */
+    idsInFolder(dir: string): number[] {
+      return idsInDir.all(dir) as number[];
     },
     /** A new file; returns its id. */
     insert(rec: FileRecord, scanId: number, now: number): number {
@@ -184,6 +206,8 @@ export interface FolderRows {
    * inode, and this sidecar. Null otherwise (the caller then diffs it in full).
    */
   unchangedId(path: string, rootId: number, size: number, mtimeMs: number, ino: string, sidecar: SidecarStat | null): number | null;
+  /** Rows that are not deleted (present or offline, any root). */
+  liveCount(): number;
 }
 
 function folderRows(rows: Map<string, RawRow>): FolderRows {
@@ -201,6 +225,11 @@ function folderRows(rows: Map<string, RawRow>): FolderRows {
       if (r === undefined || r[2] !== 'present' || r[9] !== rootId || r[3] !== size || r[4] !== mtimeMs || r[5] !== ino) return null;
       const sameSidecar = sidecar === null ? r[6] === null : r[6] === sidecar.path && r[7] === sidecar.size && r[8] === sidecar.mtimeMs;
       return sameSidecar ? r[1] : null;
+    },
+    liveCount() {
+      let n = 0;
+      for (const r of rows.values()) if (r[2] !== 'deleted') n++;
+      return n;
     },
   };
 }

@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import { planFolder, type FolderJob } from './folder.js';
 import { StatBatch, statNames } from './stat-batch.js';
-import { walkRoot, type WalkOptions, type WalkResult } from './walk.js';
+import type { Walk, WalkOptions, WalkResult } from './walk.js';
+import { takeWalkerThread } from './walker-spawn.js';
 import { Control, splitNames, type FromWalker, type WalkStart } from './walk-protocol.js';
 
 /** One folder, walked and stat()ed, ready to diff. */
@@ -18,6 +18,8 @@ export interface FolderSource {
 
 export interface FolderWalkOptions extends WalkOptions {
   signal: AbortSignal;
+  /** Folded into every folder digest (folder-digest.ts walkSalt). */
+  salt: string;
 }
 
 /**
@@ -30,20 +32,23 @@ export function walkFolders(opts: FolderWalkOptions, env: NodeJS.ProcessEnv): Fo
   return env.INDEXER_SCAN_STAT_WORKER === '0' ? inline(opts) : threaded(opts);
 }
 
-function statFolder(job: FolderJob, follow: boolean): StatBatch {
+function statFolder(job: FolderJob, opts: FolderWalkOptions): StatBatch {
   const names = job.names.join('\0');
-  return new StatBatch(statNames({ id: 0, dir: job.group.dir, names, follow }));
+  return new StatBatch(statNames({ id: 0, dir: job.group.dir, names, follow: opts.followSymlinks, salt: opts.salt }));
 }
 
 function inline(opts: FolderWalkOptions): FolderSource {
-  const walk = walkRoot(opts, () => opts.signal.aborted);
+  let walk: Walk | null = null;
   async function* folders(): AsyncGenerator<WalkedFolder> {
+    // Loaded here: the threaded walk (the default) loads walk.js and micromatch on the walker thread only.
+    const { walkRoot } = await import('./walk.js');
+    walk = walkRoot(opts, () => opts.signal.aborted);
     for (const group of walk.groups) {
       const job = planFolder(group);
-      yield { job, stats: statFolder(job, opts.followSymlinks) };
+      yield { job, stats: statFolder(job, opts) };
     }
   }
-  return { folders: folders(), result: () => walk.result() };
+  return { folders: folders(), result: () => walk?.result() ?? { problems: [], complete: false } };
 }
 
 function threaded(opts: FolderWalkOptions): FolderSource {
@@ -53,9 +58,11 @@ function threaded(opts: FolderWalkOptions): FolderSource {
     ignore: opts.ignore,
     hidden: opts.hidden,
     followSymlinks: opts.followSymlinks,
+    salt: opts.salt,
     control: control.buffer as SharedArrayBuffer,
   };
-  const worker = new Worker(new URL('./walk-thread.js', import.meta.url), { workerData: start });
+  const worker = takeWalkerThread();
+  worker.postMessage(start);
   const listings = new Map<number, FolderJob>();
   const stats = new Map<number, StatBatch>();
   let listed = 0;
@@ -97,7 +104,7 @@ function threaded(opts: FolderWalkOptions): FolderSource {
   const statOneHere = (): boolean => {
     const next = Atomics.load(control, Control.nextToStat);
     if (next >= listed || Atomics.compareExchange(control, Control.nextToStat, next, next + 1) !== next) return false;
-    stats.set(next, statFolder(listings.get(next)!, opts.followSymlinks));
+    stats.set(next, statFolder(listings.get(next)!, opts));
     return true;
   };
 

@@ -33,6 +33,21 @@ export interface FolderContext {
   report(problem: ScanProblem): void;
   /** Paths the sweep must not delete this time (unreadable, bad names). */
   protect(path: string): void;
+  /**
+   * Folders of this root's walk whose digest matched: their rows were not read, so not marked in `seen` (the sweep
+   * marks them if it has to run) but counted in `tally.live`.
+   */
+  unchangedFolders: Set<string>;
+  /** Queues a folder's digest; it is written (in batches) after the folder's rows, never before. */
+  storeDigest(dir: string, digest: string): void;
+}
+
+/** Whether a folder's rows, once written, match its listing exactly: only then may its digest be stored. */
+interface FolderCheck {
+  /** No file settling, unreadable, vanished, not a regular file, or failed to hash. */
+  clean: boolean;
+  /** Listed media whose row was live (present or offline) before this folder was diffed. */
+  liveMatched: number;
 }
 
 interface Walked {
@@ -65,21 +80,39 @@ export function planFolder(group: FolderGroup): FolderJob {
   return { group, sidecarOf, sidecarNames, names, paths: names.map(join) };
 }
 
-/** Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. */
+/**
+ * Diffs one folder's media against the catalog and writes the outcome, a slice per transaction. A folder whose digest
+ * matches the stored one is unchanged as a whole and its rows are not read; a folder diffed in full whose rows end up
+ * matching its listing exactly (nothing settling or unreadable, no row left over for a file gone) stores its digest.
+ */
 export async function processFolder(job: FolderJob, stats: StatBatch, ctx: FolderContext): Promise<number> {
   const { group } = job;
+  const count = group.media.length;
+  if (ctx.files.folderDigest(group.dir) === stats.digest) {
+    // Guarded, though a walk meets each folder once: counted twice, `tally.live` could hide a vanished row.
+    if (!ctx.unchangedFolders.has(group.dir)) {
+      ctx.unchangedFolders.add(group.dir);
+      ctx.tally.live += count;
+      ctx.counts.unchanged += count;
+    }
+    return count;
+  }
+  const check: FolderCheck = { clean: true, liveMatched: 0 };
   const sidecarStats = new Map<string, SidecarStat>();
   job.sidecarNames.forEach((name, i) => {
-    const index = group.media.length + i;
+    const index = count + i;
     const st = stats.get(index);
     // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.
     if (st.ok && st.isFile) sidecarStats.set(name, { path: job.paths[index]!, size: st.size, mtimeMs: st.mtimeMs });
+    else check.clean = false;
   });
   const known = ctx.files.inFolder(group.dir);
-  for (let i = 0; i < group.media.length; i += SLICE) {
-    await processSlice(job, i, Math.min(i + SLICE, group.media.length), stats, known, sidecarStats, ctx);
+  for (let i = 0; i < count; i += SLICE) {
+    await processSlice(job, i, Math.min(i + SLICE, count), stats, known, sidecarStats, ctx, check);
   }
-  return group.media.length;
+  // After the rows are written (a crash in between leaves no digest, never a stale one).
+  if (check.clean && check.liveMatched === known.liveCount()) ctx.storeDigest(group.dir, stats.digest);
+  return count;
 }
 
 async function processSlice(
@@ -90,6 +123,7 @@ async function processSlice(
   known: FolderRows,
   sidecarStats: Map<string, SidecarStat>,
   ctx: FolderContext,
+  check: FolderCheck,
 ): Promise<void> {
   const settleBefore = ctx.settleBefore;
   const walked: Walked[] = [];
@@ -105,18 +139,25 @@ async function processSlice(
     if (unchanged !== null) {
       if (ctx.seen.add(unchanged)) ctx.tally.live++;
       ctx.counts.unchanged++;
+      check.liveMatched++;
       continue;
     }
     const st = stats.get(i);
     const row = known.get(path);
     if (!st.ok) {
+      check.clean = false;
       ctx.report(describeProblem('file', path, { code: st.code }));
       if (st.code !== 'ENOENT') keep(row, path, ctx);
       continue;
     }
-    if (!st.isFile) continue;
+    if (!st.isFile) {
+      check.clean = false;
+      continue;
+    }
     const observed = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sidecar };
     const decision = decideFile(observed, row, settleBefore);
+    // Counted now; a write that fails below (hashing) clears `clean` anyway.
+    if (row !== null && row.state !== 'deleted') check.liveMatched++;
     if (decision.action === 'unchanged') {
       // Unchanged content, but back online, in another root (a nested root was added) or with a changed sidecar.
       if (ctx.seen.add(row!.id)) ctx.tally.live++;
@@ -124,6 +165,7 @@ async function processSlice(
       if (decision.wasOffline) back.push(row!.id);
       if (!decision.sidecarChanged && row!.rootId === ctx.rootId) continue;
     } else if (decision.action === 'settling') {
+      check.clean = false;
       ctx.counts.settling++;
       if (row) keep(row, null, ctx);
       continue;
@@ -146,6 +188,7 @@ async function processSlice(
           ctx.counts.sidecars++;
         }
       } else if (w.identity === undefined) {
+        check.clean = false;
         keep(row, w.path, ctx); // hashing failed: already reported
       } else {
         const rec = toRecord(w, ctx.rootId, w.identity);

@@ -6,6 +6,7 @@ import type { Clock } from '../types.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { processFolder } from './folder.js';
+import { walkSalt } from './folder-digest.js';
 import { walkFolders } from './folder-source.js';
 import { probeRoot } from './probe.js';
 import { SeenIds, type WalkTally } from './seen.js';
@@ -53,6 +54,8 @@ export interface ScanSummary {
 }
 
 const SWEEP_PAGE = 500;
+/** Folder digests written per transaction (a commit each would cost more than the diff of an unchanged folder). */
+const DIGEST_BATCH = 200;
 
 /**
  * Phase 1: walk each root, diff it against the catalog, then (only after every walk completed) sweep: a file
@@ -79,7 +82,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
   try {
-    const walked: RootRow[] = [];
+    /** Roots walked to the end, with the folders whose digest matched (the sweep must count their rows as met). */
+    const walked: { root: RootRow; unchangedFolders: Set<string> }[] = [];
     /** Roots whose walk met every live row: their sweep has nothing to find. */
     const fullyMet = new Set<number>();
     const allRootPaths = roots.list().map((r) => r.path);
@@ -94,18 +98,30 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
       }
       roots.setOnline(root.id, true);
       const tally: WalkTally = { live: 0, other: false };
+      const unchangedFolders = new Set<string>();
+      const digests: [string, string][] = [];
+      const flushDigests = () => {
+        if (digests.length > 0) files.setFolderDigests(digests.splice(0));
+      };
       const ctx = {
         db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report, seen, tally,
+        unchangedFolders,
+        storeDigest: (dir: string, digest: string) => {
+          digests.push([dir, digest]);
+          if (digests.length >= DIGEST_BATCH) flushDigests();
+        },
         now: () => clock.now(),
         protect: (p: string) => protectedPaths.add(p),
       };
+      const ignore = [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)];
       const walk = walkFolders(
         {
           root: root.path,
-          ignore: [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)],
+          ignore,
           hidden: settings.hidden,
           followSymlinks: settings.followSymlinks,
           signal: deps.signal,
+          salt: walkSalt({ rootId: root.id, ignore, hidden: settings.hidden, followSymlinks: settings.followSymlinks }),
         },
         deps.env ?? {},
       );
@@ -115,6 +131,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         const paused = deps.onProgress?.({ root: root.path, files: met, counts });
         if (paused) await paused;
       }
+      flushDigests(); // each describes a folder already written, whether or not the walk completed
       const result = walk.result();
       for (const p of result.problems) {
         report(p);
@@ -124,13 +141,16 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         summary.outcome = 'interrupted';
         break;
       }
-      walked.push(root);
+      walked.push({ root, unchangedFolders });
       // Later walks only take rows away from this root (a nested root's reroot), so this holds until its sweep.
       if (!tally.other && tally.live === files.countLive(root.id)) fullyMet.add(root.id);
     }
     if (summary.outcome === 'complete') {
-      for (const root of walked) {
-        if (!fullyMet.has(root.id)) sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
+      for (const { root, unchangedFolders } of walked) {
+        if (!fullyMet.has(root.id)) {
+          for (const dir of unchangedFolders) for (const id of files.idsInFolder(dir)) seen.add(id);
+          sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
+        }
         roots.markComplete(root.id, scanId, clock.now());
       }
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { listingDigest } from './folder-digest.js';
 
 /** Numbers per path in a reply: size, mtimeMs (whole ms), ino, dev, type (1 file, 0 other, -1 error). */
 export const FIELDS = 5;
@@ -10,6 +11,8 @@ export interface StatRequest {
   /** Names joined by NUL (never part of a name): one string clones far faster than an array of them. */
   names: string;
   follow: boolean;
+  /** The walk's settings hash, folded into the reply's digest (folder-digest.ts). */
+  salt: string;
 }
 
 export interface StatReply {
@@ -17,6 +20,8 @@ export interface StatReply {
   values: Float64Array;
   /** errno code by index, for paths whose stat failed. */
   errors: Record<number, string>;
+  /** Digest of the folder's listing (folder-digest.ts): equal to the stored one means nothing in it changed. */
+  digest: string;
 }
 
 /** stat() of one path, as the diff needs it. */
@@ -43,6 +48,11 @@ export class StatBatch {
   /** As text, the way the catalog keeps it (inodes can exceed 2^53). */
   ino(i: number): string {
     return String(this.reply.values[i * FIELDS + 2]);
+  }
+
+  /** See StatReply.digest. */
+  get digest(): string {
+    return this.reply.digest;
   }
 
   get(i: number): PathStat {
@@ -74,5 +84,5 @@ export function statNames(req: StatRequest): StatReply {
       errors[i] = String((err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? err);
     }
   }
-  return { id: req.id, values, errors };
+  return { id: req.id, values, errors, digest: listingDigest(req.salt, req.names, names.length, values) };
 }

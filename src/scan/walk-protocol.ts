@@ -7,6 +7,8 @@ export interface WalkStart {
   ignore: string[];
   hidden: boolean;
   followSymlinks: boolean;
+  /** Folded into every folder digest (folder-digest.ts walkSalt). */
+  salt: string;
   /** Shared Int32Array (see Control), read and written without an event loop. */
   control: SharedArrayBuffer;
 }

@@ -123,13 +123,13 @@ test('a file that vanishes between the walk and its stat is named once and count
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
   const job = planFolder({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ id: 0, dir: root, names: job.names.join('\0'), follow: false }));
+  const stats = new StatBatch(statNames({ id: 0, dir: root, names: job.names.join('\0'), follow: false, salt: '' }));
   await processFolder(
     job,
     stats,
     {
       db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
-      counts, seen: new SeenIds(), tally: { live: 0, other: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {},
+      counts, seen: new SeenIds(), tally: { live: 0, other: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {}, unchangedFolders: new Set(), storeDigest: () => {},
     },
   );
   assert.deepEqual({ new: counts.new, errors: counts.errors }, { new: 1, errors: 1 });
