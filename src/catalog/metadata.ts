@@ -1,5 +1,6 @@
 /** SQL for the thumbnail, exif and xmp stages' results (tables from migration 004). */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 
 export interface ThumbnailRow {
   fileId: number;
@@ -12,7 +13,8 @@ export interface ThumbnailRow {
 }
 
 export function saveThumbnail(db: Db, row: ThumbnailRow): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
      VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
      ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
@@ -75,12 +77,15 @@ const EXIF_COLUMNS: [keyof ExifRow, string][] = [
   ['tagsJson', 'tags_json'],
 ];
 
+const EXIF_UPSERT = `INSERT INTO exif (file_id, ${EXIF_COLUMNS.map(([, c]) => c).join(', ')})
+  VALUES (@fileId, ${EXIF_COLUMNS.map(([k]) => '@' + k).join(', ')})
+  ON CONFLICT(file_id) DO UPDATE SET ${EXIF_COLUMNS.map(([, c]) => `${c} = excluded.${c}`).join(', ')}`;
+
 export function saveExif(db: Db, fileId: number, row: ExifRow): void {
-  const cols = EXIF_COLUMNS.map(([, c]) => c);
-  db.prepare(
-    `INSERT INTO exif (file_id, ${cols.join(', ')}) VALUES (@fileId, ${EXIF_COLUMNS.map(([k]) => '@' + k).join(', ')})
-     ON CONFLICT(file_id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
-  ).run({ fileId, ...row });
+  // Only the columns: a row may carry more (the worker's record), which named parameters would refuse.
+  const params: Record<string, unknown> = { fileId };
+  for (const [k] of EXIF_COLUMNS) params[k] = row[k];
+  statement(db, EXIF_UPSERT).run(params);
 }
 
 export function getExif(db: Db, fileId: number): ExifRow | null {
@@ -107,7 +112,8 @@ export interface XmpRow {
 }
 
 export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
      VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
      ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
@@ -118,7 +124,7 @@ export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
 
 /** A file whose XMP disappeared (sidecar deleted, metadata stripped) keeps no stale row. */
 export function deleteXmp(db: Db, fileId: number): void {
-  db.prepare('DELETE FROM xmp WHERE file_id = ?').run(fileId);
+  statement(db, 'DELETE FROM xmp WHERE file_id = ?').run(fileId);
 }
 
 export function getXmp(db: Db, fileId: number): XmpRow | null {
