@@ -5,7 +5,6 @@
 import sharp from 'sharp';
 
 export type OutputFormat = 'webp' | 'jpeg' | 'png' | 'avif';
-export const outputFormats: readonly OutputFormat[] = ['webp', 'jpeg', 'png', 'avif'];
 
 /** Header facts, read without decoding pixels. */
 export interface ImageHeader {

@@ -1,16 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parsePositiveInt } from '../../cli/parse.js';
-import type { OutputFormat } from '../image-io.js';
+import { formatChoices } from './formats.js';
 import { thumbnailDefaults as d } from './options.js';
-
-/**
- * image-io's output formats, listed here rather than imported: declaring flags (which every `indexer scan` does, even
- * --no-extract) must not load sharp. The two checks below fail to compile if the lists ever drift apart.
- */
-const formatChoices = ['webp', 'jpeg', 'png', 'avif'] as const satisfies readonly OutputFormat[];
-type Unlisted = Exclude<OutputFormat, (typeof formatChoices)[number]>;
-const everyFormatListed: [Unlisted] extends [never] ? true : never = true;
-void everyFormatListed;
 
 /** Command-line flags of the thumbnail stage (declared on scan and resume). */
 export function addThumbnailOptions(cmd: Command): Command {

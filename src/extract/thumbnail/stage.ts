@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metadata.js';
-import { outputFormats } from '../image-io.js';
+import { formatChoices } from './formats.js';
 import { thumbnailOptions } from './options.js';
 import { modelInputFiles, previewPath, thumbPath } from './paths.js';
 import { modelInputGeometry } from '../clip/model-source.js';
@@ -36,7 +36,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     },
     purge(identity) {
       // Whatever format was configured when it was made, nothing of this identity stays behind.
-      for (const format of outputFormats) {
+      for (const format of formatChoices) {
         fs.rmSync(thumbPath(config.cacheDir, identity, format), { force: true });
         fs.rmSync(previewPath(config.cacheDir, identity, format), { force: true });
       }
