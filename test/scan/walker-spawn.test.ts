@@ -10,9 +10,13 @@ import { Control, type FromWalker, type WalkStart } from '../../src/scan/walk-pr
 
 const spawnModule = fileURLToPath(new URL('../../src/scan/walker-spawn.js', import.meta.url));
 
-test('a prewarmed walker thread that no walk takes does not keep the process alive', () => {
-  const script = `import { prewarmWalkerThread } from ${JSON.stringify(spawnModule)}; prewarmWalkerThread();`;
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+test('a prewarmed walker thread that no walk takes does not keep the process alive', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-spawn-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // A script file, not -e: the thread inherits the process's execArgv, and --input-type would stop it from booting.
+  const script = path.join(dir, 'prewarm-only.mjs');
+  fs.writeFileSync(script, `import { prewarmWalkerThread } from ${JSON.stringify(spawnModule)};\nprewarmWalkerThread();\n`);
+  const res = spawnSync(process.execPath, [script], { timeout: 20_000, encoding: 'utf8' });
   assert.equal(res.signal, null, 'killed by the timeout: the idle thread held the process open');
   assert.equal(res.status, 0, res.stderr);
 });
