@@ -1,0 +1,57 @@
+/**
+ * Through the real CLI: with a model configured, the thumbnail stage leaves one model input per photo; the clip stage
+ * reads them all (none left behind in the cache) and its embeddings still rank the red photo first for "red".
+ * Without a model, the thumbnail stage writes none.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { indexer } from '../e2e/clip-cli.js';
+import { colours, tempDir, tinyModel } from './helpers.js';
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+async function photos(): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
+  const dir = tempDir('model-input-cli');
+  const root = path.join(dir, 'photos');
+  fs.mkdirSync(root);
+  for (const [name, rgb] of Object.entries(colours)) {
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+      .jpeg()
+      .toFile(path.join(root, `${name}.jpg`));
+  }
+  const args = ['--db', path.join(dir, 'catalog.db'), '--cache-dir', path.join(dir, 'cache'), '--quiet'];
+  return { dir, root, args, env: { XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'xdg-cache') } };
+}
+
+test('scan --model: thumbnails leave the model inputs, the clip stage consumes every one, "red" finds the red photo', async () => {
+  const t = await photos();
+  const thumbs = await indexer([...t.args, 'scan', t.root, '--stages', 'thumbnail', '--model', tinyModel, '--device', 'cpu'], t.env);
+  assert.equal(thumbs.code, 0, thumbs.stderr);
+  const inputs = filesUnder(path.join(t.dir, 'cache', 'clip-inputs'));
+  assert.equal(inputs.length, 4, inputs.join(', '));
+  assert.ok(inputs.every((n) => n.endsWith('.shortest-32x32.rgb')), inputs.join(', '));
+
+  // The model given to the scan is remembered: the clip stage uses it without --model.
+  const clip = await indexer([...t.args, 'resume', '--stages', 'clip', '--device', 'cpu'], t.env);
+  assert.equal(clip.code, 0, clip.stderr);
+  assert.deepEqual(filesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
+  const found = await indexer([...t.args, 'search', 'red', '--json'], t.env);
+  assert.equal(found.code, 0, found.stderr);
+  const ranked = JSON.parse(found.stdout) as { path: string }[];
+  assert.equal(ranked.length, 4);
+  assert.equal(ranked[0]!.path, path.join(t.root, 'red.jpg'));
+});
+
+test('scan without a model writes no model inputs', async () => {
+  const t = await photos();
+  const scan = await indexer([...t.args, 'scan', t.root, '--device', 'cpu'], t.env);
+  assert.equal(scan.code, 0, scan.stderr);
+  assert.equal(filesUnder(path.join(t.dir, 'cache', 'previews')).length, 4);
+  assert.deepEqual(filesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
+});
