@@ -178,6 +178,7 @@ async function processSlice(
   );
   if (walked.length === 0 && back.length === 0) return;
   const now = ctx.now();
+  ctx.tally.wrote = true;
   ctx.db.transaction(() => {
     for (const w of walked) {
       const { decision, known: row } = w;

@@ -97,7 +97,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         continue;
       }
       roots.setOnline(root.id, true);
-      const tally: WalkTally = { live: 0, other: false };
+      const tally: WalkTally = { live: 0, other: false, wrote: false };
       const unchangedFolders = new Set<string>();
       const digests: [string, string][] = [];
       const flushDigests = () => {
@@ -125,6 +125,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         },
         deps.env ?? {},
       );
+      // Counted while the walker thread reads the first folders; recounted below only if the walk wrote rows.
+      const liveBefore = files.countLive(root.id);
       let met = 0;
       for await (const { job, stats } of walk.folders) {
         met += await processFolder(job, stats, ctx);
@@ -143,7 +145,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
       }
       walked.push({ root, unchangedFolders });
       // Later walks only take rows away from this root (a nested root's reroot), so this holds until its sweep.
-      if (!tally.other && tally.live === files.countLive(root.id)) fullyMet.add(root.id);
+      const live = tally.wrote ? files.countLive(root.id) : liveBefore;
+      if (!tally.other && tally.live === live) fullyMet.add(root.id);
     }
     if (summary.outcome === 'complete') {
       for (const { root, unchangedFolders } of walked) {

@@ -34,4 +34,6 @@ export class SeenIds {
 export interface WalkTally {
   live: number;
   other: boolean;
+  /** Set when the walk wrote file rows: only then can the root's live row count differ from before the walk. */
+  wrote: boolean;
 }

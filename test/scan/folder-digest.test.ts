@@ -74,7 +74,7 @@ test('an unchanged folder is counted from its digest without reading its rows; a
   const ctx = (): FolderContext => ({
     db: s.db, files: { ...files, inFolder: (dir: string) => (rowReads++, files.inFolder(dir)) },
     scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false, counts: zeroCounts(), seen: new SeenIds(),
-    tally: { live: 0, other: false }, report: () => {}, protect: () => {}, unchangedFolders: new Set(),
+    tally: { live: 0, other: false, wrote: false }, report: () => {}, protect: () => {}, unchangedFolders: new Set(),
     storeDigest: (dir, digest) => stored.push([dir, digest]),
   });
   const pass = async (salt = 'salt') => {
@@ -207,7 +207,7 @@ test('an unreadable file leaves its folder without a digest, so it is looked at 
   const c = zeroCounts();
   await processFolder(job, stats, {
     db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
-    counts: c, seen: new SeenIds(), tally: { live: 0, other: false }, report: () => c.errors++, protect: () => {},
+    counts: c, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: () => c.errors++, protect: () => {},
     unchangedFolders: new Set(), storeDigest: (dir) => stored.push(dir),
   });
   assert.deepEqual({ new: c.new, errors: c.errors, stored }, { new: 1, errors: 1, stored: [] });

@@ -129,7 +129,7 @@ test('a file that vanishes between the walk and its stat is named once and count
     stats,
     {
       db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
-      counts, seen: new SeenIds(), tally: { live: 0, other: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {}, unchangedFolders: new Set(), storeDigest: () => {},
+      counts, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {}, unchangedFolders: new Set(), storeDigest: () => {},
     },
   );
   assert.deepEqual({ new: counts.new, errors: counts.errors }, { new: 1, errors: 1 });
