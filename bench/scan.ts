@@ -2,7 +2,8 @@
  * scan benchmark: an unchanged rescan of a large tree against `find ROOT -type f -printf '%s %T@ %p\n'` on the same
  * tree in the same run (both as child processes, median of 3, page cache warm). Goal: ratio <= 1.5x. Prints peak RSS,
  * and CPU time (user + system, all threads) next to wall time: steadier than wall time on a shared machine.
- * The tree (empty files, 100 per folder) and its catalog are built once under /tmp/indexer-bench.
+ * The tree (empty files, 100 per folder) and its catalog are built once under /tmp/indexer-bench; one untimed rescan
+ * before the timed ones brings the catalog up to date (see below).
  * BENCH_QUICK=1 uses 20,000 files; BENCH_SCAN_FILES=N picks any size (e.g. 1000000 for the memory check).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,12 +28,16 @@ export async function benchScan(o: { quick: boolean }): Promise<void> {
   const findRuns: Timing[] = [];
   const scanRuns: Timing[] = [];
   runFind(tree); // warm the page cache for both
+  // Untimed: leaves the catalog as a cron rescan finds it (one made by an older indexer is migrated and gets its
+  // folder digests here, a one-off cost that is not what this benchmark measures).
+  runIndexer(catalog, tree);
   for (let i = 0; i < 3; i++) {
     findRuns.push(runFind(tree));
     scanRuns.push(runIndexer(catalog, tree));
   }
   const startups: Timing[] = [];
   const tiny = tinyTree(base);
+  runIndexer(path.join(base, 'catalog-tiny.db'), tiny); // untimed, as above
   for (let i = 0; i < 3; i++) startups.push(runIndexer(path.join(base, 'catalog-tiny.db'), tiny));
   const find = { wall: median(findRuns.map((r) => r.seconds)), cpu: median(findRuns.map((r) => r.cpuSeconds)) };
   const scan = { wall: median(scanRuns.map((r) => r.seconds)), cpu: median(scanRuns.map((r) => r.cpuSeconds)) };
