@@ -26,6 +26,18 @@ export function isSidecar(file: string): boolean {
 }
 
 /**
+ * mediaKind and isSidecar in one step for a bare name (no '/'), without path.extname: the walk asks this of every
+ * file it meets. A leading dot starts no extension, as with path.extname ('.jpg' is a hidden file, not a JPEG).
+ */
+export function classifyName(name: string): 'media' | 'sidecar' | null {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const ext = name.slice(dot + 1).toLowerCase();
+  if (KINDS.has(ext)) return 'media';
+  return ext === 'xmp' ? 'sidecar' : null;
+}
+
+/**
  * Picks the sidecar of each media file among the `.xmp` names of the same folder:
  * `IMG.jpg.xmp` is preferred, else `IMG.xmp` (which a RAW+JPEG pair then shares). Names compare case-insensitively.
  * Returns media name -> sidecar name (names, not paths).

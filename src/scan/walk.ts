@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { excludeMatcher } from './exclude-match.js';
-import { isSidecar, mediaKind } from './media.js';
+import { classifyName } from './media.js';
 import { describeProblem, type ScanProblem } from './problems.js';
 
 /** Media and sidecar names of one folder (a folder's entries are read together). */
@@ -97,10 +97,10 @@ export function walkRoot(opts: WalkOptions, stopped: () => boolean): Walk {
           isFile = target.isFile();
         }
         if (isFile) {
-          const media = mediaKind(name) !== null;
-          if (!media && !isSidecar(name)) continue;
+          const kind = classifyName(name);
+          if (kind === null) continue;
           if (exclude.file(relPrefix + name, name)) continue;
-          (media ? group.media : group.sidecars).push(name);
+          (kind === 'media' ? group.media : group.sidecars).push(name);
         } else if (isDir) {
           if (exclude.folder(relPrefix + name, name)) continue;
           subfolders.push([prefix + name, relPrefix + name]);

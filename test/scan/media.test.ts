@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSidecar, matchSidecars, mediaKind } from '../../src/scan/media.js';
+import { classifyName, isSidecar, matchSidecars, mediaKind } from '../../src/scan/media.js';
 import { ignorePatterns, nestedRootPatterns } from '../../src/scan/excludes.js';
 
 test('media kinds by extension, case-insensitively; everything else is ignored', () => {
@@ -13,6 +13,16 @@ test('media kinds by extension, case-insensitively; everything else is ignored',
   assert.equal(mediaKind('jpg'), null);
   assert.equal(mediaKind('x.jpg.xmp'), null);
   assert.equal(isSidecar('X.XMP'), true);
+});
+
+test('the walk classifies a bare name as mediaKind and isSidecar do', () => {
+  const names = ['IMG_1.JPG', 'x.HeIc', 'x.cr3', 'clip.3gp', 'x.txt', 'jpg', '.jpg', '..jpg', '...jpg', 'a.', '..', '...',
+    'x.jpg.xmp', 'X.XMP', '.xmp', 'a.b.png', 'noext', 'x.jpeg ', 'x.jpg~'];
+  for (const n of names) {
+    const expected = mediaKind(n) !== null ? 'media' : isSidecar(n) ? 'sidecar' : null;
+    assert.equal(classifyName(n), expected, n);
+  }
+  assert.deepEqual(['a.jpg', '.jpg', 'A.XMP', 'b.txt'].map(classifyName), ['media', null, 'sidecar', null]);
 });
 
 test('IMG.jpg.xmp is preferred over IMG.xmp; IMG.xmp is shared by a RAW+JPEG pair', () => {
