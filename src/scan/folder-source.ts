@@ -1,12 +1,12 @@
-import { planFolder, type FolderJob } from './folder.js';
+import { listedFromGroup, listedFromThread, type ListedFolder } from './listed-folder.js';
 import { StatBatch, statNames } from './stat-batch.js';
 import type { Walk, WalkOptions, WalkResult } from './walk.js';
 import { takeWalkerThread } from './walker-spawn.js';
-import { Control, splitNames, type FromWalker, type WalkStart } from './walk-protocol.js';
+import { Control, type FromWalker, type WalkStart } from './walk-protocol.js';
 
 /** One folder, walked and stat()ed, ready to diff. */
 export interface WalkedFolder {
-  job: FolderJob;
+  folder: ListedFolder;
   stats: StatBatch;
 }
 
@@ -32,9 +32,9 @@ export function walkFolders(opts: FolderWalkOptions, env: NodeJS.ProcessEnv): Fo
   return env.INDEXER_SCAN_STAT_WORKER === '0' ? inline(opts) : threaded(opts);
 }
 
-function statFolder(job: FolderJob, opts: FolderWalkOptions): StatBatch {
-  const names = job.names.join('\0');
-  return new StatBatch(statNames({ id: 0, dir: job.group.dir, names, follow: opts.followSymlinks, salt: opts.salt }));
+function statFolder(folder: ListedFolder, opts: FolderWalkOptions): StatBatch {
+  const req = { id: 0, dir: folder.dir, names: folder.statNames, follow: opts.followSymlinks, salt: opts.salt };
+  return new StatBatch(statNames(req));
 }
 
 function inline(opts: FolderWalkOptions): FolderSource {
@@ -44,8 +44,8 @@ function inline(opts: FolderWalkOptions): FolderSource {
     const { walkRoot } = await import('./walk.js');
     walk = walkRoot(opts, () => opts.signal.aborted);
     for (const group of walk.groups) {
-      const job = planFolder(group);
-      yield { job, stats: statFolder(job, opts) };
+      const folder = listedFromGroup(group);
+      yield { folder, stats: statFolder(folder, opts) };
     }
   }
   return { folders: folders(), result: () => walk?.result() ?? { problems: [], complete: false } };
@@ -63,7 +63,7 @@ function threaded(opts: FolderWalkOptions): FolderSource {
   };
   const worker = takeWalkerThread();
   worker.postMessage(start);
-  const listings = new Map<number, FolderJob>();
+  const listings = new Map<number, ListedFolder>();
   const stats = new Map<number, StatBatch>();
   let listed = 0;
   let end: Extract<FromWalker, { type: 'end' }> | null = null;
@@ -82,7 +82,7 @@ function threaded(opts: FolderWalkOptions): FolderSource {
   };
   worker.on('message', (m: FromWalker) => {
     if (m.type === 'listing') {
-      listings.set(m.seq, planFolder({ dir: m.dir, media: splitNames(m.media), sidecars: splitNames(m.sidecars) }));
+      listings.set(m.seq, listedFromThread(m.dir, m.media, m.sidecars, m.mediaCount));
       listed = Math.max(listed, m.seq + 1);
     } else if (m.type === 'stats') stats.set(m.seq, new StatBatch(m.stats));
     else if (m.type === 'end') end = m;
@@ -114,12 +114,12 @@ function threaded(opts: FolderWalkOptions): FolderSource {
       for (let seq = 0; ; ) {
         if (opts.signal.aborted) return;
         if (failure) throw failure;
-        const job = listings.get(seq);
+        const folder = listings.get(seq);
         const batch = stats.get(seq);
-        if (job && batch) {
+        if (folder && batch) {
           listings.delete(seq);
           stats.delete(seq);
-          yield { job, stats: batch };
+          yield { folder, stats: batch };
           seq++;
           Atomics.add(control, Control.acked, 1); // diffed: the walker may list one more
           Atomics.notify(control, Control.acked);

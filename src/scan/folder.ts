@@ -7,6 +7,7 @@ import { fileIdentity } from './identity.js';
 import { extensionOf, matchSidecars, mediaKind } from './media.js';
 import { describeProblem, type ScanProblem } from './problems.js';
 import type { SeenIds, WalkTally } from './seen.js';
+import type { ListedFolder } from './listed-folder.js';
 import type { FolderGroup } from './walk.js';
 import type { PathStat, StatBatch } from './stat-batch.js';
 
@@ -85,18 +86,19 @@ export function planFolder(group: FolderGroup): FolderJob {
  * matches the stored one is unchanged as a whole and its rows are not read; a folder diffed in full whose rows end up
  * matching its listing exactly (nothing settling or unreadable, no row left over for a file gone) stores its digest.
  */
-export async function processFolder(job: FolderJob, stats: StatBatch, ctx: FolderContext): Promise<number> {
-  const { group } = job;
-  const count = group.media.length;
-  if (ctx.files.folderDigest(group.dir) === stats.digest) {
+export async function processFolder(folder: ListedFolder, stats: StatBatch, ctx: FolderContext): Promise<number> {
+  const count = folder.mediaCount;
+  if (ctx.files.folderDigest(folder.dir) === stats.digest) {
     // Guarded, though a walk meets each folder once: counted twice, `tally.live` could hide a vanished row.
-    if (!ctx.unchangedFolders.has(group.dir)) {
-      ctx.unchangedFolders.add(group.dir);
+    if (!ctx.unchangedFolders.has(folder.dir)) {
+      ctx.unchangedFolders.add(folder.dir);
       ctx.tally.live += count;
       ctx.counts.unchanged += count;
     }
     return count;
   }
+  const job = folder.plan();
+  const { group } = job;
   const check: FolderCheck = { clean: true, liveMatched: 0 };
   const sidecarStats = new Map<string, SidecarStat>();
   job.sidecarNames.forEach((name, i) => {

@@ -128,8 +128,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
       // Counted while the walker thread reads the first folders; recounted below only if the walk wrote rows.
       const liveBefore = files.countLive(root.id);
       let met = 0;
-      for await (const { job, stats } of walk.folders) {
-        met += await processFolder(job, stats, ctx);
+      for await (const { folder, stats } of walk.folders) {
+        met += await processFolder(folder, stats, ctx);
         const paused = deps.onProgress?.({ root: root.path, files: met, counts });
         if (paused) await paused;
       }

@@ -36,6 +36,8 @@ export type FromWalker =
       dir: string;
       /** Media names, NUL-joined (one string clones far faster than an array). */
       media: string;
+      /** How many media names: all an unchanged folder's diff needs of them. */
+      mediaCount: number;
       /** Sidecar names, NUL-joined. */
       sidecars: string;
     }

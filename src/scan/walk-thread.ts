@@ -41,7 +41,7 @@ function walkAndStat(start: WalkStart): void {
       const media = joinNames(g.media);
       const sidecars = joinNames(g.sidecars);
       pending.set(listed, { dir: g.dir, names: statList(media, sidecars) });
-      send({ type: 'listing', seq: listed, dir: g.dir, media, sidecars });
+      send({ type: 'listing', seq: listed, dir: g.dir, media, mediaCount: g.media.length, sidecars });
       listed++;
     };
     while (!stopped()) {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { openCatalog, type Db } from '../../src/catalog/open.js';
 import { filesCatalog } from '../../src/catalog/files.js';
 import { zeroCounts } from '../../src/catalog/scans.js';
-import { planFolder, processFolder, type FolderContext } from '../../src/scan/folder.js';
+import { processFolder, type FolderContext } from '../../src/scan/folder.js';
+import { listedFromGroup, listedFromThread } from '../../src/scan/listed-folder.js';
 import { StatBatch, statNames } from '../../src/scan/stat-batch.js';
 import { SeenIds } from '../../src/scan/seen.js';
 import { scanRoots, type ScanSettings } from '../../src/scan/scanner.js';
@@ -78,10 +79,10 @@ test('an unchanged folder is counted from its digest without reading its rows; a
     storeDigest: (dir, digest) => stored.push([dir, digest]),
   });
   const pass = async (salt = 'salt') => {
-    const job = planFolder({ dir: s.root, media: ['one.jpg'], sidecars: ['one.jpg.xmp'] });
-    const stats = new StatBatch(statNames({ id: 0, dir: s.root, names: job.names.join('\0'), follow: false, salt }));
+    const folder = listedFromGroup({ dir: s.root, media: ['one.jpg'], sidecars: ['one.jpg.xmp'] });
+    const stats = new StatBatch(statNames({ id: 0, dir: s.root, names: folder.statNames, follow: false, salt }));
     const c = ctx();
-    await processFolder(job, stats, c);
+    await processFolder(folder, stats, c);
     files.setFolderDigests(stored.splice(0));
     return { unchanged: c.counts.unchanged, new: c.counts.new, sidecars: c.counts.sidecars, live: c.tally.live, skipped: c.unchangedFolders.size };
   };
@@ -200,15 +201,24 @@ test('an unreadable file leaves its folder without a digest, so it is looked at 
   const s = setup();
   t.after(s.cleanup);
   threeFolders(s);
-  const job = planFolder({ dir: path.join(s.root, 'a'), media: ['1.jpg', 'gone.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ id: 0, dir: job.group.dir, names: job.names.join('\0'), follow: false, salt: '' }));
+  const folder = listedFromGroup({ dir: path.join(s.root, 'a'), media: ['1.jpg', 'gone.jpg'], sidecars: [] });
+  const stats = new StatBatch(statNames({ id: 0, dir: folder.dir, names: folder.statNames, follow: false, salt: '' }));
   const rootId = Number(s.db.prepare('INSERT INTO roots (path, added_at) VALUES (?, 0)').run(s.root).lastInsertRowid);
   const stored: string[] = [];
   const c = zeroCounts();
-  await processFolder(job, stats, {
+  await processFolder(folder, stats, {
     db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
     counts: c, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: () => c.errors++, protect: () => {},
     unchangedFolders: new Set(), storeDigest: (dir) => stored.push(dir),
   });
   assert.deepEqual({ new: c.new, errors: c.errors, stored }, { new: 1, errors: 1, stored: [] });
+});
+
+test('a folder stats the same names in the same order whether the walker thread or this one lists it', () => {
+  const fromThread = listedFromThread('/p', 'b.jpg\0a.CR2', 'a.xmp\0b.jpg.xmp', 2);
+  const fromGroup = listedFromGroup({ dir: '/p', media: ['b.jpg', 'a.CR2'], sidecars: ['a.xmp', 'b.jpg.xmp'] });
+  assert.equal(fromThread.statNames, fromGroup.statNames);
+  assert.deepEqual(fromThread.plan().names, fromGroup.plan().names);
+  assert.deepEqual(fromThread.plan().names, fromThread.statNames.split('\0'));
+  assert.equal(listedFromThread('/p', 'one.jpg', '', 1).statNames, 'one.jpg');
 });

@@ -114,7 +114,8 @@ test('a file that vanishes between the walk and its stat is named once and count
   t.after(s.cleanup);
   const root = path.join(s.dir, 'R');
   s.write('R/here.jpg', 'h');
-  const { planFolder, processFolder } = await import('../../src/scan/folder.js');
+  const { processFolder } = await import('../../src/scan/folder.js');
+  const { listedFromGroup } = await import('../../src/scan/listed-folder.js');
   const { StatBatch, statNames } = await import('../../src/scan/stat-batch.js');
   const { SeenIds } = await import('../../src/scan/seen.js');
   const { filesCatalog } = await import('../../src/catalog/files.js');
@@ -122,10 +123,10 @@ test('a file that vanishes between the walk and its stat is named once and count
   const rootId = Number(s.db.prepare("INSERT INTO roots (path, added_at) VALUES (?, 0)").run(root).lastInsertRowid);
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
-  const job = planFolder({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ id: 0, dir: root, names: job.names.join('\0'), follow: false, salt: '' }));
+  const folder = listedFromGroup({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
+  const stats = new StatBatch(statNames({ id: 0, dir: root, names: folder.statNames, follow: false, salt: '' }));
   await processFolder(
-    job,
+    folder,
     stats,
     {
       db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
