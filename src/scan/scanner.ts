@@ -5,7 +5,7 @@ import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
 import type { Clock } from '../types.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
-import { processFolder } from './folder.js';
+import { processFolder, type FolderContext } from './folder.js';
 import { walkSalt } from './folder-digest.js';
 import { walkFolders } from './folder-source.js';
 import { probeRoot } from './probe.js';
@@ -82,12 +82,13 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
   };
   const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
   try {
-    /** Roots walked to the end, with the folders whose digest matched (the sweep must count their rows as met). */
-    const walked: { root: RootRow; unchangedFolders: Set<string> }[] = [];
-    /** Roots whose walk met every live row: their sweep has nothing to find. */
-    const fullyMet = new Set<number>();
+    /** Roots walked to the end: swept once every walk is complete. */
+    const walked: RootWalk[] = [];
     const allRootPaths = roots.list().map((r) => r.path);
-    const settleBefore = settings.settleMs === null ? null : clock.now() - settings.settleMs;
+    const scan: ScanContext = {
+      deps, files, scanId, counts, report, seen, protectedPaths, allRootPaths,
+      settleBefore: settings.settleMs === null ? null : clock.now() - settings.settleMs,
+    };
     for (const rootPath of rootPaths) {
       const root = roots.ensure(rootPath, clock.now());
       summary.rootIds.push(root.id);
@@ -97,60 +98,17 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         continue;
       }
       roots.setOnline(root.id, true);
-      const tally: WalkTally = { live: 0, other: false, wrote: false };
-      const unchangedFolders = new Set<string>();
-      const digests: [string, string][] = [];
-      const flushDigests = () => {
-        if (digests.length > 0) files.setFolderDigests(digests.splice(0));
-      };
-      const ctx = {
-        db, files, scanId, rootId: root.id, settleBefore, followSymlinks: settings.followSymlinks, counts, report, seen, tally,
-        unchangedFolders,
-        storeDigest: (dir: string, digest: string) => {
-          digests.push([dir, digest]);
-          if (digests.length >= DIGEST_BATCH) flushDigests();
-        },
-        now: () => clock.now(),
-        protect: (p: string) => protectedPaths.add(p),
-      };
-      const ignore = [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, allRootPaths)];
-      const walk = walkFolders(
-        {
-          root: root.path,
-          ignore,
-          hidden: settings.hidden,
-          followSymlinks: settings.followSymlinks,
-          signal: deps.signal,
-          salt: walkSalt({ rootId: root.id, ignore, hidden: settings.hidden, followSymlinks: settings.followSymlinks }),
-        },
-        deps.env ?? {},
-      );
-      // Counted while the walker thread reads the first folders; recounted below only if the walk wrote rows.
-      const liveBefore = files.countLive(root.id);
-      let met = 0;
-      for await (const { folder, stats } of walk.folders) {
-        met += await processFolder(folder, stats, ctx);
-        const paused = deps.onProgress?.({ root: root.path, files: met, counts });
-        if (paused) await paused;
-      }
-      flushDigests(); // each describes a folder already written, whether or not the walk completed
-      const result = walk.result();
-      for (const p of result.problems) {
-        report(p);
-        protectedPaths.add(p.path);
-      }
-      if (!result.complete) {
+      const rootWalk = await walkAndDiff(root, settings, scan);
+      if (rootWalk === null) {
         summary.outcome = 'interrupted';
         break;
       }
-      walked.push({ root, unchangedFolders });
-      // Later walks only take rows away from this root (a nested root's reroot), so this holds until its sweep.
-      const live = tally.wrote ? files.countLive(root.id) : liveBefore;
-      if (!tally.other && tally.live === live) fullyMet.add(root.id);
+      walked.push(rootWalk);
     }
     if (summary.outcome === 'complete') {
-      for (const { root, unchangedFolders } of walked) {
-        if (!fullyMet.has(root.id)) {
+      for (const { root, fullyMet, unchangedFolders } of walked) {
+        if (!fullyMet) {
+          // Rows of folders skipped by their digest are all live and met: mark them so the sweep leaves them be.
           for (const dir of unchangedFolders) for (const id of files.idsInFolder(dir)) seen.add(id);
           sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
         }
@@ -163,6 +121,71 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
     throw err;
   }
+}
+
+/** What every root's walk in one scan shares. */
+interface ScanContext {
+  deps: ScanDeps;
+  files: FilesCatalog;
+  scanId: number;
+  counts: ScanCounts;
+  report(problem: ScanProblem): void;
+  seen: SeenIds;
+  protectedPaths: Set<string>;
+  allRootPaths: string[];
+  settleBefore: number | null;
+}
+
+/** A root walked to the end. */
+interface RootWalk {
+  root: RootRow;
+  /** The walk met every live row of the root: its sweep has nothing to find. */
+  fullyMet: boolean;
+  /** Folders whose digest matched (their rows were not read, so not marked in `seen`). */
+  unchangedFolders: Set<string>;
+}
+
+/** Walks one root and diffs each folder as it comes; null when the walk was interrupted. */
+async function walkAndDiff(root: RootRow, settings: ScanSettings, scan: ScanContext): Promise<RootWalk | null> {
+  const { deps, files, counts } = scan;
+  const tally: WalkTally = { live: 0, other: false, wrote: false };
+  const unchangedFolders = new Set<string>();
+  const digests: [string, string][] = [];
+  const flushDigests = () => {
+    if (digests.length > 0) files.setFolderDigests(digests.splice(0));
+  };
+  const ctx: FolderContext = {
+    db: deps.db, files, scanId: scan.scanId, rootId: root.id, settleBefore: scan.settleBefore,
+    followSymlinks: settings.followSymlinks, counts, report: scan.report, seen: scan.seen, tally, unchangedFolders,
+    storeDigest: (dir, digest) => {
+      digests.push([dir, digest]);
+      if (digests.length >= DIGEST_BATCH) flushDigests();
+    },
+    now: () => deps.clock.now(),
+    protect: (p) => scan.protectedPaths.add(p),
+  };
+  const ignore = [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, scan.allRootPaths)];
+  const { hidden, followSymlinks } = settings;
+  const salt = walkSalt({ rootId: root.id, ignore, hidden, followSymlinks });
+  const walk = walkFolders({ root: root.path, ignore, hidden, followSymlinks, signal: deps.signal, salt }, deps.env ?? {});
+  // Counted while the walker thread reads the first folders; recounted below only if the walk wrote rows.
+  const liveBefore = files.countLive(root.id);
+  let met = 0;
+  for await (const { folder, stats } of walk.folders) {
+    met += await processFolder(folder, stats, ctx);
+    const paused = deps.onProgress?.({ root: root.path, files: met, counts });
+    if (paused) await paused;
+  }
+  flushDigests(); // each describes a folder already written, whether or not the walk completed
+  const result = walk.result();
+  for (const p of result.problems) {
+    scan.report(p);
+    scan.protectedPaths.add(p.path);
+  }
+  if (!result.complete) return null;
+  // Later walks only take rows away from this root (a nested root's reroot), so this holds until its sweep.
+  const live = tally.wrote ? files.countLive(root.id) : liveBefore;
+  return { root, fullyMet: !tally.other && tally.live === live, unchangedFolders };
 }
 
 /** A missing, unreadable or (while it has files) empty root is offline: an unmounted share must not delete. */
