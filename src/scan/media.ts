@@ -31,11 +31,22 @@ export function isSidecar(file: string): boolean {
  */
 export function classifyName(name: string): 'media' | 'sidecar' | null {
   const dot = name.lastIndexOf('.');
-  if (dot <= 0) return null;
-  const ext = name.slice(dot + 1).toLowerCase();
+  const length = name.length - dot - 1;
+  if (dot <= 0 || length < EXT_LENGTHS.min || length > EXT_LENGTHS.max) return null;
+  const ext = name.slice(dot + 1);
+  return classifyExtension(ext) ?? classifyExtension(ext.toLowerCase()); // as spelled first: usually lower case
+}
+
+function classifyExtension(ext: string): 'media' | 'sidecar' | null {
   if (KINDS.has(ext)) return 'media';
   return ext === 'xmp' ? 'sidecar' : null;
 }
+
+/** Shortest and longest media or sidecar extension: most other names are ruled out by length alone. */
+const EXT_LENGTHS = (() => {
+  const lengths = [...KINDS.keys(), 'xmp'].map((e) => e.length);
+  return { min: Math.min(...lengths), max: Math.max(...lengths) };
+})();
 
 /**
  * Picks the sidecar of each media file among the `.xmp` names of the same folder:

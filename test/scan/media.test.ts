@@ -17,7 +17,7 @@ test('media kinds by extension, case-insensitively; everything else is ignored',
 
 test('the walk classifies a bare name as mediaKind and isSidecar do', () => {
   const names = ['IMG_1.JPG', 'x.HeIc', 'x.cr3', 'clip.3gp', 'x.txt', 'jpg', '.jpg', '..jpg', '...jpg', 'a.', '..', '...',
-    'x.jpg.xmp', 'X.XMP', '.xmp', 'a.b.png', 'noext', 'x.jpeg ', 'x.jpg~'];
+    'x.jpg.xmp', 'X.XMP', '.xmp', 'a.b.png', 'noext', 'x.jpeg ', 'x.jpg~', 'x.TIFF', 'x.WebM', 'x.Xmp', 'x.j', 'x.mpeg4'];
   for (const n of names) {
     const expected = mediaKind(n) !== null ? 'media' : isSidecar(n) ? 'sidecar' : null;
     assert.equal(classifyName(n), expected, n);
