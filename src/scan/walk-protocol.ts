@@ -48,14 +48,10 @@ export type FromWalker =
   | { type: 'failed'; message: string };
 
 /** Folders the walker may list ahead of the diff: flat memory whatever the tree. */
-export const WALK_CREDITS = 48;
+export const WALK_CREDITS = 16;
 
-/**
- * Listed folders the walker keeps waiting for a stat() before it reads further (the main thread takes from these).
- * Once unchanged folders cost the diff next to nothing, the main thread is mostly a second stat() thread: with only a
- * few folders ahead it ran dry whenever the walker paused (a GC, a large folder) and idled ~100 ms of a 200k rescan.
- */
-export const LIST_AHEAD = 24;
+/** Listed folders the walker keeps waiting for a stat() before it reads further (the main thread takes from these). */
+export const LIST_AHEAD = 4;
 
 /** Names of a folder as one string, media then sidecars: what gets stat()ed. */
 export function statList(media: string, sidecars: string): string {
