@@ -3,8 +3,9 @@
  * walker-spawn.ts), then walks one root, lists each folder's media to the main thread and stat()s them. The main thread
  * diffs folders against the catalog and, whenever it would otherwise wait, takes the next listed folder and stats it
  * itself: the stat() calls (most of an unchanged rescan) spread over both threads. Who stats a folder is decided in
- * shared memory (Control.nextToStat), and acks and the stop flag arrive there too, so this thread runs synchronously
- * from start to end and never needs its event loop. At most WALK_CREDITS folders are in flight (flat memory).
+ * shared memory (Control.nextToStat), and acks and the stop flag arrive there too, so once started the walk runs
+ * synchronously to its end and never needs the event loop. At most WALK_CREDITS folders are in flight (flat memory).
+ * Each folder's stat() reply carries its digest (folder-digest.ts), whichever thread made it.
  * Never throws across the boundary.
  */
 import { parentPort } from 'node:worker_threads';
