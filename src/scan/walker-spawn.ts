@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 
 interface Spare {
   worker: Worker;
-  /** Set when the thread died before a walk took it (it is then replaced, never handed out). */
+  /** Set when the thread failed or died before a walk took it (it is then replaced, never handed out). */
   exited: boolean;
 }
 
@@ -26,8 +26,8 @@ export function prewarmWalkerThread(): void {
   const s: Spare = { worker: spawn(), exited: false };
   s.worker.unref();
   s.worker.once('exit', () => (s.exited = true));
-  // A boot failure shows again when a walk starts a thread of its own; until then it must not crash the process.
-  s.worker.on('error', () => {});
+  // A failed boot must not crash the process here: the walk then starts a thread of its own, which reports it.
+  s.worker.on('error', () => (s.exited = true));
   spare = s;
 }
 
