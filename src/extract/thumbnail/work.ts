@@ -71,7 +71,7 @@ async function fromEncoded(path: string, source: string | Buffer, req: RenderReq
   const refused = bombCheck(path, header.width, header.height, req.pixelLimit);
   if (refused) return refused;
   try {
-    const rendered = await renderEncoded(source, req);
+    const rendered = await renderEncoded(source, req, header);
     const orientation = req.orient === 'exif' ? header.orientation : typeof req.orient === 'number' ? req.orient : 1;
     const swap = orientation >= 5;
     return { ok: true, rendered, width: swap ? header.height : header.width, height: swap ? header.width : header.height };
