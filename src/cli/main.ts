@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
@@ -6,7 +6,8 @@ import type { CliEnv } from './env.js';
 
 /**
  * Each command's module, loaded only when that command runs: a cron job's `indexer scan` or a quick `status` should
- * not pay for loading sharp and ONNX Runtime. Help (no command) loads them all.
+ * not pay for loading sharp and ONNX Runtime. Help (no command) loads them all, so command modules declare their
+ * flags with light imports and load their heavy code (the engine, search) inside the action.
  */
 const commandModules: Record<string, () => Promise<Register[]>> = {
   scan: async () => [(await import('./commands/scan.js')).registerScan],
@@ -39,10 +40,9 @@ function commandName(argv: string[]): string | undefined {
 async function loadRegisters(argv: string[]): Promise<Register[]> {
   const name = commandName(argv);
   if (name) return commandModules[name]!();
-  // Help, or an unknown command (commander then lists the real ones).
-  const seen = new Set<Register>();
-  for (const load of Object.values(commandModules)) for (const r of await load()) seen.add(r);
-  return [...seen];
+  // Help, or an unknown command (commander then lists the real ones): every command, in this order.
+  const loaded = await Promise.all(Object.values(commandModules).map((load) => load()));
+  return [...new Set(loaded.flat())];
 }
 
 /** A command's action: resolves to the process exit code. */
@@ -52,16 +52,25 @@ export type Action = (...args: any[]) => Promise<number>;
 export type Register = (program: Command, cli: CliEnv, wrap: (action: Action) => (...args: any[]) => Promise<void>) => void;
 
 export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<number> {
-  // The scan's walker thread boots while the command, the catalog and the lock load (about 40 ms off each scan);
-  // not when the scan is told to walk on this thread alone (see src/scan/folder-source.ts).
+  // The scan's walker thread boots while commander, the command, the catalog and the lock load; not when the scan is
+  // told to walk on this thread alone (see src/scan/folder-source.ts). It starts before anything else loads (this
+  // module imports nothing heavy; commander comes in below), so the thread is ready by the time the walk starts.
   if (commandName(argv) === 'scan' && cli.env.INDEXER_SCAN_STAT_WORKER !== '0') prewarmWalkerThread();
+  let commander: typeof import('commander');
+  let registers: Register[];
+  try {
+    // Side by side: the module loader reads files asynchronously, so each load fills the other's waits.
+    [commander, registers] = await Promise.all([import('commander'), loadRegisters(argv)]);
+  } catch (err) {
+    return unexpectedFailure(err, cli);
+  }
   let code: number = ExitCode.ok;
   const wrap =
     (action: Action) =>
     async (...args: any[]): Promise<void> => {
       code = await action(...args);
     };
-  const program = new Command('indexer')
+  const program = new commander.Command('indexer')
     .description('Index photos and videos: scan folders, extract thumbnails/EXIF/XMP/CLIP, search.')
     .option('--db <path>', 'catalog file (default $INDEXER_DB or $XDG_DATA_HOME/indexer/catalog.db)')
     .option('--cache-dir <dir>', 'thumbnail/preview cache (default $INDEXER_CACHE or $XDG_CACHE_HOME/indexer)')
@@ -73,12 +82,12 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
       writeErr: (s) => cli.stderr.write(s),
     });
   try {
-    for (const register of await loadRegisters(argv)) register(program, cli, wrap);
+    for (const register of registers) register(program, cli, wrap);
     program.commands.forEach((c) => c.exitOverride());
     await program.parseAsync(argv);
     return code;
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (err instanceof commander.CommanderError) {
       // --help and --version are not errors.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return ExitCode.ok;
       return ExitCode.usage;
@@ -87,10 +96,14 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
       cli.stderr.write(`indexer: ${err.message}\n`);
       return err.code;
     }
-    cli.stderr.write(`indexer: unexpected failure: ${describeError(err)}\n`);
-    if (cli.env.INDEXER_DEBUG) cli.stderr.write(String((err as Error)?.stack) + '\n');
-    return ExitCode.failure;
+    return unexpectedFailure(err, cli);
   }
+}
+
+function unexpectedFailure(err: unknown, cli: CliEnv): number {
+  cli.stderr.write(`indexer: unexpected failure: ${describeError(err)}\n`);
+  if (cli.env.INDEXER_DEBUG) cli.stderr.write(String((err as Error)?.stack) + '\n');
+  return ExitCode.failure;
 }
 
 function defaultEnv(): CliEnv {

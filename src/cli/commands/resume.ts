@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
-import { addPhase2Options, runPhase2 } from '../../tasks/phase2.js';
+import { addAllPhase2Options } from '../../tasks/options.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 export const registerResume: Register = (program, cli, wrap) => {
@@ -15,7 +15,9 @@ export const registerResume: Register = (program, cli, wrap) => {
     .command('resume')
     .description('run phase 2 only: finish pending tasks and those a killed run left behind')
     .option('--wait', 'wait for another indexer using the catalog instead of exiting 75');
-  addPhase2Options(cmd);
+  // Flag declarations only: the engine, sharp, ONNX Runtime and the workers load when the action runs, so help and
+  // usage errors do not wait for them.
+  addAllPhase2Options(cmd);
   cmd.addHelpText(
     'after',
     `
@@ -31,6 +33,7 @@ Examples:
       if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
       return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock }, async (db, signal) => {
         const started = cli.clock.now();
+        const { runPhase2 } = await import('../../tasks/phase2.js');
         const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });
         if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
         return result.exitCode;

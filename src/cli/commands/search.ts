@@ -4,7 +4,6 @@ import { describeError, ExitCode, UserError } from '../../errors.js';
 import { devices, type Device } from '../../models/devices.js';
 import { parseDateBound } from '../../search/dates.js';
 import { writeContactSheet } from '../../search/html.js';
-import { search } from '../../search/search.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
 import { parsePositiveInt } from '../parse.js';
@@ -58,6 +57,8 @@ export const registerSearch: Register = (program, cli, wrap) => {
         const catalog = catalogPath(cmd, cli);
         const db = openCatalog(catalog, { readonly: true });
         try {
+          // Loaded here, not with the command: help and usage errors need no model code, sharp or ONNX Runtime.
+          const { search } = await import('../../search/search.js');
           const results = await search(
             db,
             {
