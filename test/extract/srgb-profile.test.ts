@@ -88,6 +88,9 @@ test('malformed profiles are not sRGB and do not throw', () => {
   const lying = Buffer.from(good);
   lying.writeUInt32BE(0xffffff00, 128 + 4 + 4); // first tag's offset far outside the profile
   assert.equal(isSrgbProfile(lying), false);
+  const crowded = Buffer.from(good);
+  crowded.writeUInt32BE(0xffffffff, 128); // tag count
+  assert.equal(isSrgbProfile(crowded), false);
   assert.equal(isSrgbProfile(Buffer.from('not a profile at all, just text that is long enough to have a header......'.repeat(3))), false);
 });
 

@@ -28,6 +28,7 @@ const CURVE_TOLERANCE_LEVELS = 0.25;
 /** Tags that make lcms use a lookup table rather than colorants and curves for the input side. */
 const LUT_TAGS = ['A2B0', 'A2B1', 'A2B2', 'D2B0', 'D2B1', 'D2B2'];
 const HEADER_BYTES = 128;
+const MAX_TAGS = 256;
 
 /** sRGB's linear -> encoded curve (IEC 61966-2-1), the inverse of the tone curve a profile stores. */
 function linearToSrgb(v: number): number {
@@ -39,7 +40,7 @@ export function isSrgbProfile(icc: Uint8Array): boolean {
   try {
     return checkProfile(Buffer.from(icc.buffer, icc.byteOffset, icc.byteLength));
   } catch {
-    // Reads past the end of a malformed profile: not recognisably sRGB, so the caller converts as usual.
+    // A malformed profile (reads past its end, an implausible tag table) is not recognisably sRGB: convert as usual.
     return false;
   }
 }
@@ -67,9 +68,10 @@ interface TagEntry {
 
 function readTagTable(icc: Buffer): Map<string, TagEntry> {
   const count = icc.readUInt32BE(HEADER_BYTES);
+  // A real profile has a few dozen tags at most: a huge count is garbage (and a tag left unread could be a LUT).
+  if (count > MAX_TAGS) throw new RangeError(`${count} tags`);
   const tags = new Map<string, TagEntry>();
-  // A real profile has a few dozen tags at most; a huge count is garbage, and readUInt32BE throws past the end.
-  for (let i = 0; i < Math.min(count, 256); i++) {
+  for (let i = 0; i < count; i++) {
     const at = HEADER_BYTES + 4 + 12 * i;
     const entry = { offset: icc.readUInt32BE(at + 4), size: icc.readUInt32BE(at + 8) };
     if (entry.offset + entry.size > icc.length) throw new RangeError('tag outside the profile');
