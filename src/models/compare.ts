@@ -6,8 +6,9 @@
 import { cosine } from '../search/vectors.js';
 import { ClipModel } from './clip-model.js';
 import type { ModelInfo } from './model-dir.js';
+import { minAgreement } from './agreement.js';
 
-export const minAgreement = 0.99;
+export { minAgreement };
 
 const probeTexts = [
   'a photo of a cat',

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ExitCode, UserError } from '../../errors.js';
-import { compareModels, minAgreement } from '../../models/compare.js';
+import { minAgreement } from '../../models/agreement.js';
+import type { compareModels } from '../../models/compare.js';
 import { knownModels } from '../../models/known.js';
 import { listInstalled, loadModelInfo, modelId, modelsHome, resolveModelDir } from '../../models/model-dir.js';
-import { knownProviders } from '../../models/onnx.js';
-import { pullModel, verifyModel, type PullProgress } from '../../models/store.js';
+import type { PullProgress, verifyModel } from '../../models/store.js';
 import { globalOptions, makeLogger, type CliEnv, type GlobalOptions } from '../env.js';
 import type { Register } from '../main.js';
 
@@ -33,6 +33,8 @@ export const registerModels: Register = (program, cli, wrap) => {
             .map((name) => ({ name, installed: true, description: 'installed by hand', source: null as string | null })),
         ].map((r) => ({ ...r, dir: r.installed ? path.join(modelsHome(cli.env), r.name) : null }));
         const withIds = rows.map((r) => ({ ...r, id: r.dir ? safeId(r.dir) : null }));
+        // ONNX Runtime and the model code load only when a subcommand runs (not for --help or another command).
+        const { knownProviders } = await import('../../models/onnx.js');
         const providers = knownProviders();
         if (g.json) cli.stdout.write(JSON.stringify({ modelsDir: modelsHome(cli.env), models: withIds, providers }) + '\n');
         else {
@@ -58,6 +60,7 @@ export const registerModels: Register = (program, cli, wrap) => {
         const g = globalOptions(cmd);
         const log = makeLogger(g, cli);
         const { progress, stop } = progressFor(g, cli, log.info);
+        const { pullModel } = await import('../../models/store.js');
         try {
           const result = await pullModel(name, cli.env, { force: opts.force, progress });
           stop();
@@ -89,6 +92,8 @@ export const registerModels: Register = (program, cli, wrap) => {
           : listInstalled(cli.env).map((n) => path.join(modelsHome(cli.env), n));
         if (dirs.length === 0) throw new UserError(`no models installed in ${modelsHome(cli.env)}: run 'indexer models pull ViT-B-32'`);
         const reference = opts.against ? loadModelInfo(resolveModelDir(opts.against, cli.env)!) : null;
+        const { verifyModel } = await import('../../models/store.js');
+        const { compareModels } = await import('../../models/compare.js');
         const reports = [];
         for (const dir of dirs) {
           const r: Awaited<ReturnType<typeof verifyModel>> & { agreement?: Awaited<ReturnType<typeof compareModels>> } = await verifyModel(dir, log.warn);
