@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { crc32 } from 'node:zlib';
+import { childBoxes } from '../src/extract/image-isobmff.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const media = path.join(repo, 'fixtures', 'media');
@@ -152,6 +153,7 @@ async function makeMedia(): Promise<void> {
   write(path.join(media, 'no-preview.nef'), tiff([{ tag: 271, type: 2, value: 'NIKON CORPORATION' }, { tag: 272, type: 2, value: 'NIKON D1' }], Buffer.alloc(0)));
   write(path.join(media, 'clip.mp4'), Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom\0\0\x02\0isomiso2', 'latin1'), Buffer.alloc(64)]));
   heic(upright);
+  await heicP3(upright);
 }
 
 /** A PNG whose header claims width x height: refused before any pixel is decoded. */
@@ -246,6 +248,69 @@ function heic(upright: Buffer): void {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same picture as p3.jpg in two Display P3 HEICs: p3.heic embeds the ICC profile (as iPhones do), p3-nclx.heic
+ * states P3 by nclx code points only (primaries 12, sRGB transfer 13, BT.601 matrix 6). Their pixels are P3 values,
+ * so a thumbnail that ignored the colour information would come out visibly off (sRGB green reads as P3 117,251,76).
+ */
+async function heicP3(upright: Buffer): Promise<void> {
+  const out = path.join(media, 'p3.heic');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fixtures-'));
+  try {
+    const png = path.join(tmp, 'p3.png');
+    fs.writeFileSync(png, await sharp(upright).withIccProfile('p3').png().toBuffer());
+    execFileSync('heif-enc', ['-q', '90', '-o', out, png], { stdio: 'ignore' });
+  } catch {
+    if (!fs.existsSync(out)) console.warn('heif-enc (Debian: libheif-examples) is missing: p3.heic not made');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  // heif-enc 1.15 writes no nclx box for HEIC whatever its --colour_primaries says, so the nclx variant is p3.heic
+  // with its ICC property swapped for an nclx one.
+  if (fs.existsSync(out)) write(path.join(media, 'p3-nclx.heic'), iccToNclx(fs.readFileSync(out), [12, 13, 6]));
+}
+
+/**
+ * Replaces the ICC 'colr' property of a HEIF with an nclx 'colr' (primaries, transfer, matrix; full range) followed
+ * by a 'free' box filling the rest of its bytes, so no offset in the file moves. The free box is one more child of
+ * ipco, so ipma's property indices after it go up by one.
+ */
+function iccToNclx(heic: Buffer, [primaries, transfer, matrix]: [number, number, number]): Buffer {
+  const out = Buffer.from(heic);
+  const meta = childBoxes(out, 0, out.length).find((b) => b.type === 'meta')!;
+  const iprp = childBoxes(out, meta.start + 4, meta.end).find((b) => b.type === 'iprp')!;
+  const inIprp = childBoxes(out, iprp.start, iprp.end);
+  const ipco = inIprp.find((b) => b.type === 'ipco')!;
+  const ipma = inIprp.find((b) => b.type === 'ipma')!;
+  const properties = childBoxes(out, ipco.start, ipco.end);
+  const index = properties.findIndex((b) => b.type === 'colr' && out.toString('latin1', b.start, b.start + 4) === 'prof') + 1;
+  if (index === 0) throw new Error('no ICC colr property to replace');
+  const colr = properties[index - 1]!;
+  const at = colr.start - 8;
+  const total = colr.end - at;
+  const nclx = Buffer.alloc(19);
+  nclx.writeUInt32BE(19, 0);
+  nclx.write('colrnclx', 4, 'latin1');
+  nclx.writeUInt16BE(primaries, 12);
+  nclx.writeUInt16BE(transfer, 14);
+  nclx.writeUInt16BE(matrix, 16);
+  nclx[18] = 0x80; // full range
+  const free = Buffer.alloc(total - 19);
+  free.writeUInt32BE(free.length, 0);
+  free.write('free', 4, 'latin1');
+  Buffer.concat([nclx, free]).copy(out, at);
+  // ipma: version 0 (16-bit item ids), flags bit 0 clear (7-bit property indices under an "essential" bit).
+  if (out[ipma.start] !== 0 || (out[ipma.start + 3]! & 1) !== 0) throw new Error('unexpected ipma layout');
+  let p = ipma.start + 8;
+  for (let n = out.readUInt32BE(ipma.start + 4); n > 0; n--) {
+    p += 2;
+    for (let count = out[p++]!; count > 0; count--, p++) {
+      if ((out[p]! & 0x7f) > index) out[p]! += 1;
+    }
+  }
+  return out;
 }
 
 /** A few small "photos" with metadata, one sidecar, a PNG and a nested folder: the README's example library. */

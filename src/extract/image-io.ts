@@ -4,6 +4,7 @@
  */
 import sharp from 'sharp';
 import { isSrgbProfile } from './thumbnail/srgb-profile.js';
+import { tiffWithProfile } from './thumbnail/tagged-tiff.js';
 
 export type OutputFormat = 'webp' | 'jpeg' | 'png' | 'avif';
 
@@ -112,18 +113,57 @@ export async function renderEncoded(input: string | Buffer, req: RenderRequest, 
   return renderFrom(pipeline, req);
 }
 
-/** Same as renderEncoded for pixels another decoder produced. */
-export async function renderPixels(pixels: RgbaPixels, req: RenderRequest): Promise<Rendered> {
+/**
+ * Same as renderEncoded for pixels another decoder produced. `profile` is the colour space the pixels are in when it
+ * is not sRGB (an ICC profile's bytes, or 'p3' for libvips' Display P3): everything made here is converted from it.
+ */
+export async function renderPixels(pixels: RgbaPixels, req: RenderRequest, profile?: Uint8Array | 'p3'): Promise<Rendered> {
   configure();
-  const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
-  return renderFrom(pipeline, req);
+  const raw = { raw: { width: pixels.width, height: pixels.height, channels: 4 } } as const;
+  if (!profile) return renderFrom(sharp(pixels.data, raw), req);
+  // Resized first, converted after: the profile transform then runs on the preview-sized pixels (a 1440 px preview
+  // of a 12 MP photo: about 20 ms of CPU) instead of all of them (about 200 ms). Measured on iPhone HEICs, 96.7% of
+  // the values come out identical to converting first and 99.9% within one level; JPEGs are converted after their
+  // shrink-on-load, part way down, for the same reason. The same preview-sized pixels feed renderFrom, whose resize
+  // to the preview size is then a no-op.
+  const sized = await sharp(pixels.data, raw).resize(previewBox(req)).raw().toBuffer({ resolveWithObject: true });
+  const channels = sized.info.channels === 3 ? 3 : 4;
+  const icc = profile === 'p3' ? await builtinP3Profile() : profile;
+  const tagged = tiffWithProfile(sized.data, sized.info.width, sized.info.height, channels, icc);
+  return renderFrom(sharp(tagged, { limitInputPixels: req.pixelLimit, failOn: 'error' }), req);
+}
+
+/** The preview's bounding box: the one resize every rendering starts with. */
+function previewBox(req: RenderRequest): sharp.ResizeOptions {
+  return { width: req.previewSize, height: req.previewSize, fit: 'inside', withoutEnlargement: true };
+}
+
+let p3Profile: Promise<Buffer> | undefined;
+
+/**
+ * The bytes of libvips' built-in Display P3 profile (what sharp calls 'p3'), for pixels whose container names P3 by
+ * code points rather than with a profile. Read once per thread from a 1x1 image tagged with it.
+ */
+function builtinP3Profile(): Promise<Buffer> {
+  p3Profile ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+    .withIccProfile('p3')
+    .png()
+    .toBuffer()
+    .then((png) => sharp(png).metadata())
+    .then((m) => {
+      if (!m.icc) throw new Error("libvips attached no 'p3' profile");
+      return m.icc;
+    });
+  // A failure is not kept: the next call tries again.
+  p3Profile.catch(() => (p3Profile = undefined));
+  return p3Profile;
 }
 
 async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Rendered> {
   // The preview-sized decode is the one expensive step (JPEG shrink-on-load makes it cheap); the thumbnail and the
   // hash are resized from its pixels, which keeps it to one decode of the original.
   const { data, info } = await pipeline
-    .resize({ width: req.previewSize, height: req.previewSize, fit: 'inside', withoutEnlargement: true })
+    .resize(previewBox(req))
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });

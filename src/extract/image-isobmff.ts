@@ -41,3 +41,41 @@ function walk(b: Uint8Array, start: number, end: number, depth: number): string 
   }
   return null;
 }
+
+/** One box found by childBoxes: its type and where its payload (after the size/type header) starts and ends. */
+export interface IsoBox {
+  type: string;
+  /** Offset of the payload, just past the header (a full box's version and flags are part of the payload). */
+  start: number;
+  /** Offset just past the box, never beyond the enclosing range. */
+  end: number;
+}
+
+/**
+ * The boxes laid one after another in bytes[start, end). Stops quietly at the first box that cannot be read (size
+ * smaller than its header, or running past the range): callers read optional facts and treat absence as "not there".
+ */
+export function childBoxes(b: Uint8Array, start: number, end: number): IsoBox[] {
+  const boxes: IsoBox[] = [];
+  let p = start;
+  while (p + 8 <= end && boxes.length < 4096) {
+    let size = readU32(b, p);
+    let header = 8;
+    if (size === 1) {
+      if (p + 16 > end) break;
+      size = readU32(b, p + 8) * 2 ** 32 + readU32(b, p + 12);
+      header = 16;
+    } else if (size === 0) {
+      size = end - p; // "extends to the end of the file"
+    }
+    if (size < header || p + size > end) break;
+    boxes.push({ type: String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!), start: p + header, end: p + size });
+    p += size;
+  }
+  return boxes;
+}
+
+/** Big-endian unsigned 32-bit read (no bounds check: callers check ranges first). */
+export function readU32(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}

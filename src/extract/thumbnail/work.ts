@@ -11,6 +11,7 @@ import { decodeHeicPrimary } from '../image-heic.js';
 import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
+import { readPrimaryColour, sourceProfile } from './heif-colour.js';
 import { thumbnailOptions } from './options.js';
 import { modelInputPath, previewPath, thumbPath } from './paths.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
@@ -111,8 +112,10 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
     if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
     return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${decoderMessage(result.error, path)}`) };
   }
+  // The decoder ignores the container's colour profile; the rendering converts from it (Display P3 on iPhones).
+  const profile = sourceProfile(readPrimaryColour(bytes)) ?? undefined;
   try {
-    const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' });
+    const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' }, profile);
     return { ok: true, rendered, width: result.pixels.width, height: result.pixels.height };
   } catch (err) {
     return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${errorText(err)}`) };
