@@ -1,6 +1,8 @@
 /**
  * The one module that talks to heic-decode (libheif compiled to WebAssembly): sharp's prebuilt libvips reads AVIF
- * but not HEVC-coded HEIC. libheif applies the container's rotation and mirror (irot/imir) itself.
+ * but not HEVC-coded HEIC. libheif applies the container's rotation and mirror (irot/imir) itself, but not its colour
+ * profile: the pixels come back as stored (Display P3 on iPhones), and thumbnail/heif-colour.ts says what to convert
+ * them from.
  */
 import type { RgbaPixels } from './image-io.js';
 
