@@ -252,7 +252,8 @@ function heic(upright: Buffer): void {
 
 /**
  * The same picture as p3.jpg in two Display P3 HEICs: p3.heic embeds the ICC profile (as iPhones do), p3-nclx.heic
- * states P3 by nclx code points only (primaries 12, sRGB transfer 13, BT.601 matrix 6). Their pixels are P3 values,
+ * states P3 by nclx code points only (primaries 12, sRGB transfer 13, BT.601 matrix 6); p3-nclx.avif is the AVIF
+ * counterpart of the latter. Their pixels are P3 values,
  * so a thumbnail that ignored the colour information would come out visibly off (sRGB green reads as P3 117,251,76).
  */
 async function heicP3(upright: Buffer): Promise<void> {
@@ -270,6 +271,8 @@ async function heicP3(upright: Buffer): Promise<void> {
   // heif-enc 1.15 writes no nclx box for HEIC whatever its --colour_primaries says, so the nclx variant is p3.heic
   // with its ICC property swapped for an nclx one.
   if (fs.existsSync(out)) write(path.join(media, 'p3-nclx.heic'), iccToNclx(fs.readFileSync(out), [12, 13, 6]));
+  // AVIF, which sharp decodes itself: it converts from an ICC profile but not from nclx code points.
+  write(path.join(media, 'p3-nclx.avif'), iccToNclx(await sharp(upright).withIccProfile('p3').avif({ quality: 90 }).toBuffer(), [12, 13, 6]));
 }
 
 /**
@@ -285,7 +288,7 @@ function iccToNclx(heic: Buffer, [primaries, transfer, matrix]: [number, number,
   const ipco = inIprp.find((b) => b.type === 'ipco')!;
   const ipma = inIprp.find((b) => b.type === 'ipma')!;
   const properties = childBoxes(out, ipco.start, ipco.end);
-  const index = properties.findIndex((b) => b.type === 'colr' && out.toString('latin1', b.start, b.start + 4) === 'prof') + 1;
+  const index = properties.findIndex((b) => b.type === 'colr' && ['prof', 'rICC'].includes(out.toString('latin1', b.start, b.start + 4))) + 1;
   if (index === 0) throw new Error('no ICC colr property to replace');
   const colr = properties[index - 1]!;
   const at = colr.start - 8;

@@ -2,9 +2,11 @@
  * HEIC thumbnails honour the photo's colour profile: the decoder hands back the stored (Display P3) values, and the
  * thumbnail stage converts them to sRGB as sharp converts a JPEG carrying the same profile. The fixtures hold the
  * picture of p3.jpg (red, green, blue and white quadrants) as P3 values; read as if they were sRGB, its green would
- * be about (117, 251, 76) instead of (0, 255, 0).
+ * be about (117, 251, 76) instead of (0, 255, 0). AVIF, which sharp decodes itself, is checked for the case sharp
+ * misses (P3 stated by nclx alone) and the one it handles (an embedded ICC profile, which must not convert twice).
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeModelInput, geometryKey } from '../../src/extract/clip/input-file.js';
@@ -12,7 +14,7 @@ import { renderPixels, type RenderRequest } from '../../src/extract/image-io.js'
 import { modelInputPath } from '../../src/extract/thumbnail/paths.js';
 import { run, type ThumbnailValue } from '../../src/extract/thumbnail/work.js';
 import type { StageOutcome } from '../../src/extract/stage.js';
-import { media, taskInput } from './helpers.js';
+import { media, taskInput, tempDir } from './helpers.js';
 
 type Rgb = [number, number, number];
 
@@ -55,6 +57,16 @@ test('a HEIC with an embedded Display P3 profile, or P3 stated by nclx, comes ou
       assert.ok(apart(got, await colours(reference)) <= 12, `${file} ${which}: ${JSON.stringify(got)}`);
       assert.ok(got[1]![0] < 30 && got[1]![1] > 240, `${file} ${which}: green is sRGB green, got ${got[1]}`);
     }
+  }
+});
+
+test('an AVIF stating Display P3 by nclx alone is converted; one embedding a P3 profile is converted once', async () => {
+  const jpeg = await colours(done(await run(taskInput(media('p3.jpg')))).previewPath);
+  const withIcc = path.join(tempDir('avif'), 'p3-icc.avif');
+  await sharp(media('p3.jpg')).withIccProfile('p3').avif({ quality: 90 }).toFile(withIcc);
+  for (const file of [media('p3-nclx.avif'), withIcc]) {
+    const got = await colours(done(await run(taskInput(file))).previewPath);
+    assert.ok(apart(got, jpeg) <= 12, `${file}: ${JSON.stringify(got)} vs p3.jpg ${JSON.stringify(jpeg)}`);
   }
 });
 

@@ -11,7 +11,7 @@ import { decodeHeicPrimary } from '../image-heic.js';
 import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
-import { readPrimaryColour, sourceProfile } from './heif-colour.js';
+import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
 import { thumbnailOptions } from './options.js';
 import { modelInputPath, previewPath, thumbPath } from './paths.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
@@ -53,6 +53,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
     if (input.kind === 'video' || format === 'video') return { status: 'skipped', reason: 'video: thumbnails from videos are not made yet' };
     if (input.kind === 'raw' && RAW_FORMATS.has(format)) decoded = await fromRaw(input.path, req);
     else if (format === 'heic') decoded = await fromHeic(input.path, req);
+    else if (format === 'avif') decoded = await fromAvif(input.path, req);
     else if (SHARP_FORMATS.has(format)) decoded = await fromEncoded(input.path, input.path, req);
     else return badFile(input.path, `not a recognised image (${describeHead(head)})`);
     if (!decoded.ok) return decoded.outcome;
@@ -62,7 +63,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
   }
 }
 
-async function fromEncoded(path: string, source: string | Buffer, req: RenderRequest): Promise<Decoded> {
+async function fromEncoded(path: string, source: string | Buffer, req: RenderRequest, profile?: SourceProfile): Promise<Decoded> {
   let header;
   try {
     header = await readHeader(source);
@@ -72,7 +73,7 @@ async function fromEncoded(path: string, source: string | Buffer, req: RenderReq
   const refused = bombCheck(path, header.width, header.height, req.pixelLimit);
   if (refused) return refused;
   try {
-    const rendered = await renderEncoded(source, req, header);
+    const rendered = await renderEncoded(source, req, header, profile);
     const orientation = req.orient === 'exif' ? header.orientation : typeof req.orient === 'number' ? req.orient : 1;
     const swap = orientation >= 5;
     return { ok: true, rendered, width: swap ? header.height : header.width, height: swap ? header.width : header.height };
@@ -120,6 +121,18 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
   } catch (err) {
     return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${errorText(err)}`) };
   }
+}
+
+/**
+ * AVIF: sharp decodes it and converts from an embedded ICC profile itself, but Display P3 stated by nclx code points
+ * alone (no ICC) it leaves unconverted: that case is converted here. An ICC profile, when present, wins as before.
+ */
+async function fromAvif(path: string, req: RenderRequest): Promise<Decoded> {
+  const bytes = await readWhole(path);
+  if (!Buffer.isBuffer(bytes)) return bytes;
+  const colour = readPrimaryColour(bytes);
+  // sharp reads the file itself, as for the other formats (same errors, sequential reads).
+  return fromEncoded(path, path, req, colour?.kind === 'nclx' ? (sourceProfile(colour) ?? undefined) : undefined);
 }
 
 /** RAW: the largest embedded JPEG preview, oriented by its own EXIF or else by the RAW file's. */
