@@ -3,7 +3,8 @@
  *
  * The HEIC decoder (heic-decode) hands back bare RGBA: the embedded colour profile is not applied, so an iPhone's
  * Display P3 pixels would be shown as if they were sRGB (duller, shifted). The thumbnail worker reads the profile here
- * and has sharp convert the decoded pixels to sRGB, as it does for every other format.
+ * and has sharp convert the decoded pixels to sRGB, as it does for every other format. AVIF (the same container,
+ * decoded by sharp) needs it only for Display P3 stated by nclx code points: sharp applies an ICC profile itself.
  *
  * Where it lives in the container: meta > iprp > ipco holds the item properties, among them 'colr' boxes (an ICC
  * profile, type 'prof' or 'rICC', or 'nclx' code points from ITU-T H.273); meta > iprp > ipma associates properties
@@ -84,10 +85,13 @@ function pickColour(b: Uint8Array, boxes: (IsoBox | undefined)[]): HeifColour | 
     if (box?.type !== 'colr' || box.start + 4 > box.end) continue;
     const type = String.fromCharCode(b[box.start]!, b[box.start + 1]!, b[box.start + 2]!, b[box.start + 3]!);
     // 128-byte header plus a tag count: anything shorter cannot be a profile.
-    if ((type === 'prof' || type === 'rICC') && box.end - box.start - 4 >= 132) return { kind: 'icc', icc: new Uint8Array(b.subarray(box.start + 4, box.end)) };
+    if ((type === 'prof' || type === 'rICC') && box.end - box.start - 4 >= 132) {
+      return { kind: 'icc', icc: new Uint8Array(b.subarray(box.start + 4, box.end)) }; // a copy: the file can go
+    }
     if (type === 'nclx' && !nclx && box.start + 11 <= box.end) {
       const at = box.start + 4;
-      nclx = { kind: 'nclx', primaries: readU16(b, at, box.end), transfer: readU16(b, at + 2, box.end), matrix: readU16(b, at + 4, box.end), fullRange: b[at + 6]! >= 0x80 };
+      const [primaries, transfer, matrix] = [readU16(b, at, box.end), readU16(b, at + 2, box.end), readU16(b, at + 4, box.end)];
+      nclx = { kind: 'nclx', primaries, transfer, matrix, fullRange: b[at + 6]! >= 0x80 };
     }
   }
   return nclx;
