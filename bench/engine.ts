@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mib } from './format.js';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'engine-child.js');
 
@@ -23,7 +24,6 @@ function measure(mode: 'engine' | 'bare', n: number): Measure {
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as Measure;
 }
 
-const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
 export async function benchEngine(o: { quick: boolean }): Promise<void> {
   const sizes = process.env.BENCH_ENGINE_TASKS ? [Number(process.env.BENCH_ENGINE_TASKS)] : o.quick ? [2_000] : [20_000, 100_000];
@@ -31,8 +31,8 @@ export async function benchEngine(o: { quick: boolean }): Promise<void> {
     const bare = measure('bare', n);
     const engine = measure('engine', n);
     console.log(`tasks: ${n}, trivial stage, ${engine.threads} worker threads`);
-    console.log(`  bare pool (no catalog):  ${bare.tasksPerSecond.toFixed(0)} tasks/s, peak RSS ${mb(bare.maxRssKb)}`);
-    console.log(`  engine (indexer):        ${engine.tasksPerSecond.toFixed(0)} tasks/s, peak RSS ${mb(engine.maxRssKb)} (includes planning ${n} tasks)`);
+    console.log(`  bare pool (no catalog):  ${bare.tasksPerSecond.toFixed(0)} tasks/s, peak RSS ${mib(bare.maxRssKb)}`);
+    console.log(`  engine (indexer):        ${engine.tasksPerSecond.toFixed(0)} tasks/s, peak RSS ${mib(engine.maxRssKb)} (includes planning ${n} tasks)`);
     console.log(`  ratio engine/bare:       ${(engine.tasksPerSecond / bare.tasksPerSecond).toFixed(2)}x throughput; overhead ${((1 / engine.tasksPerSecond - 1 / bare.tasksPerSecond) * 1e6).toFixed(0)} µs/task`);
   }
 }

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mib } from './format.js';
 
 const here = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(here), '..', '..');
@@ -23,7 +24,7 @@ export async function benchScan(o: { quick: boolean }): Promise<void> {
   buildTree(tree, files);
   if (!fs.existsSync(catalog)) {
     const first = runIndexer(catalog, tree);
-    console.log(`initial scan of ${files} files: ${first.seconds.toFixed(2)}s, peak RSS ${mb(first.maxRssKb)}`);
+    console.log(`initial scan of ${files} files: ${first.seconds.toFixed(2)}s, peak RSS ${mib(first.maxRssKb)}`);
   }
   const findRuns: Timing[] = [];
   const scanRuns: Timing[] = [];
@@ -50,7 +51,7 @@ export async function benchScan(o: { quick: boolean }): Promise<void> {
   const rss = Math.max(...scanRuns.map((r) => r.maxRssKb));
   console.log(`files: ${files} in ${Math.ceil(files / PER_FOLDER)} folders`);
   console.log(`find -printf:          ${find.wall.toFixed(3)}s wall, ${find.cpu.toFixed(3)}s CPU (medians of 3)`);
-  console.log(`indexer scan (rescan): ${scan.wall.toFixed(3)}s wall, ${scan.cpu.toFixed(3)}s CPU (medians of 3), peak RSS ${mb(rss)}`);
+  console.log(`indexer scan (rescan): ${scan.wall.toFixed(3)}s wall, ${scan.cpu.toFixed(3)}s CPU (medians of 3), peak RSS ${mib(rss)}`);
   console.log(`ratio indexer/find:    ${(scan.wall / find.wall).toFixed(2)}x wall (goal <= 1.5x), ${(scan.cpu / find.cpu).toFixed(2)}x CPU`);
   // Start-up: the same command on a one-file tree (node, module loading, catalog open and lock). Node's own boot is
   // the floor no change here can lower; the rest is the CLI's (modules, walker thread, catalog, lock).
@@ -144,9 +145,6 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function mb(kb: number): string {
-  return `${(kb / 1024).toFixed(0)} MiB`;
-}
 
 if (process.argv[1] === here && process.argv[2] === '--child') {
   const { main } = await import('../src/cli/main.js');

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mib } from './format.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = path.resolve(here, '..', '..', '..', 'shared', 'corpus');
@@ -30,7 +31,6 @@ interface Side {
   passes?: { seconds: number; cpuSeconds: number }[];
 }
 
-const mb = (kb: number | null) => (kb === null ? 'n/a' : `${(kb / 1024).toFixed(0)} MB`);
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 function list(dir: string, pattern: RegExp): string[] {
@@ -96,14 +96,14 @@ export async function benchStages(o: { quick: boolean }): Promise<void> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-vips-'));
   console.log(`thumbnails: ${photos.length} JPEGs (${o.quick ? 'quick' : 'corpus/large twice'}), 256 px WebP + 1440 px JPEG, ${threads} at a time`);
   const mine = ours('thumbnail', threads, photos);
-  console.log(`  indexer (1 decode, both sizes, thumbhash): ${(photos.length / mine.seconds).toFixed(2)} photos/s, peak RSS ${mb(mine.maxRssKb)}${mine.failed ? `, ${mine.failed} failed` : ''}`);
+  console.log(`  indexer (1 decode, both sizes, thumbhash): ${(photos.length / mine.seconds).toFixed(2)} photos/s, peak RSS ${mib(mine.maxRssKb)}${mine.failed ? `, ${mine.failed} failed` : ''}`);
   if (has('vipsthumbnail')) {
     const commands = photos.flatMap((p, i) => [
       ['vipsthumbnail', p, '-s', '256', '-o', path.join(out, `${i}_t.webp[Q=80]`)],
       ['vipsthumbnail', p, '-s', '1440', '-o', path.join(out, `${i}_p.jpg[Q=82]`)],
     ]);
     const vips = await peers(commands, threads);
-    console.log(`  vipsthumbnail (2 runs per photo):          ${(photos.length / vips.seconds).toFixed(2)} photos/s, peak RSS ${mb(vips.maxRssKb)} per process`);
+    console.log(`  vipsthumbnail (2 runs per photo):          ${(photos.length / vips.seconds).toFixed(2)} photos/s, peak RSS ${mib(vips.maxRssKb)} per process`);
     console.log(`  ratio indexer/vipsthumbnail:               ${(vips.seconds / mine.seconds).toFixed(2)}x wall (goal >= 2.0x)${cpuRatio(vips, mine)}`);
   } else console.log('  vipsthumbnail not installed (Debian: libvips-tools): no peer measured');
   fs.rmSync(out, { recursive: true, force: true });
@@ -116,7 +116,7 @@ export async function benchStages(o: { quick: boolean }): Promise<void> {
   const meta = ours('metadata', threads, metaFiles);
   const first = meta.passes?.[0];
   if (meta.passes) console.log(`  indexer (exif + xmp stages), pass by pass: ${meta.passes.map((p) => (metaFiles.length / p.seconds).toFixed(0)).join(', ')} photos/s (V8 compiles the hot paths during the first passes)`);
-  console.log(`  indexer (exif + xmp stages), steady state: ${(metaFiles.length / meta.seconds).toFixed(0)} photos/s (last pass), peak RSS ${mb(meta.maxRssKb)}`);
+  console.log(`  indexer (exif + xmp stages), steady state: ${(metaFiles.length / meta.seconds).toFixed(0)} photos/s (last pass), peak RSS ${mib(meta.maxRssKb)}`);
   if (has('exiftool')) {
     const shards = Array.from({ length: threads }, (_, i) => metaFiles.filter((_, j) => j % threads === i)).filter((s) => s.length);
     const tool = await peers(shards.map((s) => ['exiftool', '-json', '-q', '-q', ...s]), threads);
@@ -124,7 +124,7 @@ export async function benchStages(o: { quick: boolean }): Promise<void> {
     // warm-up are: each is measured on its own and the steady states are compared.
     const startup = await peers(Array.from({ length: threads }, () => ['exiftool', '-ver']), threads);
     const steady = Math.max(1e-3, tool.seconds - startup.seconds);
-    console.log(`  exiftool -json (${shards.length} processes): ${(metaFiles.length / tool.seconds).toFixed(0)} photos/s wall, ${(metaFiles.length / steady).toFixed(0)} photos/s without its ${startup.seconds.toFixed(2)} s start-up, peak RSS ${mb(tool.maxRssKb)} per process`);
+    console.log(`  exiftool -json (${shards.length} processes): ${(metaFiles.length / tool.seconds).toFixed(0)} photos/s wall, ${(metaFiles.length / steady).toFixed(0)} photos/s without its ${startup.seconds.toFixed(2)} s start-up, peak RSS ${mib(tool.maxRssKb)} per process`);
     console.log(`  ratio indexer/exiftool, steady state:  ${(steady / meta.seconds).toFixed(1)}x (goal >= 20x)${cpuRatio(tool, meta)}`);
     if (first) console.log(`  ratio indexer/exiftool, from cold:     ${(tool.seconds / first.seconds).toFixed(1)}x (exiftool's start-up and our V8 warm-up included, our thread start-up not)`);
   } else console.log('  exiftool not installed (Debian: libimage-exiftool-perl): no peer measured');
