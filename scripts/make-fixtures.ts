@@ -237,14 +237,18 @@ async function dng(preview: Buffer): Promise<Buffer> {
 }
 
 function heic(upright: Buffer): void {
-  const out = path.join(media, 'sample.heic');
+  heifEnc(upright, path.join(media, 'sample.heic'), 60);
+}
+
+/** Encodes a PNG with Debian's heif-enc (sharp's prebuilt libvips cannot write HEIC); warns when it is missing. */
+function heifEnc(png: Buffer, out: string, quality: number): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fixtures-'));
   try {
-    const png = path.join(tmp, 'in.png');
-    fs.writeFileSync(png, upright);
-    execFileSync('heif-enc', ['-q', '60', '-o', out, png], { stdio: 'ignore' });
+    const input = path.join(tmp, 'in.png');
+    fs.writeFileSync(input, png);
+    execFileSync('heif-enc', ['-q', String(quality), '-o', out, input], { stdio: 'ignore' });
   } catch {
-    if (!fs.existsSync(out)) console.warn('heif-enc (Debian: libheif-examples) is missing: sample.heic not made');
+    if (!fs.existsSync(out)) console.warn(`heif-enc (Debian: libheif-examples) is missing: ${path.basename(out)} not made`);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -258,16 +262,7 @@ function heic(upright: Buffer): void {
  */
 async function heicP3(upright: Buffer): Promise<void> {
   const out = path.join(media, 'p3.heic');
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fixtures-'));
-  try {
-    const png = path.join(tmp, 'p3.png');
-    fs.writeFileSync(png, await sharp(upright).withIccProfile('p3').png().toBuffer());
-    execFileSync('heif-enc', ['-q', '90', '-o', out, png], { stdio: 'ignore' });
-  } catch {
-    if (!fs.existsSync(out)) console.warn('heif-enc (Debian: libheif-examples) is missing: p3.heic not made');
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  heifEnc(await sharp(upright).withIccProfile('p3').png().toBuffer(), out, 90);
   // heif-enc 1.15 writes no nclx box for HEIC whatever its --colour_primaries says, so the nclx variant is p3.heic
   // with its ICC property swapped for an nclx one.
   if (fs.existsSync(out)) write(path.join(media, 'p3-nclx.heic'), iccToNclx(fs.readFileSync(out), [12, 13, 6]));
