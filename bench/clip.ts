@@ -19,7 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { modelGeneration, recordModel, saveEmbedding } from '../src/catalog/embeddings.js';
+import { embeddingCount, modelGeneration, recordModel, saveEmbedding } from '../src/catalog/embeddings.js';
+import { modelId } from '../src/models/model-dir.js';
 import { openCatalog } from '../src/catalog/open.js';
 import { quantize, topKQuantized } from '../src/search/quantized.js';
 import { scanFile } from '../src/search/parallel-scan.js';
@@ -109,7 +110,7 @@ async function throughput(model: string, images: number, batch: number, rounds: 
           const r = cli([...stageArgs, '--max-tasks', String(half)]);
           if (r.status !== 0) throw new Error(`clip stage run failed: ${r.stderr}`);
         }));
-        const embedded = count(path.join(dir, 'catalog.db'));
+        const embedded = count(path.join(dir, 'catalog.db'), model);
         if (embedded !== half) throw new Error(`clip stage embedded ${embedded} of ${half} images`);
       }
       for (const mode of ['spin', 'nospin']) {
@@ -127,7 +128,7 @@ async function throughput(model: string, images: number, batch: number, rounds: 
       const stage = cli(stageArgs, true);
       const seconds = (performance.now() - started) / 1000;
       if (stage.status !== 0) throw new Error(`clip stage run failed: ${stage.stderr}`);
-      const embedded = count(path.join(dir, 'catalog.db'));
+      const embedded = count(path.join(dir, 'catalog.db'), model);
       if (embedded !== images) throw new Error(`clip stage embedded ${embedded} of ${images} images`);
       unread = Math.max(unread, filesUnder(modelInputs));
       if (seconds < stageSeconds) {
@@ -192,10 +193,11 @@ function filesUnder(dir: string): number {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 }
 
-function count(dbPath: string): number {
+/** Embeddings the model holds in the catalog (the stage must have embedded every image). */
+function count(dbPath: string, model: string): number {
   const db = openCatalog(dbPath, { readonly: true });
   try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM embeddings').get() as { n: number }).n;
+    return embeddingCount(db, modelId(model));
   } finally {
     db.close();
   }
