@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { topKQuantized } from './quantized.js';
+import type { FileFilter } from '../catalog/embeddings.js';
+import { allowFor, topKQuantized } from './quantized.js';
 import type { ScanJob, ScanReply } from './scan-worker.js';
 import { readLayout, readRows, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
@@ -21,15 +22,13 @@ export async function scanFile(
   key: CacheKey,
   query: Float32Array,
   k: number,
-  filter: ScanJob['filter'],
+  filter: FileFilter,
   threads = Math.min(os.availableParallelism(), 8),
 ): Promise<Hit[] | null> {
   const layout = readLayout(file, key);
   if (!layout) return null;
   if (layout.count < parallelThreshold || threads < 2) {
-    const ids = new Set(filter.ids);
-    const allow = filter.mode === 'exclude' ? (id: number) => !ids.has(id) : (id: number) => ids.has(id);
-    return topKQuantized(readRows(file, layout, 0, layout.count), query, k, allow);
+    return topKQuantized(readRows(file, layout, 0, layout.count), query, k, allowFor(filter));
   }
   const per = Math.ceil(layout.count / threads);
   const jobs: ScanJob[] = [];

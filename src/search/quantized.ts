@@ -4,6 +4,7 @@
  * generous candidate list and the caller re-scores those candidates exactly from the float32 vectors, so the
  * scores it prints are exact and the order is only ever affected among near-ties far below the cut.
  */
+import type { FileFilter } from '../catalog/embeddings.js';
 import type { Hit } from './vectors.js';
 
 export interface QuantizedSet {
@@ -30,6 +31,13 @@ export function quantize(ids: Int32Array, data: Float32Array, dim: number): Quan
     for (let j = 0; j < dim; j++) codes[base + j] = Math.round(data[base + j]! * inv);
   }
   return { dim, count, ids: ids.slice(), scales, codes };
+}
+
+/** topKQuantized's `allow` for a search filter; none when nothing is excluded (saves a lookup per row). */
+export function allowFor(filter: FileFilter): ((fileId: number) => boolean) | undefined {
+  if (filter.mode === 'exclude' && filter.ids.length === 0) return undefined;
+  const ids = new Set(filter.ids);
+  return filter.mode === 'exclude' ? (id) => !ids.has(id) : (id) => ids.has(id);
 }
 
 /** Approximate top `k` by dot product with `query`; `allow` limits the rows considered. Best first. */

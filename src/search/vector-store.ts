@@ -6,7 +6,7 @@
 import type { Db } from '../catalog/open.js';
 import { allVectors, embeddedIds, embeddingCount, modelGeneration, type FileFilter } from '../catalog/embeddings.js';
 import { scanFile } from './parallel-scan.js';
-import { patchSet, quantize, topKQuantized, type QuantizedSet } from './quantized.js';
+import { allowFor, patchSet, quantize, topKQuantized, type QuantizedSet } from './quantized.js';
 import { cacheFileFor, readLayout, readRows, writeCache, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
@@ -27,8 +27,7 @@ export async function candidates(db: Db, modelId: string, query: Float32Array, k
   const fromFile = file ? await scanFile(file, key, query, k, filter) : null;
   if (fromFile) return fromFile;
   const set = file ? refresh(db, file, key, cache?.building) : fullSet(db, key);
-  const ids = new Set(filter.ids);
-  return topKQuantized(set, query, k, filter.mode === 'exclude' ? (id) => !ids.has(id) : (id) => ids.has(id));
+  return topKQuantized(set, query, k, allowFor(filter));
 }
 
 /**
