@@ -8,8 +8,6 @@ import { ClipModel } from './clip-model.js';
 import type { ModelInfo } from './model-dir.js';
 import { minAgreement } from './agreement.js';
 
-export { minAgreement };
-
 const probeTexts = [
   'a photo of a cat',
   'a dog on the beach',
@@ -22,7 +20,7 @@ const probeTexts = [
 ];
 
 /** Deterministic probe images in the model's normalised input range: gradients, stripes, blobs and noise. */
-export function probeImages(width: number, height: number, count = 8): Float32Array[] {
+function probeImages(width: number, height: number, count = 8): Float32Array[] {
   const plane = width * height;
   let seed = 7;
   const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;

@@ -23,7 +23,7 @@ export const knownModels: Readonly<Record<string, KnownModel>> = {
   },
 };
 
-export const defaultModelsUrl = 'https://huggingface.co';
+const defaultModelsUrl = 'https://huggingface.co';
 
 /** URL of one file of a known model. */
 export function fileUrl(model: KnownModel, file: string, env: NodeJS.ProcessEnv): string {

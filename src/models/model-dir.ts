@@ -122,7 +122,7 @@ export function listInstalled(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** Which of the layout's files are missing from dir. */
-export function missingFiles(dir: string): string[] {
+function missingFiles(dir: string): string[] {
   return modelFiles.filter((f) => !fs.existsSync(path.join(dir, f)));
 }
 

@@ -13,7 +13,7 @@ import { fileUrl, knownModels } from './known.js';
 import { loadModelInfo, modelFiles, modelsHome } from './model-dir.js';
 
 /** Written beside the model's files by pull; verify re-checks the files against it. */
-export const manifestName = '.indexer-manifest.json';
+const manifestName = '.indexer-manifest.json';
 
 export interface Manifest {
   name: string;
@@ -66,7 +66,7 @@ export async function pullModel(
   return { dir, manifest, alreadyInstalled: false };
 }
 
-export function readManifest(dir: string): Manifest | null {
+function readManifest(dir: string): Manifest | null {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, manifestName), 'utf8')) as Manifest;
   } catch {

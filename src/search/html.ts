@@ -6,7 +6,7 @@ import type { SearchResult } from './search.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function contactSheet(query: string, results: SearchResult[]): string {
+function contactSheet(query: string, results: SearchResult[]): string {
   const cells = results
     .map((r) => {
       const href = pathToFileURL(r.path).href;

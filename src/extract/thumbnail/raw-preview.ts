@@ -29,7 +29,7 @@ export function findLargestJpeg(bytes: Uint8Array): EmbeddedJpeg | null {
 }
 
 /** Walks marker segments from an SOI to the first SOF; null when the structure is not a readable JPEG. */
-export function readFrameHeader(bytes: Uint8Array, soi: number): { width: number; height: number } | null {
+function readFrameHeader(bytes: Uint8Array, soi: number): { width: number; height: number } | null {
   let p = soi + 2;
   for (let guard = 0; guard < 64 && p + 4 <= bytes.length; guard++) {
     if (bytes[p] !== 0xff) return null;
