@@ -4,6 +4,7 @@
  * background every file stays searchable with the newest complete vector it has.
  */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 import { fromBlob, toBlob, type VectorSet } from '../search/vectors.js';
 
 export interface ClipModelRow {
@@ -30,7 +31,9 @@ export function recordModel(db: Db, model: { id: string; name: string; dir: stri
  * cache of this model can have been built at, so the cache can be patched with just the rows written since.
  */
 export function saveEmbedding(db: Db, fileId: number, modelId: string, vector: Float32Array, now: number): void {
-  db.prepare(
+  // The clip stage's commit of every task: prepared once per connection.
+  statement(
+    db,
     `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
      VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
      ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,

@@ -22,13 +22,13 @@ export function saveThumbnail(db: Db, row: ThumbnailRow): void {
   ).run(row);
 }
 
+/** Read by the thumbnail stage's commit of every task (its previous renditions), so prepared once. */
 export function getThumbnail(db: Db, fileId: number): ThumbnailRow | null {
-  const r = db
-    .prepare(
-      `SELECT file_id AS fileId, identity, thumb_path AS thumbPath, preview_path AS previewPath, width, height, thumbhash
-       FROM thumbnails WHERE file_id = ?`,
-    )
-    .get(fileId) as ThumbnailRow | undefined;
+  const r = statement(
+    db,
+    `SELECT file_id AS fileId, identity, thumb_path AS thumbPath, preview_path AS previewPath, width, height, thumbhash
+     FROM thumbnails WHERE file_id = ?`,
+  ).get(fileId) as ThumbnailRow | undefined;
   return r ?? null;
 }
 
@@ -175,7 +175,8 @@ export function stageOutcomes(db: Db): { path: string; stage: string; state: str
 
 /** Whether another present file has this identity (identical copies share their cached thumbnails). */
 export function identityShared(db: Db, identity: string, exceptFileId: number): boolean {
-  return !!db
-    .prepare(`SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`)
-    .get(identity, exceptFileId);
+  return !!statement(db, `SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`).get(
+    identity,
+    exceptFileId,
+  );
 }

@@ -1,5 +1,6 @@
 /** Phase-2 runs recorded in the catalog: start, end, outcome, counts, note. */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 
 export type RunOutcome = 'running' | 'complete' | 'limit' | 'interrupted' | 'failed' | 'crashed';
 
@@ -36,7 +37,8 @@ export function startRun(db: Db, r: { command: string; pid: number; stages: stri
 export function updateRunCounts(db: Db, id: number, c: Partial<RunCounts>): void {
   const keys = Object.keys(c).filter((k) => /^[a-z]+$/.test(k));
   if (keys.length === 0) return;
-  db.prepare(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...c, id });
+  // Every result batch writes the same keys: the statement is prepared once per connection, not per batch.
+  statement(db, `UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...c, id });
 }
 
 export function endRun(db: Db, id: number, r: { outcome: RunOutcome; note: string | null; now: number }): void {
