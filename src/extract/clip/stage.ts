@@ -7,6 +7,7 @@
 import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
 import { describeError } from '../../errors.js';
 import { ClipModel } from '../../models/clip-model.js';
+import type { ModelInfo } from '../../models/model-dir.js';
 import type { Device } from '../../models/onnx.js';
 import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
@@ -32,6 +33,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
   // Resolved once, on first need (shared with the thumbnail stage): a missing model is a reason to pause, not an error.
   const resolve = () => clipModelFor(config);
   let clip: ClipModel | null = null;
+  const clipOf = (model: ModelInfo) => (clip ??= new ClipModel(model, { device, warn, info, visualOffThread: true }));
   let modelRecorded = false;
 
   return {
@@ -56,10 +58,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       if (!('model' in r)) return {};
       // Called as each task is dispatched: the first one starts loading the model (hundreds of MB, most of a
       // second) while the workers prepare the first batch, instead of after it. Load errors surface in batch.run.
-      if (!clip) {
-        clip = new ClipModel(r.model, { device, warn, info, visualOffThread: true });
-        clip.visualProvider().catch(() => undefined);
-      }
+      if (!clip) clipOf(r.model).visualProvider().catch(() => undefined);
       return { modelDir: r.model.dir, preprocess: r.model.preprocess };
     },
     batch: {
@@ -70,12 +69,11 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       run: async (items) => {
         const r = resolve();
         if ('problem' in r) return items.map(() => fault(r.problem));
-        clip ??= new ClipModel(r.model, { device, warn, info, visualOffThread: true });
         const expected = 3 * r.model.preprocess.width * r.model.preprocess.height;
         const good = items.filter((it) => it.value instanceof Float32Array && it.value.length === expected);
         let vectors: Float32Array[];
         try {
-          vectors = await clip.encodeImages(good.map((it) => it.value as Float32Array));
+          vectors = await clipOf(r.model).encodeImages(good.map((it) => it.value as Float32Array));
         } catch (err) {
           return items.map(() => fault(`clip: inference failed: ${describeError(err)}`));
         }
