@@ -19,7 +19,8 @@ export interface ScanCounts {
 
 export type ScanOutcome = 'running' | 'complete' | 'interrupted' | 'failed';
 
-export interface ScanRow extends ScanCounts {
+/** A scan as recorded: `sidecars` is reported by the scan itself, not kept. */
+export interface ScanRow extends Omit<ScanCounts, 'sidecars'> {
   id: number;
   startedAt: number;
   endedAt: number | null;
@@ -36,8 +37,7 @@ const COLUMNS = `id, started_at AS startedAt, ended_at AS endedAt, outcome, root
   unchanged, offline, settling, errors, note`;
 
 function toScan(r: any): ScanRow {
-  // sidecars is not a column: it is reported by the scan itself, not kept.
-  return { ...r, roots: JSON.parse(r.roots), sidecars: 0 };
+  return { ...r, roots: JSON.parse(r.roots) };
 }
 
 /** One row per `indexer scan` run. */

@@ -62,8 +62,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
 }
 
 function scanJson(s: ScanRow) {
-  const { sidecars: _notStored, ...rest } = s;
-  return { ...rest, durationMs: s.endedAt === null ? null : s.endedAt - s.startedAt };
+  return { ...s, durationMs: s.endedAt === null ? null : s.endedAt - s.startedAt };
 }
 
 function rootLines(roots: RootOverview[]): string[] {
