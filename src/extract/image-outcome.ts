@@ -1,15 +1,15 @@
 /** Helpers shared by the image stages' workers: reading a file's head and shaping failure outcomes. */
 import fs from 'node:fs';
 import type { StageOutcome } from './stage.js';
+import { describeError } from '../errors.js';
 
 /** Errors worth another attempt: the file is fine, the moment was not. */
 const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR']);
 /** Errors that are not the file's fault: the stage should pause rather than fail every file. */
 const STAGE_FAULTS = new Set(['ENOSPC', 'EROFS', 'EDQUOT']);
 
-export function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-}
+/** A thrown value's message on one line (the image stages' name for describeError). */
+export const errorText = describeError;
 
 /** Longest cause kept in a reason: decoders and parsers sometimes quote whole chunks of the file. */
 const MAX_CAUSE = 300;
@@ -28,7 +28,7 @@ export function badFile(path: string, cause: string): StageOutcome<never> {
 /** A failure from an I/O error: classified by its code. */
 export function ioFailure(path: string, what: string, err: unknown): StageOutcome<never> {
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const reason = `${path}: ${oneLine(`${what}: ${errorText(err)}`)}`;
+  const reason = `${path}: ${oneLine(`${what}: ${describeError(err)}`)}`;
   if (STAGE_FAULTS.has(code)) return { status: 'failed', reason, retryable: true, stageFault: true };
   return { status: 'failed', reason, retryable: TRANSIENT.has(code) };
 }

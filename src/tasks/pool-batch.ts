@@ -11,6 +11,7 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { BatchMessage, DispatchRequest } from '../workers/protocol.js';
+import { describeError } from '../errors.js';
 import type { PoolResult } from './pool.js';
 
 /** Most tasks one message carries: long enough to hide a round trip, short enough to spread over the threads. */
@@ -134,7 +135,7 @@ export class Batcher {
       (err: unknown) => {
         port1.close();
         if (controller.signal.aborted) return again();
-        const crashed = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+        const crashed = describeError(err);
         const left = items.filter((i) => i.state !== 'done');
         if (items.length === 1) left.forEach((i) => finish(i, { crashed }));
         else again();

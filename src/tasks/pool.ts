@@ -4,6 +4,7 @@
  */
 import { Piscina } from 'piscina';
 import type { StageOutcome } from '../extract/stage.js';
+import { describeError } from '../errors.js';
 import { dispatchModule, type BatchRequest, type DispatchRequest } from '../workers/protocol.js';
 import { Batcher } from './pool-batch.js';
 
@@ -51,7 +52,7 @@ export function createWorkerPool(threads: number): TaskPool {
       } catch (err) {
         if (signal.aborted) return { aborted: true };
         // The thread itself died (process.exit in a worker, out of memory): the task failed, the pool goes on.
-        return { crashed: (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim() };
+        return { crashed: describeError(err) };
       }
     },
     async close() {

@@ -4,6 +4,7 @@
  * StageOutcome.
  */
 import type { StageOutcome, TaskInput } from '../extract/stage.js';
+import { describeError } from '../errors.js';
 import { METADATA_FIRST_READ, SharedReads } from '../extract/image-shared-reads.js';
 import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
 
@@ -53,7 +54,7 @@ async function runOne(req: DispatchRequest, shared: SharedReads | undefined): Pr
   } catch (err) {
     loaded.delete(req.workerModule);
     // Not the file's fault: the stage cannot work at all, so the circuit breaker pauses it.
-    return { status: 'failed', reason: `stage ${req.input.stage} cannot load its worker: ${oneLine(err)}`, stageFault: true };
+    return { status: 'failed', reason: `stage ${req.input.stage} cannot load its worker: ${describeError(err)}`, stageFault: true };
   }
   try {
     const outcome = await run(req.input, shared);
@@ -62,11 +63,6 @@ async function runOne(req: DispatchRequest, shared: SharedReads | undefined): Pr
     }
     return outcome;
   } catch (err) {
-    return { status: 'failed', reason: `${req.input.path}: ${oneLine(err)}` };
+    return { status: 'failed', reason: `${req.input.path}: ${describeError(err)}` };
   }
-}
-
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s+/g, ' ').trim();
 }

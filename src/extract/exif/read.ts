@@ -12,6 +12,7 @@ import { readTiffLenient } from './tiff-lenient.js';
 import { findApp1, jpegSegmentsEnd } from '../image-jpeg-segments.js';
 import { isPng, pngRawProfile } from './png-profile.js';
 import { METADATA_FIRST_READ } from '../image-shared-reads.js';
+import { describeError } from '../../errors.js';
 
 export type Tags = Record<string, unknown>;
 
@@ -62,7 +63,7 @@ export async function readExifTags(source: string | Buffer): Promise<ReadResult>
   try {
     bytes = typeof source === 'string' ? await readForMetadata(source) : source;
   } catch (err) {
-    return { ok: false, error: errorText(err), unknownFormat: false };
+    return { ok: false, error: describeError(err), unknownFormat: false };
   }
   const unsafe = unsafeStructure(bytes);
   if (unsafe) return { ok: false, error: unsafe, unknownFormat: false };
@@ -71,7 +72,7 @@ export async function readExifTags(source: string | Buffer): Promise<ReadResult>
   try {
     tags = nonEmpty((await quietly(() => exifr.parse(bytes, TAG_OPTIONS))) as Tags | undefined);
   } catch (err) {
-    const message = errorText(err);
+    const message = describeError(err);
     unknownFormat = /unknown file format/i.test(message);
     if (!unknownFormat && !/invalid input argument|out of (bounds|range)|offset/i.test(message)) {
       return { ok: false, error: message, unknownFormat: false };
@@ -95,7 +96,7 @@ export async function readEmbeddedXmp(source: string | Buffer): Promise<{ ok: tr
   try {
     bytes = typeof source === 'string' ? await readForMetadata(source) : source;
   } catch (err) {
-    return { ok: false, error: errorText(err) };
+    return { ok: false, error: describeError(err) };
   }
   const unsafe = unsafeStructure(bytes);
   if (unsafe) return { ok: false, error: unsafe };
@@ -104,7 +105,7 @@ export async function readEmbeddedXmp(source: string | Buffer): Promise<{ ok: tr
     const out = (await quietly(() => exifr.parse(bytes, options as unknown as ExifrOptions))) as { xmp?: unknown } | undefined;
     return { ok: true, xmp: typeof out?.xmp === 'string' ? out.xmp : null };
   } catch (err) {
-    const message = errorText(err);
+    const message = describeError(err);
     if (/unknown file format/i.test(message)) return { ok: true, xmp: null };
     return { ok: false, error: message };
   }
@@ -226,8 +227,4 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T> {
 
 function nonEmpty(tags: Tags | undefined): Tags | null {
   return tags && Object.keys(tags).length ? tags : null;
-}
-
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 }
