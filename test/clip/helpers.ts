@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openCatalog, type Db } from '../../src/catalog/open.js';
 import { previewPath } from '../../src/extract/thumbnail/paths.js';
+import type { PreprocessConfig } from '../../src/models/model-dir.js';
 
 /** Repository root (tests run from dist/test/...). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -13,6 +14,23 @@ export const tinyModel = path.join(repoRoot, 'fixtures/models/tiny-clip');
 export const tinyModelB = path.join(repoRoot, 'fixtures/models/tiny-clip-b');
 /** The original CLIP vocabulary shipped beside the repo (../shared/models/clip-bpe). */
 export const clipBpeDir = path.resolve(repoRoot, '../shared/models/clip-bpe');
+
+/** The preprocessing of OpenAI's CLIP ViT-B/32 (open_clip's preprocess_cfg.json), written out. */
+export const clipCfg: PreprocessConfig = {
+  width: 224,
+  height: 224,
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+  interpolation: 'bicubic',
+  resizeMode: 'shortest',
+  fillColor: 0,
+};
+
+/** Deterministic pseudo-random numbers in [-1, 1) (no Math.random: failures must reproduce). */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `indexer-${prefix}-`));

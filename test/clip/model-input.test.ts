@@ -17,17 +17,8 @@ import { run as thumbRun } from '../../src/extract/thumbnail/work.js';
 import type { PreprocessConfig } from '../../src/models/model-dir.js';
 import { modelWindow, planForWindow, planResize, toTensor } from '../../src/models/preprocess.js';
 import { catalogWithFile } from '../extract/helpers.js';
-import { tempDir, tinyModel } from './helpers.js';
+import { clipCfg, tempDir, tinyModel } from './helpers.js';
 
-const clipCfg: PreprocessConfig = {
-  width: 224,
-  height: 224,
-  mean: [0.48145466, 0.4578275, 0.40821073],
-  std: [0.26862954, 0.26130258, 0.27577711],
-  interpolation: 'bicubic',
-  resizeMode: 'shortest',
-  fillColor: 0,
-};
 const geometryOf = (cfg: PreprocessConfig) => ({ width: cfg.width, height: cfg.height, resizeMode: cfg.resizeMode });
 
 /** A camera-like JPEG: gradients plus texture, stored sideways with EXIF orientation 6. */

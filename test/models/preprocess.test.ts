@@ -3,19 +3,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { imageToTensor } from '../../src/models/image.js';
-import type { PreprocessConfig } from '../../src/models/model-dir.js';
 import { planResize, roundHalfEven, toTensor } from '../../src/models/preprocess.js';
-import { solidImage, tempDir } from '../clip/helpers.js';
-
-const clipCfg: PreprocessConfig = {
-  width: 224,
-  height: 224,
-  mean: [0.48145466, 0.4578275, 0.40821073],
-  std: [0.26862954, 0.26130258, 0.27577711],
-  interpolation: 'bicubic',
-  resizeMode: 'shortest',
-  fillColor: 0,
-};
+import { clipCfg, solidImage, tempDir } from '../clip/helpers.js';
 
 /** (v/255 - mean) / std, written out by hand for the three channels. */
 const norm = (v: number, c: 0 | 1 | 2) => (v / 255 - clipCfg.mean[c]) / clipCfg.std[c];

@@ -11,12 +11,7 @@ import { normalize, topK } from '../../src/search/vectors.js';
 import { ClipModel } from '../../src/models/clip-model.js';
 import { imageToTensor } from '../../src/models/image.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
-import { addFile, makeCatalog, solidImage, tempDir, tinyModel, type Rgb } from '../clip/helpers.js';
-
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
+import { addFile, lcg, makeCatalog, solidImage, tempDir, tinyModel, type Rgb } from '../clip/helpers.js';
 
 function randomSet(n: number, dim: number, seed: number) {
   const rand = lcg(seed);

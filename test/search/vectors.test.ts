@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cosine, fromBlob, normalize, toBlob, topK } from '../../src/search/vectors.js';
-
-/** Deterministic pseudo-random numbers (no Math.random: failures must reproduce). */
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
+import { lcg } from '../clip/helpers.js';
 
 test('topK equals a brute-force sort, best first, honouring the allow filter', () => {
   const rand = lcg(7);
