@@ -12,9 +12,8 @@ import sharp from 'sharp';
 import { decodeModelInput, geometryKey } from '../../src/extract/clip/input-file.js';
 import { renderPixels, type RenderRequest } from '../../src/extract/image-io.js';
 import { modelInputPath } from '../../src/extract/thumbnail/paths.js';
-import { run, type ThumbnailValue } from '../../src/extract/thumbnail/work.js';
-import type { StageOutcome } from '../../src/extract/stage.js';
-import { media, taskInput, tempDir } from './helpers.js';
+import { run } from '../../src/extract/thumbnail/work.js';
+import { done, media, taskInput, tempDir } from './helpers.js';
 
 type Rgb = [number, number, number];
 
@@ -25,11 +24,6 @@ const SPOTS: [string, number, number][] = [
   ['blue', 0.25, 0.75],
   ['white', 0.75, 0.75],
 ];
-
-function done(outcome: StageOutcome<ThumbnailValue>): ThumbnailValue {
-  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
-  return (outcome as { value: ThumbnailValue }).value;
-}
 
 async function colours(file: string | Buffer): Promise<Rgb[]> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });

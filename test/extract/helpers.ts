@@ -1,10 +1,12 @@
 /** Shared helpers for the image-stage tests: fixture paths, task inputs, temp dirs, a catalog with one file. */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog, type Db } from '../../src/catalog/open.js';
-import type { TaskInput } from '../../src/extract/stage.js';
+import type { StageOutcome, TaskInput } from '../../src/extract/stage.js';
+import type { ThumbnailValue } from '../../src/extract/thumbnail/work.js';
 import type { FileKind } from '../../src/types.js';
 
 /** Repository root (tests run from dist/test/extract). */
@@ -39,6 +41,12 @@ export function taskInput(file: string, overrides: Partial<TaskInput> = {}): Tas
     options: {},
     ...overrides,
   };
+}
+
+/** The thumbnail worker's value, after asserting it finished (the outcome is shown when it did not). */
+export function done(outcome: StageOutcome<ThumbnailValue>): ThumbnailValue {
+  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
+  return (outcome as { value: ThumbnailValue }).value;
 }
 
 /** A real catalog in a temp dir with one root and one file row; returns the file id. */

@@ -5,9 +5,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { isSrgbProfile } from '../../src/extract/thumbnail/srgb-profile.js';
 import { readHeader } from '../../src/extract/image-io.js';
-import { run, type ThumbnailValue } from '../../src/extract/thumbnail/work.js';
-import type { StageOutcome } from '../../src/extract/stage.js';
-import { taskInput, tempDir } from './helpers.js';
+import { run } from '../../src/extract/thumbnail/work.js';
+import { done, taskInput, tempDir } from './helpers.js';
 
 type Xyz = [number, number, number];
 const SRGB: Xyz[] = [[0.4361, 0.2225, 0.0139], [0.3851, 0.7169, 0.0971], [0.1431, 0.0606, 0.7141]];
@@ -93,11 +92,6 @@ test('malformed profiles are not sRGB and do not throw', () => {
   assert.equal(isSrgbProfile(crowded), false);
   assert.equal(isSrgbProfile(Buffer.from('not a profile at all, just text that is long enough to have a header......'.repeat(3))), false);
 });
-
-function done(outcome: StageOutcome<ThumbnailValue>): ThumbnailValue {
-  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
-  return (outcome as { value: ThumbnailValue }).value;
-}
 
 async function previewPixel(file: string): Promise<number[]> {
   const v = done(await run(taskInput(file)));

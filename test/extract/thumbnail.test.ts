@@ -3,16 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { run, type ThumbnailValue } from '../../src/extract/thumbnail/work.js';
+import { run } from '../../src/extract/thumbnail/work.js';
 import { thumbnailStage } from '../../src/extract/thumbnail/stage.js';
 import { previewPath, thumbPath } from '../../src/extract/thumbnail/paths.js';
-import type { StageOutcome } from '../../src/extract/stage.js';
-import { media, taskInput, tempDir } from './helpers.js';
-
-function done(outcome: StageOutcome<ThumbnailValue>): ThumbnailValue {
-  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
-  return (outcome as { value: ThumbnailValue }).value;
-}
+import { done, media, taskInput, tempDir } from './helpers.js';
 
 /** Colour of the pixel at (fx, fy) as fractions of the image size. */
 async function colourAt(file: string, fx: number, fy: number): Promise<{ r: number; g: number; b: number; a: number }> {
