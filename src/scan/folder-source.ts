@@ -33,7 +33,7 @@ export function walkFolders(opts: FolderWalkOptions, env: NodeJS.ProcessEnv): Fo
 }
 
 function statFolder(folder: ListedFolder, opts: FolderWalkOptions): StatBatch {
-  const req = { id: 0, dir: folder.dir, names: folder.statNames, follow: opts.followSymlinks, salt: opts.salt };
+  const req = { dir: folder.dir, names: folder.statNames, follow: opts.followSymlinks, salt: opts.salt };
   return new StatBatch(statNames(req));
 }
 

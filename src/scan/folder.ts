@@ -65,8 +65,7 @@ interface Walked {
 export interface FolderJob {
   group: FolderGroup;
   sidecarOf: Map<string, string>;
-  sidecarNames: string[];
-  /** media names (group.media order), then sidecar names (sidecarNames order): what gets stat()ed. */
+  /** media names (group.media order), then sidecar names (group.sidecars order): what gets stat()ed. */
   names: string[];
   /** The same as absolute paths. */
   paths: string[];
@@ -75,10 +74,9 @@ export interface FolderJob {
 export function planFolder(group: FolderGroup): FolderJob {
   const sidecarOf = matchSidecars(group.media, group.sidecars);
   // Every sidecar name is stat()ed (there are few): the walker thread can then stat a folder without matching.
-  const sidecarNames = group.sidecars;
   const join = (n: string) => (group.dir === '/' ? `/${n}` : `${group.dir}/${n}`);
-  const names = [...group.media, ...sidecarNames];
-  return { group, sidecarOf, sidecarNames, names, paths: names.map(join) };
+  const names = [...group.media, ...group.sidecars];
+  return { group, sidecarOf, names, paths: names.map(join) };
 }
 
 /**
@@ -101,7 +99,7 @@ export async function processFolder(folder: ListedFolder, stats: StatBatch, ctx:
   const { group } = job;
   const check: FolderCheck = { clean: true, liveMatched: 0 };
   const sidecarStats = new Map<string, SidecarStat>();
-  job.sidecarNames.forEach((name, i) => {
+  group.sidecars.forEach((name, i) => {
     const index = count + i;
     const st = stats.get(index);
     // A sidecar that vanished or cannot be read is treated as absent; the image itself is what gets counted.

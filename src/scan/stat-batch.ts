@@ -5,7 +5,6 @@ import { listingDigest } from './folder-digest.js';
 export const FIELDS = 5;
 
 export interface StatRequest {
-  id: number;
   /** Folder of every name. */
   dir: string;
   /** Names joined by NUL (never part of a name): one string clones far faster than an array of them. */
@@ -16,7 +15,6 @@ export interface StatRequest {
 }
 
 export interface StatReply {
-  id: number;
   values: Float64Array;
   /** errno code by index, for paths whose stat failed. */
   errors: Record<number, string>;
@@ -84,5 +82,5 @@ export function statNames(req: StatRequest): StatReply {
       errors[i] = String((err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? err);
     }
   }
-  return { id: req.id, values, errors, digest: listingDigest(req.salt, req.names, names.length, values) };
+  return { values, errors, digest: listingDigest(req.salt, req.names, names.length, values) };
 }

@@ -58,7 +58,7 @@ function walkAndStat(start: WalkStart): void {
         if (Atomics.compareExchange(control, Control.nextToStat, next, next + 1) !== next) continue; // the main thread took it
         const job = pending.get(next)!;
         pending.delete(next);
-        const stats = statNames({ id: next, dir: job.dir, names: job.names, follow: start.followSymlinks, salt: start.salt });
+        const stats = statNames({ dir: job.dir, names: job.names, follow: start.followSymlinks, salt: start.salt });
         send({ type: 'stats', seq: next, stats }, [stats.values.buffer as ArrayBuffer]);
         continue;
       }

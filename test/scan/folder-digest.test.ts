@@ -80,7 +80,7 @@ test('an unchanged folder is counted from its digest without reading its rows; a
   });
   const pass = async (salt = 'salt') => {
     const folder = listedFromGroup({ dir: s.root, media: ['one.jpg'], sidecars: ['one.jpg.xmp'] });
-    const stats = new StatBatch(statNames({ id: 0, dir: s.root, names: folder.statNames, follow: false, salt }));
+    const stats = new StatBatch(statNames({ dir: s.root, names: folder.statNames, follow: false, salt }));
     const c = ctx();
     await processFolder(folder, stats, c);
     files.setFolderDigests(stored.splice(0));
@@ -202,7 +202,7 @@ test('an unreadable file leaves its folder without a digest, so it is looked at 
   t.after(s.cleanup);
   threeFolders(s);
   const folder = listedFromGroup({ dir: path.join(s.root, 'a'), media: ['1.jpg', 'gone.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ id: 0, dir: folder.dir, names: folder.statNames, follow: false, salt: '' }));
+  const stats = new StatBatch(statNames({ dir: folder.dir, names: folder.statNames, follow: false, salt: '' }));
   const rootId = Number(s.db.prepare('INSERT INTO roots (path, added_at) VALUES (?, 0)').run(s.root).lastInsertRowid);
   const stored: string[] = [];
   const c = zeroCounts();

@@ -124,7 +124,7 @@ test('a file that vanishes between the walk and its stat is named once and count
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
   const folder = listedFromGroup({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ id: 0, dir: root, names: folder.statNames, follow: false, salt: '' }));
+  const stats = new StatBatch(statNames({ dir: root, names: folder.statNames, follow: false, salt: '' }));
   await processFolder(
     folder,
     stats,
