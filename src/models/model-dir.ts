@@ -15,7 +15,12 @@ import { UserError } from '../errors.js';
 import { dataHome } from '../paths.js';
 
 /** How images are fitted to the model's square input (open_clip's resize_mode). */
-export type ResizeMode = 'shortest' | 'longest' | 'squash';
+const resizeModes = ['shortest', 'longest', 'squash'] as const;
+export type ResizeMode = (typeof resizeModes)[number];
+
+export function isResizeMode(value: unknown): value is ResizeMode {
+  return (resizeModes as readonly unknown[]).includes(value);
+}
 
 export interface PreprocessConfig {
   /** Model input height and width in pixels. */
@@ -167,9 +172,7 @@ function parsePreprocess(file: string): PreprocessConfig {
     return [v[0]!, v[1]!, v[2]!];
   };
   const mode = raw.resize_mode ?? 'shortest';
-  if (mode !== 'shortest' && mode !== 'longest' && mode !== 'squash') {
-    throw new UserError(`${file}: resize_mode '${mode}' is not one of shortest, longest, squash`);
-  }
+  if (!isResizeMode(mode)) throw new UserError(`${file}: resize_mode '${mode}' is not one of ${resizeModes.join(', ')}`);
   return {
     height: size[0]!,
     width: size[1] ?? size[0]!,

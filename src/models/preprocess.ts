@@ -62,7 +62,7 @@ export function modelWindow(
   width: number,
   height: number,
   cfg: Pick<PreprocessConfig, 'width' | 'height' | 'resizeMode'>,
-): { resizeWidth: number; resizeHeight: number; left: number; top: number; width: number; height: number } {
+): ResizePlan & { width: number; height: number } {
   const plan = planResize(width, height, cfg);
   const keep = (resized: number, offset: number, size: number) =>
     resized >= size ? { start: offset, length: size } : { start: 0, length: resized };

@@ -8,7 +8,7 @@
  * size alone rebuilds the plan (models/preprocess.ts planForWindow). Anything that does not match (torn, foreign, an
  * older layout) is ignored and the preview is decoded instead.
  */
-import type { PreprocessConfig } from '../../models/model-dir.js';
+import { isResizeMode, type PreprocessConfig } from '../../models/model-dir.js';
 
 /** What decides the stored pixels: the model's input size and how an image is fitted to it. */
 export type ModelInputGeometry = Pick<PreprocessConfig, 'width' | 'height' | 'resizeMode'>;
@@ -30,7 +30,7 @@ export function geometryFrom(value: unknown): ModelInputGeometry | null {
   const g = value as Partial<ModelInputGeometry>;
   const size = (n: unknown) => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 0xffff;
   if (!size(g.width) || !size(g.height)) return null;
-  if (g.resizeMode !== 'shortest' && g.resizeMode !== 'longest' && g.resizeMode !== 'squash') return null;
+  if (!isResizeMode(g.resizeMode)) return null;
   return { width: g.width!, height: g.height!, resizeMode: g.resizeMode };
 }
 
