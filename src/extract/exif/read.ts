@@ -57,14 +57,8 @@ const CORE_TAGS = ['Make', 'Model', 'DateTimeOriginal', 'CreateDate', 'ModifyDat
 const NEEDED_TAGS = ['Make', 'Model', 'Orientation'];
 const DATE_TAGS = ['DateTimeOriginal', 'CreateDate', 'ModifyDate'];
 
-/** Reads EXIF/TIFF/GPS tags from a file, or from its bytes when the caller already holds them. */
-export async function readExifTags(source: string | Buffer): Promise<ReadResult> {
-  let bytes: Buffer;
-  try {
-    bytes = typeof source === 'string' ? await readForMetadata(source) : source;
-  } catch (err) {
-    return { ok: false, error: describeError(err), unknownFormat: false };
-  }
+/** Reads EXIF/TIFF/GPS tags from a file's metadata bytes (readForMetadataSync). */
+export async function readExifTags(bytes: Buffer): Promise<ReadResult> {
   const unsafe = unsafeStructure(bytes);
   if (unsafe) return { ok: false, error: unsafe, unknownFormat: false };
   let tags: Tags | null = null;
@@ -84,20 +78,14 @@ export async function readExifTags(source: string | Buffer): Promise<ReadResult>
 }
 
 /** Reads the EXIF orientation of a RAW container (bytes already in memory), or null. */
-export async function readOrientation(source: string | Buffer): Promise<number | null> {
-  const r = await readExifTags(source);
+export async function readOrientation(bytes: Buffer): Promise<number | null> {
+  const r = await readExifTags(bytes);
   const o = r.ok ? r.tags?.Orientation : undefined;
   return typeof o === 'number' && o >= 1 && o <= 8 ? o : null;
 }
 
 /** The raw XMP packet embedded in a file, as exifr finds it (TIFF tag 700, HEIC, PNG iTXt). */
-export async function readEmbeddedXmp(source: string | Buffer): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
-  let bytes: Buffer;
-  try {
-    bytes = typeof source === 'string' ? await readForMetadata(source) : source;
-  } catch (err) {
-    return { ok: false, error: describeError(err) };
-  }
+export async function readEmbeddedXmp(bytes: Buffer): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   const unsafe = unsafeStructure(bytes);
   if (unsafe) return { ok: false, error: unsafe };
   try {
@@ -111,14 +99,10 @@ export async function readEmbeddedXmp(source: string | Buffer): Promise<{ ok: tr
   }
 }
 
-/** The part of a file its metadata lives in: the head of a JPEG, whole files (or a long head) otherwise. */
-export async function readForMetadata(file: string): Promise<Buffer> {
-  return readForMetadataSync(file);
-}
-
 /**
- * readForMetadata without the promise, for callers that share one read between stages (SharedReads). With `scratch`,
- * the first read goes into it and the result may be a view of it (see SharedReads for how long that stays valid).
+ * The part of a file its metadata lives in: the head of a JPEG, whole files (or a long head) otherwise. Synchronous,
+ * so callers can share one read between stages (SharedReads). With `scratch`, the first read goes into it and the
+ * result may be a view of it (see SharedReads for how long that stays valid).
  */
 export function readForMetadataSync(file: string, scratch?: Buffer): Buffer {
   // Synchronous reads: this runs on a dedicated worker thread, where they beat a trip through libuv's pool.
