@@ -9,7 +9,7 @@ import { ExitCode, UserError } from '../errors.js';
 export function resolveRootArgs(args: readonly string[], cwd: string): string[] {
   const out: string[] = [];
   for (const arg of args) {
-    const abs = stripTrailingSlash(path.resolve(cwd, arg));
+    const abs = path.resolve(cwd, arg); // normalised: no trailing slash
     let st: fs.Stats;
     try {
       st = fs.statSync(abs);
@@ -22,8 +22,4 @@ export function resolveRootArgs(args: readonly string[], cwd: string): string[] 
     if (!out.includes(abs)) out.push(abs);
   }
   return out;
-}
-
-function stripTrailingSlash(p: string): string {
-  return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }

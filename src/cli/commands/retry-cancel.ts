@@ -9,7 +9,7 @@ import { cancelPending, rearmFailed } from '../../catalog/tasks.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: Db) => T): Promise<T> {
-  return withWriterCatalog(catalogPath(command, cli), { wait, clock: cli.clock }, (db) => fn(db));
+  return withWriterCatalog(catalogPath(command, cli), { wait, clock: cli.clock }, fn);
 }
 
 export const registerRetry: Register = (program, cli, wrap) => {
@@ -43,7 +43,7 @@ export const registerCancel: Register = (program, cli, wrap) => {
     .action(
       wrap(async (paths: string[], opts: { stage?: string; wait?: boolean }, command: Command) => {
         const g = globalOptions(command);
-        const absolute = paths.map((p) => path.resolve(p)).map((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
+        const absolute = paths.map((p) => path.resolve(p)); // normalised: no trailing slash
         const n = await withCatalog(command, cli, !!opts.wait, (db) =>
           cancelPending(db, { stage: opts.stage, paths: absolute, now: cli.clock.now() }),
         );
