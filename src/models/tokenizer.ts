@@ -26,6 +26,15 @@ function byteToUnicode(): string[] {
   return table;
 }
 
+/** Id of a token string (vocabulary or added tokens); throws when the tokenizer lacks it. */
+function tokenId(json: TokenizerJson, token: string): number {
+  const added = json.added_tokens?.find((t) => t.content === token);
+  if (added) return added.id;
+  const id = json.model.vocab[token];
+  if (id === undefined) throw new Error(`tokenizer has no token '${token}'`);
+  return id;
+}
+
 export class ClipTokenizer {
   private readonly ranks = new Map<string, number>();
   private readonly byteChars = byteToUnicode();
@@ -46,8 +55,8 @@ export class ClipTokenizer {
     this.suffix = json.model.end_of_word_suffix ?? '</w>';
     const split = json.pre_tokenizer?.pretokenizers?.find((p) => p.type === 'Split')?.pattern?.Regex;
     this.pattern = new RegExp(split ?? defaultPattern, 'gu');
-    this.sot = this.idOf('<|startoftext|>');
-    this.eot = this.idOf('<|endoftext|>');
+    this.sot = tokenId(json, '<|startoftext|>');
+    this.eot = tokenId(json, '<|endoftext|>');
   }
 
   /** Reads textual/tokenizer.json; the pad token comes from tokenizer_config.json (default: the end token). */
@@ -60,17 +69,7 @@ export class ClipTokenizer {
       if (typeof cfg.pad_token === 'string') padToken = cfg.pad_token;
       else if (cfg.pad_token?.content) padToken = cfg.pad_token.content;
     }
-    const probe = new ClipTokenizer(json, contextLength, 0);
-    return new ClipTokenizer(json, contextLength, probe.idOf(padToken));
-  }
-
-  /** Id of a token string (vocabulary or added tokens); throws when the tokenizer lacks it. */
-  idOf(token: string): number {
-    const added = this.json.added_tokens?.find((t) => t.content === token);
-    if (added) return added.id;
-    const id = this.json.model.vocab[token];
-    if (id === undefined) throw new Error(`tokenizer has no token '${token}'`);
-    return id;
+    return new ClipTokenizer(json, contextLength, tokenId(json, padToken));
   }
 
   /** Token ids without padding: start, words, end (truncated so the end token always fits). */
