@@ -2,8 +2,8 @@
  * Downloads one file with resume and sha256 verification:
  * - bytes go to FILE.part; a later try sends `Range: bytes=<size>-` and appends when the server answers 206
  *   (a 200 means the server ignores ranges: start over);
- * - the expected sha256 comes from the caller or from the server (X-Linked-Etag or ETag when they are 64 hex
- *   digits, as Hugging Face sends for large files); a mismatch deletes the part file and fails;
+ * - the expected sha256 comes from the server (X-Linked-Etag or ETag when they are 64 hex digits, as Hugging Face
+ *   sends for large files); a mismatch deletes the part file and fails;
  * - the part file is renamed into place only once verified.
  */
 import crypto from 'node:crypto';
@@ -21,7 +21,6 @@ export interface DownloadResult {
 }
 
 export interface DownloadOptions {
-  expectedSha256?: string;
   /** Called as bytes arrive: done so far (resumed bytes included) and total when known. */
   onProgress?(done: number, total: number | null): void;
   signal?: AbortSignal;
@@ -30,8 +29,7 @@ export interface DownloadOptions {
 export async function download(url: string, target: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const part = target + '.part';
   const have = fs.existsSync(part) ? fs.statSync(part).size : 0;
-  const { res, checksum } = await get(url, have, options.signal);
-  const expected = options.expectedSha256 ?? checksum;
+  const { res, checksum: expected } = await get(url, have, options.signal);
   if (res.status === 416 && have > 0) {
     // The part file already holds everything (or is corrupt): verify what is there.
     await res.body?.cancel();
