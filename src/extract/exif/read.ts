@@ -64,7 +64,7 @@ export async function readExifTags(bytes: Buffer): Promise<ReadResult> {
   let tags: Tags | null = null;
   let unknownFormat = false;
   try {
-    tags = nonEmpty((await quietly(() => exifr.parse(bytes, TAG_OPTIONS))) as Tags | undefined);
+    tags = await parseTags(bytes);
   } catch (err) {
     const message = describeError(err);
     unknownFormat = /unknown file format/i.test(message);
@@ -132,19 +132,16 @@ function unsafeStructure(bytes: Buffer): string | null {
   return problem ? `malformed ISO media box structure: ${problem}` : null;
 }
 
-async function parseTiffBlock(block: Uint8Array): Promise<Tags | null> {
-  try {
-    return nonEmpty((await quietly(() => exifr.parse(Buffer.from(block.buffer, block.byteOffset, block.byteLength), TAG_OPTIONS))) as Tags | undefined);
-  } catch {
-    return null;
-  }
+/** exifr's tags for these bytes (null when it finds none); throws what exifr throws. */
+async function parseTags(bytes: Uint8Array): Promise<Tags | null> {
+  return nonEmpty((await quietly(() => exifr.parse(bytes, TAG_OPTIONS))) as Tags | undefined);
 }
 
 /** Parses a TIFF block found inside bytes exifr could not place (WebP chunk, HEIF Exif item, RAF, CR3). */
 async function readEmbeddedTiff(bytes: Buffer): Promise<Tags | null> {
   for (const start of tiffBlocks(bytes)) {
     try {
-      const tags = nonEmpty((await quietly(() => exifr.parse(bytes.subarray(start), TAG_OPTIONS))) as Tags | undefined);
+      const tags = await parseTags(bytes.subarray(start));
       if (tags && CORE_TAGS.some((t) => t in tags)) return tags;
     } catch {
       // Not a usable TIFF block after all: try the next candidate.
@@ -167,7 +164,7 @@ async function fillGaps(bytes: Buffer, tags: Tags | null, unknownFormat: boolean
     extra = readTiffLenient(bytes, { inSegment: false });
   } else if (isPng(bytes)) {
     const block = pngRawProfile(bytes);
-    extra = block ? ((await parseTiffBlock(block)) ?? readTiffLenient(block, { inSegment: true })) : null;
+    extra = block ? ((await parseTags(block).catch(() => null)) ?? readTiffLenient(block, { inSegment: true })) : null;
   } else if (unknownFormat || !tags || !CORE_TAGS.some((t) => t in tags)) {
     extra = await readEmbeddedTiff(bytes);
   }
