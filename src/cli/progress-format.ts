@@ -8,11 +8,17 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A stage's rate ("24.0", per second) and time left ("16s"; "?" before anything is done), for the log and the bars. */
+export function rateAndEta(worked: number, total: number, elapsedMs: number): { rate: string; eta: string } {
+  const rate = elapsedMs > 0 ? (worked / elapsedMs) * 1000 : 0;
+  const eta = worked >= total ? '0s' : rate > 0 ? formatDuration(((total - worked) / rate) * 1000) : '?';
+  return { rate: rate.toFixed(1), eta };
+}
+
 /** "thumbnail 120/500 24.0/s ETA 16s" for one stage. */
 export function stageProgress(name: string, worked: number, total: number, elapsedMs: number): string {
-  const rate = elapsedMs > 0 ? (worked / elapsedMs) * 1000 : 0;
-  const eta = rate > 0 ? ((total - worked) / rate) * 1000 : NaN;
-  return `${name} ${worked}/${total} ${rate.toFixed(1)}/s ETA ${worked >= total ? '0s' : formatDuration(eta)}`;
+  const { rate, eta } = rateAndEta(worked, total, elapsedMs);
+  return `${name} ${worked}/${total} ${rate}/s ETA ${eta}`;
 }
 
 /** The human end-of-phase line from a phase-2 summary. */

@@ -1,11 +1,11 @@
 /** Not a TTY (cron, a pipe): one log line every few seconds instead of bars. */
-import type { Clock, Logger } from '../types.js';
+import type { Logger } from '../types.js';
 import type { EngineEvents } from '../tasks/events.js';
 import { stageProgress } from './progress-format.js';
 
 const intervalMs = 5_000;
 
-export function logProgress(logger: Logger, _clock: Clock, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
+export function logProgress(logger: Logger, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
   let last = 0;
   return {
     events: {

@@ -24,7 +24,7 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
       ? quietProgress(logger)
       : cli.stderr.isTTY
         ? ttyProgress(cli, totals)
-        : logProgress(logger, cli.clock, totals);
+        : logProgress(logger, totals);
   return {
     ...display,
     summary(s) {

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
-import { formatDuration } from './progress-format.js';
+import { rateAndEta } from './progress-format.js';
 
 export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
   const multi = new cliProgress.MultiBar(
@@ -27,10 +27,8 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
         for (const [name, bar] of bars) {
           const s = p.perStage[name] ?? { done: 0, failed: 0, skipped: 0 };
           const worked = s.done + s.failed + s.skipped;
-          const rate = p.elapsedMs > 0 ? (worked / p.elapsedMs) * 1000 : 0;
-          const total = bar.getTotal();
-          const eta = rate > 0 ? formatDuration(((total - worked) / rate) * 1000) : '?';
-          bar.update(worked, { rate: rate.toFixed(1), etaText: worked >= total ? '0s' : eta });
+          const { rate, eta } = rateAndEta(worked, bar.getTotal(), p.elapsedMs);
+          bar.update(worked, { rate, etaText: eta });
         }
       },
       taskFailed: (e) => say(`failed: ${e.reason} [${e.stage}]`),
