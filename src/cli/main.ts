@@ -37,8 +37,7 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
-async function loadRegisters(argv: string[]): Promise<Register[]> {
-  const name = commandName(argv);
+async function loadRegisters(name: string | undefined): Promise<Register[]> {
   if (name) return commandModules[name]!();
   // Help, or an unknown command (commander then lists the real ones): every command, in this order.
   const loaded = await Promise.all(Object.values(commandModules).map((load) => load()));
@@ -55,12 +54,13 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
   // The scan's walker thread boots while commander, the command, the catalog and the lock load; not when the scan is
   // told to walk on this thread alone (see src/scan/folder-source.ts). It starts before anything else loads (this
   // module imports nothing heavy; commander comes in below), so the thread is ready by the time the walk starts.
-  if (commandName(argv) === 'scan' && cli.env.INDEXER_SCAN_STAT_WORKER !== '0') prewarmWalkerThread();
+  const name = commandName(argv);
+  if (name === 'scan' && cli.env.INDEXER_SCAN_STAT_WORKER !== '0') prewarmWalkerThread();
   let commander: typeof import('commander');
   let registers: Register[];
   try {
     // Side by side: the module loader reads files asynchronously, so each load fills the other's waits.
-    [commander, registers] = await Promise.all([import('commander'), loadRegisters(argv)]);
+    [commander, registers] = await Promise.all([import('commander'), loadRegisters(name)]);
   } catch (err) {
     return unexpectedFailure(err, cli);
   }
