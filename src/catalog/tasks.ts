@@ -92,22 +92,20 @@ export class TaskStore {
   }
 
   private claimRows(req: ClaimRequest): ClaimedTask[] {
-    {
-      const rows: (ClaimedTask & { priority: number })[] = [];
-      for (const stage of req.stages) {
-        const params = { suspect: req.suspect ? 1 : 0, now: req.now, stage, limit: req.limit };
-        rows.push(...(this.select.all(params) as (ClaimedTask & { priority: number })[]));
-      }
-      // Several stages (one lane): a file's tasks side by side, so its small tasks travel in one worker batch and
-      // share one read of the file (exif and xmp). Within a stage, rows keep their id order.
-      if (req.stages.length > 1) rows.sort((a, b) => a.priority - b.priority || a.fileId - b.fileId || a.id - b.id);
-      const taken: ClaimedTask[] = [];
-      for (const { priority: _p, ...row } of rows.slice(0, req.limit)) {
-        const ok = this.take.run({ id: row.id, runId: req.runId, pid: req.pid, expires: req.now + req.leaseMs, now: req.now });
-        if (ok.changes === 1) taken.push({ ...row, attempts: row.attempts + 1 });
-      }
-      return taken;
+    const rows: (ClaimedTask & { priority: number })[] = [];
+    for (const stage of req.stages) {
+      const params = { suspect: req.suspect ? 1 : 0, now: req.now, stage, limit: req.limit };
+      rows.push(...(this.select.all(params) as (ClaimedTask & { priority: number })[]));
     }
+    // Several stages (one lane): a file's tasks side by side, so its small tasks travel in one worker batch and
+    // share one read of the file (exif and xmp). Within a stage, rows keep their id order.
+    if (req.stages.length > 1) rows.sort((a, b) => a.priority - b.priority || a.fileId - b.fileId || a.id - b.id);
+    const taken: ClaimedTask[] = [];
+    for (const { priority: _p, ...row } of rows.slice(0, req.limit)) {
+      const ok = this.take.run({ id: row.id, runId: req.runId, pid: req.pid, expires: req.now + req.leaseMs, now: req.now });
+      if (ok.changes === 1) taken.push({ ...row, attempts: row.attempts + 1 });
+    }
+    return taken;
   }
 
   /** Marks a task done/skipped/failed for good. False when the lease was lost (the row is not ours any more). */
