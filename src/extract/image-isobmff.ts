@@ -17,15 +17,13 @@ function walk(b: Uint8Array, start: number, end: number, depth: number): string 
   let count = 0;
   while (p + 8 <= end) {
     if (++count > 4096) return `more than 4096 boxes at offset ${start}`;
-    let size = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+    let size = readU32(b, p);
     const type = String.fromCharCode(b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!);
     if (!/^[\x20-\x7e]{4}$/.test(type)) return `a box at offset ${p} has no readable type`;
     let header = 8;
     if (size === 1) {
       if (p + 16 > b.length) return null; // 64-bit size beyond what we read: cannot judge, let it be
-      const high = ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
-      const low = ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0;
-      size = high * 2 ** 32 + low;
+      size = readU32(b, p + 8) * 2 ** 32 + readU32(b, p + 12);
       header = 16;
     } else if (size === 0) {
       // "Extends to the end of the file": only media data is ever written that way.

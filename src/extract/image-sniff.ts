@@ -2,6 +2,8 @@
  * Decides what a file really is from its first bytes, so a misnamed file is decoded by the right decoder and
  * garbage never reaches a native decoder at all (the cheapest guard against decoder crashes).
  */
+import { readU32 } from './image-isobmff.js';
+
 export type SniffedFormat =
   | 'jpeg'
   | 'png'
@@ -39,8 +41,7 @@ export function sniffFormat(head: Uint8Array): SniffedFormat {
 
 /** ISO base media files: the brands say whether it is AVIF, HEIC, a Canon CR3 or a video. */
 function isoBrand(head: Uint8Array): SniffedFormat {
-  const boxSize = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
-  const end = Math.min(head.length, Math.max(16, boxSize));
+  const end = Math.min(head.length, Math.max(16, readU32(head, 0)));
   const brands: string[] = [];
   for (let i = 8; i + 4 <= end; i += 4) {
     if (i === 12) continue; // minor version, not a brand
