@@ -24,7 +24,6 @@ export interface FolderContext {
   now(): number;
   /** now - settle, or null. */
   settleBefore: number | null;
-  followSymlinks: boolean;
   counts: ScanCounts;
   /** Rows the walk met (or must spare): the sweep leaves them alone. */
   seen: SeenIds;

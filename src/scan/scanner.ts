@@ -156,7 +156,7 @@ async function walkAndDiff(root: RootRow, settings: ScanSettings, scan: ScanCont
   };
   const ctx: FolderContext = {
     db: deps.db, files, scanId: scan.scanId, rootId: root.id, settleBefore: scan.settleBefore,
-    followSymlinks: settings.followSymlinks, counts, report: scan.report, seen: scan.seen, tally, unchangedFolders,
+    counts, report: scan.report, seen: scan.seen, tally, unchangedFolders,
     storeDigest: (dir, digest) => {
       digests.push([dir, digest]);
       if (digests.length >= DIGEST_BATCH) flushDigests();

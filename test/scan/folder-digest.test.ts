@@ -74,7 +74,7 @@ test('an unchanged folder is counted from its digest without reading its rows; a
   const stored: [string, string][] = [];
   const ctx = (): FolderContext => ({
     db: s.db, files: { ...files, inFolder: (dir: string) => (rowReads++, files.inFolder(dir)) },
-    scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false, counts: zeroCounts(), seen: new SeenIds(),
+    scanId: 1, rootId, now: () => 1, settleBefore: null, counts: zeroCounts(), seen: new SeenIds(),
     tally: { live: 0, other: false, wrote: false }, report: () => {}, protect: () => {}, unchangedFolders: new Set(),
     storeDigest: (dir, digest) => stored.push([dir, digest]),
   });
@@ -207,7 +207,7 @@ test('an unreadable file leaves its folder without a digest, so it is looked at 
   const stored: string[] = [];
   const c = zeroCounts();
   await processFolder(folder, stats, {
-    db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
+    db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null,
     counts: c, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: () => c.errors++, protect: () => {},
     unchangedFolders: new Set(), storeDigest: (dir) => stored.push(dir),
   });

@@ -129,7 +129,7 @@ test('a file that vanishes between the walk and its stat is named once and count
     folder,
     stats,
     {
-      db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null, followSymlinks: false,
+      db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null,
       counts, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {}, unchangedFolders: new Set(), storeDigest: () => {},
     },
   );
