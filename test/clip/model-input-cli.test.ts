@@ -55,3 +55,18 @@ test('scan without a model writes no model inputs', async () => {
   assert.equal(filesUnder(path.join(t.dir, 'cache', 'previews')).length, 4);
   assert.deepEqual(filesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
 });
+
+test('a preview in another format (--preview-format webp) still feeds the clip stage when no model input is left', async () => {
+  const t = await photos();
+  // No model at thumbnail time: the clip stage must decode the WebP previews.
+  const thumbs = await indexer([...t.args, 'scan', t.root, '--stages', 'thumbnail', '--preview-format', 'webp'], t.env);
+  assert.equal(thumbs.code, 0, thumbs.stderr);
+  assert.ok(filesUnder(path.join(t.dir, 'cache', 'previews')).every((n) => n.endsWith('.webp')));
+  const clip = await indexer([...t.args, 'resume', '--stages', 'clip', '--model', tinyModel, '--device', 'cpu'], t.env);
+  assert.equal(clip.code, 0, clip.stderr);
+  const found = await indexer([...t.args, 'search', 'red', '--json'], t.env);
+  assert.equal(found.code, 0, found.stderr);
+  const ranked = JSON.parse(found.stdout) as { path: string }[];
+  assert.equal(ranked.length, 4, 'every photo embedded');
+  assert.equal(ranked[0]!.path, path.join(t.root, 'red.jpg'));
+});

@@ -11,6 +11,7 @@ import type { PreprocessConfig } from '../../models/model-dir.js';
 import { planForWindow, toTensor } from '../../models/preprocess.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
+import { formatChoices } from '../thumbnail/formats.js';
 import { decodeModelInput, geometryKey } from './input-file.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>> {
@@ -19,8 +20,9 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
     if (!cfg) return { status: 'failed', reason: 'clip: no model configured', retryable: false, stageFault: true };
     const ready = await fromModelInput(input, cfg);
     if (ready) return { status: 'done', value: ready };
-    const preview = previewPath(input.cacheDir, input.identity);
-    if (!fs.existsSync(preview)) {
+    // In whichever format the thumbnail stage wrote it (--preview-format), so a re-embed finds a WebP preview too.
+    const preview = formatChoices.map((f) => previewPath(input.cacheDir, input.identity, f)).find((p) => fs.existsSync(p));
+    if (!preview) {
       // The thumbnail stage skipped this file (no decodable image) or its cache was removed: nothing to embed.
       return { status: 'skipped', reason: `no preview of ${input.path} in the cache (thumbnail stage made none)` };
     }
