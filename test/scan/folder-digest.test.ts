@@ -10,11 +10,10 @@ import path from 'node:path';
 import { openCatalog, type Db } from '../../src/catalog/open.js';
 import { filesCatalog } from '../../src/catalog/files.js';
 import { zeroCounts } from '../../src/catalog/scans.js';
-import { processFolder, type FolderContext } from '../../src/scan/folder.js';
+import { processFolder } from '../../src/scan/folder.js';
 import { listedFromGroup, listedFromThread } from '../../src/scan/listed-folder.js';
-import { StatBatch, statNames } from '../../src/scan/stat-batch.js';
-import { SeenIds } from '../../src/scan/seen.js';
 import { scanRoots, type ScanSettings } from '../../src/scan/scanner.js';
+import { folderContext, statListed } from './folder-helpers.js';
 
 const settings: ScanSettings = { excludes: [], hidden: false, followSymlinks: false, settleMs: null };
 
@@ -72,15 +71,14 @@ test('an unchanged folder is counted from its digest without reading its rows; a
   const files = filesCatalog(s.db);
   let rowReads = 0;
   const stored: [string, string][] = [];
-  const ctx = (): FolderContext => ({
-    db: s.db, files: { ...files, inFolder: (dir: string) => (rowReads++, files.inFolder(dir)) },
-    scanId: 1, rootId, now: () => 1, settleBefore: null, counts: zeroCounts(), seen: new SeenIds(),
-    tally: { live: 0, other: false, wrote: false }, report: () => {}, protect: () => {}, unchangedFolders: new Set(),
-    storeDigest: (dir, digest) => stored.push([dir, digest]),
-  });
+  const ctx = () =>
+    folderContext(s.db, rootId, {
+      files: { ...files, inFolder: (dir: string) => (rowReads++, files.inFolder(dir)) },
+      storeDigest: (dir, digest) => stored.push([dir, digest]),
+    });
   const pass = async (salt = 'salt') => {
     const folder = listedFromGroup({ dir: s.root, media: ['one.jpg'], sidecars: ['one.jpg.xmp'] });
-    const stats = new StatBatch(statNames({ dir: s.root, names: folder.statNames, follow: false, salt }));
+    const stats = statListed(folder, salt);
     const c = ctx();
     await processFolder(folder, stats, c);
     files.setFolderDigests(stored.splice(0));
@@ -202,15 +200,11 @@ test('an unreadable file leaves its folder without a digest, so it is looked at 
   t.after(s.cleanup);
   threeFolders(s);
   const folder = listedFromGroup({ dir: path.join(s.root, 'a'), media: ['1.jpg', 'gone.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ dir: folder.dir, names: folder.statNames, follow: false, salt: '' }));
+  const stats = statListed(folder);
   const rootId = Number(s.db.prepare('INSERT INTO roots (path, added_at) VALUES (?, 0)').run(s.root).lastInsertRowid);
   const stored: string[] = [];
   const c = zeroCounts();
-  await processFolder(folder, stats, {
-    db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null,
-    counts: c, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: () => c.errors++, protect: () => {},
-    unchangedFolders: new Set(), storeDigest: (dir) => stored.push(dir),
-  });
+  await processFolder(folder, stats, folderContext(s.db, rootId, { counts: c, report: () => c.errors++, storeDigest: (dir) => stored.push(dir) }));
   assert.deepEqual({ new: c.new, errors: c.errors, stored }, { new: 1, errors: 1, stored: [] });
 });
 

@@ -7,6 +7,10 @@ import { openCatalog, type Db } from '../../src/catalog/open.js';
 import { scanRoots, type ScanSettings } from '../../src/scan/scanner.js';
 import { fileIdentity } from '../../src/scan/identity.js';
 import type { ScanProblem } from '../../src/scan/problems.js';
+import { processFolder } from '../../src/scan/folder.js';
+import { listedFromGroup } from '../../src/scan/listed-folder.js';
+import { zeroCounts } from '../../src/catalog/scans.js';
+import { folderContext, statListed } from './folder-helpers.js';
 
 const settings: ScanSettings = { excludes: [], hidden: false, followSymlinks: false, settleMs: null };
 
@@ -114,25 +118,15 @@ test('a file that vanishes between the walk and its stat is named once and count
   t.after(s.cleanup);
   const root = path.join(s.dir, 'R');
   s.write('R/here.jpg', 'h');
-  const { processFolder } = await import('../../src/scan/folder.js');
-  const { listedFromGroup } = await import('../../src/scan/listed-folder.js');
-  const { StatBatch, statNames } = await import('../../src/scan/stat-batch.js');
-  const { SeenIds } = await import('../../src/scan/seen.js');
-  const { filesCatalog } = await import('../../src/catalog/files.js');
-  const { zeroCounts } = await import('../../src/catalog/scans.js');
   const rootId = Number(s.db.prepare("INSERT INTO roots (path, added_at) VALUES (?, 0)").run(root).lastInsertRowid);
   const counts = zeroCounts();
   const problems: ScanProblem[] = [];
   const folder = listedFromGroup({ dir: root, media: ['gone.jpg', 'here.jpg'], sidecars: [] });
-  const stats = new StatBatch(statNames({ dir: root, names: folder.statNames, follow: false, salt: '' }));
-  await processFolder(
-    folder,
-    stats,
-    {
-      db: s.db, files: filesCatalog(s.db), scanId: 1, rootId, now: () => 1, settleBefore: null,
-      counts, seen: new SeenIds(), tally: { live: 0, other: false, wrote: false }, report: (p) => { problems.push(p); counts.errors++; }, protect: () => {}, unchangedFolders: new Set(), storeDigest: () => {},
-    },
-  );
+  const report = (p: ScanProblem) => {
+    problems.push(p);
+    counts.errors++;
+  };
+  await processFolder(folder, statListed(folder), folderContext(s.db, rootId, { counts, report }));
   assert.deepEqual({ new: counts.new, errors: counts.errors }, { new: 1, errors: 1 });
   assert.equal(problems[0]!.message, `${path.join(root, 'gone.jpg')}: file vanished during the scan`);
 });
