@@ -37,11 +37,6 @@ export class BatchQueue {
     return n;
   }
 
-  get running(): boolean {
-    for (const b of this.buffers.values()) if (b.running > 0) return true;
-    return false;
-  }
-
   /** Starts the batches that are full, old enough, or (force) whatever is waiting because nothing else will come. */
   flushDue(now: number, force: boolean): void {
     for (const b of this.buffers.values()) {

@@ -293,7 +293,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
         lastProgress = now;
       }
       let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
-      if (inPool.size + batches.size + settled.length === 0 && !batches.running) {
+      if (inPool.size + batches.size + settled.length === 0) {
         if (stop) break;
         if (!lookedAgain && anyDry()) {
           lookedAgain = true;
