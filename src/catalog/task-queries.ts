@@ -1,7 +1,7 @@
 /** Read-only task queries for `status`, `status --failed` and `info`. */
 import type { Db } from './open.js';
 
-export const taskStates = ['pending', 'running', 'done', 'failed', 'skipped', 'canceled'] as const;
+const taskStates = ['pending', 'running', 'done', 'failed', 'skipped', 'canceled'] as const;
 
 /** stage -> state -> count, every state present (zero when none). */
 export function stageCounts(db: Db): Record<string, Record<string, number>> {

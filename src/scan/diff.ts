@@ -38,7 +38,7 @@ export function decideFile(seen: Observed, known: KnownFile | null, settleBefore
   return live ? { action: 'modified' } : { action: 'revived' };
 }
 
-export function sidecarDiffers(known: KnownFile, now: SidecarStat | null): boolean {
+function sidecarDiffers(known: KnownFile, now: SidecarStat | null): boolean {
   if (now === null) return known.sidecarPath !== null;
   return known.sidecarPath !== now.path || known.sidecarSize !== now.size || known.sidecarMtimeMs !== now.mtimeMs;
 }

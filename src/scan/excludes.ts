@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 /** Synology/macOS/NAS clutter and VCS folders: never media the user means to index. */
-export const defaultExcludes: readonly string[] = ['@eaDir', '._*', '#recycle', '#snapshot', '.git'];
+const defaultExcludes: readonly string[] = ['@eaDir', '._*', '#recycle', '#snapshot', '.git'];
 
 /**
  * Turns user and default exclude globs into fast-glob `ignore` patterns relative to the root.
@@ -31,7 +31,7 @@ export function nestedRootPatterns(root: string, otherRoots: readonly string[]):
   return out;
 }
 
-/** fast-glob's escapePath for POSIX paths, copied so the main thread need not load fast-glob just for this. */
+/** fast-glob's escapePath for POSIX paths (the patterns keep its syntax; the walk itself no longer uses fast-glob). */
 function escapeGlob(p: string): string {
   return p.replace(/(\\?)([()*?[\]{|}]|^!|[!+@](?=\()|\\(?![!()*+?@[\]{|}]))/g, '\\$2');
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 
 /** Bytes hashed at each end of a file: enough to tell photos apart, cheap on a NAS. */
-export const IDENTITY_CHUNK = 64 * 1024;
+const IDENTITY_CHUNK = 64 * 1024;
 
 /**
  * Identity of a file: sha256 over (size, first 64 KiB, last 64 KiB), as 64 lower-case hex chars.
