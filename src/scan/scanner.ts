@@ -110,7 +110,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         if (!fullyMet) {
           // Rows of folders skipped by their digest are all live and met: mark them so the sweep leaves them be.
           for (const dir of unchangedFolders) for (const id of files.idsInFolder(dir)) seen.add(id);
-          sweep(db, files, root.id, scanId, seen, protectedPaths, counts, clock);
+          sweep(root.id, scan);
         }
         roots.markComplete(root.id, scanId, clock.now());
       }
@@ -201,21 +201,13 @@ async function rootAvailable(root: RootRow, files: FilesCatalog, deps: ScanDeps,
   return false;
 }
 
-function sweep(
-  db: Db,
-  files: FilesCatalog,
-  rootId: number,
-  scanId: number,
-  seen: SeenIds,
-  protectedPaths: ReadonlySet<string>,
-  counts: ScanCounts,
-  clock: Clock,
-): void {
+function sweep(rootId: number, scan: ScanContext): void {
+  const { deps, files, scanId, seen, protectedPaths, counts } = scan;
   const unseen = files.liveIds(rootId, (id) => !seen.has(id));
   for (let i = 0; i < unseen.length; i += SWEEP_PAGE) {
     const page = files.describe(unseen.slice(i, i + SWEEP_PAGE));
-    const now = clock.now();
-    db.transaction(() => {
+    const now = deps.clock.now();
+    deps.db.transaction(() => {
       for (const gone of page) {
         if (isCoveredBy(gone.path, protectedPaths)) continue;
         const twin = gone.identity === null ? undefined : files.addedTwin(gone.identity, scanId, gone.id);
