@@ -7,6 +7,7 @@ import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
 import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import type { PerStageCounts } from './events.js';
 
 /** One finished piece of in-flight work: an outcome to record, or a task to hand back untouched. */
 export type Settled =
@@ -29,7 +30,7 @@ export interface CommitContext {
   random: () => number;
   backoff: BackoffPolicy;
   /** Per-stage counters of this run, updated in place. */
-  perStage: Record<string, { done: number; failed: number; skipped: number }>;
+  perStage: PerStageCounts;
   /** Run totals, updated in place and written with the batch. */
   totals: RunCounts;
   tx: CommitTransactions;

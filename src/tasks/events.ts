@@ -1,8 +1,11 @@
 /** What the engine tells the outside world while it runs (progress displays, NDJSON, logs). */
 
+/** Stage name -> that stage's results in one run. */
+export type PerStageCounts = Record<string, { done: number; failed: number; skipped: number }>;
+
 export interface ProgressSnapshot {
   /** This run's results so far, per stage. */
-  perStage: Record<string, { done: number; failed: number; skipped: number }>;
+  perStage: PerStageCounts;
   elapsedMs: number;
   /** Tasks in the worker pool right now. */
   running: number;

@@ -17,7 +17,7 @@ import { pidAlive } from './liveness.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
-import type { EngineEvents } from './events.js';
+import type { EngineEvents, PerStageCounts } from './events.js';
 
 /** What `scan` (after phase 1) and `resume` hand the task engine. */
 export interface Phase2Request {
@@ -98,7 +98,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   req.signal.addEventListener('abort', onAbort, { once: true });
   const pool = (seams.pool ?? createWorkerPool)(options.threads);
   let stop: StopReason | 'failed' = 'failed';
-  let perStage: Record<string, { done: number; failed: number; skipped: number }> = {};
+  let perStage: PerStageCounts = {};
   let error: unknown = null;
   try {
     const result = await runTasks({

@@ -11,7 +11,7 @@ import type { TaskPool } from './pool.js';
 import { commitSettled, commitTransactions, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
-import type { EngineEvents } from './events.js';
+import type { EngineEvents, PerStageCounts } from './events.js';
 
 export interface RunnerLimits {
   maxDurationMs?: number;
@@ -65,7 +65,7 @@ export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-task
 
 export interface RunnerResult {
   stop: StopReason;
-  perStage: Record<string, { done: number; failed: number; skipped: number }>;
+  perStage: PerStageCounts;
 }
 
 interface InFlight {
