@@ -11,7 +11,7 @@ import { checkIsoBoxes } from '../image-isobmff.js';
 import { readTiffLenient } from './tiff-lenient.js';
 import { findApp1, jpegSegmentsEnd } from '../image-jpeg-segments.js';
 import { isPng, pngRawProfile } from './png-profile.js';
-import { METADATA_FIRST_READ } from '../image-shared-reads.js';
+import { METADATA_FIRST_READ, metadataKey, type SharedReads } from '../image-shared-reads.js';
 import { describeError } from '../../errors.js';
 
 export type Tags = Record<string, unknown>;
@@ -100,11 +100,20 @@ export async function readEmbeddedXmp(bytes: Buffer): Promise<{ ok: true; xmp: s
 }
 
 /**
+ * A task's metadata bytes (readForMetadataSync), through the batch's shared read when there is one: the exif and xmp
+ * tasks of a photo both come here, so they share the read only while they ask for the same key and the same bytes.
+ */
+export function metadataBytes(input: { path: string; size: number; mtimeMs: number }, shared?: SharedReads): Buffer {
+  const read = (scratch?: Buffer) => readForMetadataSync(input.path, scratch);
+  return shared ? shared.get(metadataKey(input), read) : read();
+}
+
+/**
  * The part of a file its metadata lives in: the head of a JPEG, whole files (or a long head) otherwise. Synchronous,
  * so callers can share one read between stages (SharedReads). With `scratch`, the first read goes into it and the
  * result may be a view of it (see SharedReads for how long that stays valid).
  */
-export function readForMetadataSync(file: string, scratch?: Buffer): Buffer {
+function readForMetadataSync(file: string, scratch?: Buffer): Buffer {
   // Synchronous reads: this runs on a dedicated worker thread, where they beat a trip through libuv's pool.
   const fd = fs.openSync(file, 'r');
   try {

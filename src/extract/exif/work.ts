@@ -2,8 +2,8 @@
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, describeHead, sniffFormat } from '../image-sniff.js';
 import { badFile, errorText, ioFailure } from '../image-outcome.js';
-import { readExifTags, readForMetadataSync } from './read.js';
-import { metadataKey, type SharedReads } from '../image-shared-reads.js';
+import { metadataBytes, readExifTags } from './read.js';
+import type { SharedReads } from '../image-shared-reads.js';
 import { normalizeExif, type ExifRecord } from './normalize.js';
 
 /** `shared`: reads shared with the other tasks of the same worker batch (the xmp task of the same photo). */
@@ -11,8 +11,7 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
   try {
     let bytes: Buffer;
     try {
-      const read = (scratch?: Buffer) => readForMetadataSync(input.path, scratch);
-      bytes = shared ? shared.get(metadataKey(input), read) : read();
+      bytes = metadataBytes(input, shared);
     } catch (err) {
       return ioFailure(input.path, 'cannot read', err);
     }

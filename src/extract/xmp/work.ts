@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { badFile, errorText, ioFailure } from '../image-outcome.js';
 import { decodePacket, findJpegXmp } from './jpeg-packet.js';
-import { readEmbeddedXmp, readForMetadataSync } from '../exif/read.js';
-import { metadataKey, type SharedReads } from '../image-shared-reads.js';
+import { metadataBytes, readEmbeddedXmp } from '../exif/read.js';
+import type { SharedReads } from '../image-shared-reads.js';
 import { parseXmp } from './parse.js';
 import { isEmpty, mayHoldFields, mergeFields, readFields, type XmpFields } from './fields.js';
 
@@ -54,8 +54,7 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
 async function embeddedPacket(input: TaskInput, shared?: SharedReads): Promise<{ ok: true; xmp: string | null } | { ok: false; error: string }> {
   let head: Buffer;
   try {
-    const read = (scratch?: Buffer) => readForMetadataSync(input.path, scratch);
-    head = shared ? shared.get(metadataKey(input), read) : read();
+    head = metadataBytes(input, shared);
   } catch (err) {
     return { ok: false, error: errorText(err) };
   }
