@@ -14,6 +14,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { addAllPhase2Options, engineOptions, type EngineOptions } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
+import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
@@ -152,7 +153,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     /** Pending but waiting on a failed or canceled dependency. */
     blocked: Object.values(blockedByStage(db)).reduce((a, b) => a + b, 0),
     paused: Object.fromEntries(paused),
-    tasksPerSecond: durationMs > 0 ? Math.round((worked / durationMs) * 1000 * 10) / 10 : 0,
+    tasksPerSecond: tasksPerSecond(worked, durationMs) ?? 0,
     durationMs,
     note,
   };

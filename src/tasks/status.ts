@@ -49,6 +49,11 @@ export function engineStatus(db: Db): EngineStatus {
   };
 }
 
+/** Tasks finished per second, to one decimal; null over no time (a run without an end). */
+export function tasksPerSecond(worked: number, durationMs: number | null): number | null {
+  return durationMs && durationMs > 0 ? Math.round((worked / durationMs) * 10_000) / 10 : null;
+}
+
 function describeRun(r: RunRow): LastRun {
   const durationMs = r.endedAt === null ? null : r.endedAt - r.startedAt;
   const worked = r.done + r.failed + r.skipped;
@@ -62,7 +67,7 @@ function describeRun(r: RunRow): LastRun {
     done: r.done,
     failed: r.failed,
     skipped: r.skipped,
-    tasksPerSecond: durationMs && durationMs > 0 ? Math.round((worked / durationMs) * 10_000) / 10 : null,
+    tasksPerSecond: tasksPerSecond(worked, durationMs),
     note: r.note,
   };
 }
