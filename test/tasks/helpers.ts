@@ -5,6 +5,7 @@ import path from 'node:path';
 import { openCatalog, type Db } from '../../src/catalog/open.js';
 import type { Clock, FileKind } from '../../src/types.js';
 import type { StageDefinition } from '../../src/extract/stage.js';
+import type { ClaimedTask, TaskStore } from '../../src/catalog/tasks.js';
 
 export function tempDir(prefix = 'indexer-tasks-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -91,4 +92,12 @@ export function fakeStage(name: string, over: Partial<StageDefinition> = {}): St
     commit: () => {},
     ...over,
   };
+}
+
+/** The lease of the test's run 1. */
+export const lease = { runId: 1, pid: 4242, leaseMs: 60_000 };
+
+/** Claims up to `limit` tasks of these stages as run 1, at the clock's time (ordinary tasks, not suspects). */
+export function claimAt(store: TaskStore, clock: Clock, stages: string[], limit: number): ClaimedTask[] {
+  return store.claim({ ...lease, stages, limit, now: clock.now(), suspect: false });
 }

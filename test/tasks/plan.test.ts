@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planTasks } from '../../src/tasks/plan.js';
 import { TaskStore } from '../../src/catalog/tasks.js';
-import { addFile, addRoot, fakeStage, FakeClock, taskRow, tempCatalog, updateFile } from './helpers.js';
-
-const lease = { runId: 1, pid: 4242, leaseMs: 60_000 };
+import { addFile, addRoot, claimAt, fakeStage, FakeClock, taskRow, tempCatalog, updateFile } from './helpers.js';
 
 test('planning creates one task per (file, stage) and skips what a stage does not accept, with the reason', () => {
   const { db } = tempCatalog();
@@ -34,7 +32,7 @@ test('a changed file re-arms its finished task, and a pending one is coalesced i
   const stages = [fakeStage('one')];
   planTasks(db, stages, { now: clock.now(), priority: null });
   const store = new TaskStore(db);
-  const [t] = store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: false });
+  const [t] = claimAt(store, clock, ['one'], 1);
   assert.equal(t!.fileId, a);
   assert.ok(store.end(t!.id, 1, 'done', clock.now()));
 
@@ -90,11 +88,11 @@ test('deleted files have their pending tasks canceled; offline files keep them w
   assert.equal(c.canceled, 1);
   assert.equal(taskRow(db, gone, 'one').state, 'canceled');
   assert.equal(taskRow(db, away, 'one').state, 'pending');
-  const claimed = new TaskStore(db).claim({ ...lease, stages: ['one'], limit: 10, now: clock.now(), suspect: false });
+  const claimed = claimAt(new TaskStore(db), clock, ['one'], 10);
   assert.equal(claimed.length, 0, 'an offline file gets no work');
   // Back online: claimable again.
   updateFile(db, away, { state: 'present' });
-  assert.equal(new TaskStore(db).claim({ ...lease, stages: ['one'], limit: 10, now: clock.now(), suspect: false }).length, 1);
+  assert.equal(claimAt(new TaskStore(db), clock, ['one'], 10).length, 1);
 });
 
 test('scan ROOT --priority high puts the pending tasks of that root ahead of the backlog', () => {
@@ -106,6 +104,6 @@ test('scan ROOT --priority high puts the pending tasks of that root ahead of the
   planTasks(db, [fakeStage('one')], { now: clock.now(), priority: null });
   const f = addFile(db, fresh, { path: '/new/x.jpg' });
   planTasks(db, [fakeStage('one')], { now: clock.now(), priority: 0, rootIds: [fresh] });
-  const [first] = new TaskStore(db).claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: false });
+  const [first] = claimAt(new TaskStore(db), clock, ['one'], 1);
   assert.equal(first!.fileId, f);
 });

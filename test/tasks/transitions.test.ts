@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { planTasks, recoverDeadOwners } from '../../src/tasks/plan.js';
 import { cancelPending, rearmFailed, TaskStore } from '../../src/catalog/tasks.js';
 import { backoffDelay } from '../../src/tasks/backoff.js';
-import { addFile, addRoot, fakeStage, FakeClock, taskRow, tempCatalog } from './helpers.js';
-
-const lease = { runId: 1, pid: 4242, leaseMs: 60_000 };
+import { addFile, addRoot, claimAt, fakeStage, FakeClock, lease, taskRow, tempCatalog } from './helpers.js';
 
 function setup(n: number, stages = [fakeStage('one')]) {
   const { db } = tempCatalog();
@@ -28,15 +26,15 @@ test('backoff grows exponentially, is capped, and jitters within [0.5, 1.5) of t
 
 test('attempts are counted at claim; a failure with attempts left waits out its backoff, then runs again', () => {
   const { clock, store, ids } = setup(1);
-  const [t] = store.claim({ ...lease, stages: ['one'], limit: 5, now: clock.now(), suspect: false });
+  const [t] = claimAt(store, clock, ['one'], 5);
   assert.equal(t!.attempts, 1);
   assert.ok(store.retryLater(t!.id, 1, 'boom', clock.now() + backoffDelay(1, () => 0.5), clock.now()));
-  assert.equal(store.claim({ ...lease, stages: ['one'], limit: 5, now: clock.now(), suspect: false }).length, 0);
+  assert.equal(claimAt(store, clock, ['one'], 5).length, 0);
   assert.equal(store.nextRunAfter(['one'], clock.now()), clock.now() + 1000);
   clock.advance(999);
-  assert.equal(store.claim({ ...lease, stages: ['one'], limit: 5, now: clock.now(), suspect: false }).length, 0);
+  assert.equal(claimAt(store, clock, ['one'], 5).length, 0);
   clock.advance(1);
-  const [again] = store.claim({ ...lease, stages: ['one'], limit: 5, now: clock.now(), suspect: false });
+  const [again] = claimAt(store, clock, ['one'], 5);
   assert.equal(again!.fileId, ids[0]);
   assert.equal(again!.attempts, 2);
 });
@@ -44,7 +42,7 @@ test('attempts are counted at claim; a failure with attempts left waits out its 
 test('claims go by priority, then age; transitions are guarded by the lease', () => {
   const { db, clock, store, ids } = setup(3);
   db.prepare(`UPDATE tasks SET priority = 0 WHERE file_id = ?`).run(ids[2]);
-  const got = store.claim({ ...lease, stages: ['one'], limit: 3, now: clock.now(), suspect: false });
+  const got = claimAt(store, clock, ['one'], 3);
   assert.deepEqual(
     got.map((t) => t.fileId),
     [ids[2], ids[0], ids[1]],
@@ -57,7 +55,7 @@ test('claims go by priority, then age; transitions are guarded by the lease', ()
 test("a lane's claim puts each file's tasks side by side (its small tasks then share one read of the file)", () => {
   // Tasks are planned stage by stage, so ids run a, a, a, b, b, b: a claim in id order would split every file.
   const { clock, store, ids } = setup(3, [fakeStage('a'), fakeStage('b')]);
-  const got = store.claim({ ...lease, stages: ['a', 'b'], limit: 4, now: clock.now(), suspect: false });
+  const got = claimAt(store, clock, ['a', 'b'], 4);
   assert.deepEqual(
     got.map((t) => `${t.fileId}:${t.stage}`),
     [`${ids[0]}:a`, `${ids[0]}:b`, `${ids[1]}:a`, `${ids[1]}:b`],
@@ -101,12 +99,12 @@ test('a task that keeps killing the process is quarantined as failed after its a
   assert.equal(store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: true }).length, 0);
   assert.equal(rearmFailed(db, { now: clock.now() }), 1);
   assert.equal(taskRow(db, ids[0]!, 'one').attempts, 0);
-  assert.equal(store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: false }).length, 1);
+  assert.equal(claimAt(store, clock, ['one'], 1).length, 1);
 });
 
 test('released work gets its attempt back (interrupt), and its lease is cleared', () => {
   const { db, clock, store, ids } = setup(1);
-  const [t] = store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: false });
+  const [t] = claimAt(store, clock, ['one'], 1);
   assert.ok(store.release(t!.id, 1, clock.now(), true));
   const row = taskRow(db, ids[0]!, 'one');
   assert.equal(row.state, 'pending');
@@ -118,11 +116,11 @@ test('dependencies live in the table: a task waits until its dependency is done 
   const stages = [fakeStage('first'), fakeStage('second', { dependsOn: ['first'] })];
   const { db, clock, store, ids } = setup(2, stages);
   assert.equal((db.prepare('SELECT count(*) n FROM task_deps').get() as { n: number }).n, 2);
-  assert.equal(store.claim({ ...lease, stages: ['second'], limit: 5, now: clock.now(), suspect: false }).length, 0);
-  const firsts = store.claim({ ...lease, stages: ['first'], limit: 5, now: clock.now(), suspect: false });
+  assert.equal(claimAt(store, clock, ['second'], 5).length, 0);
+  const firsts = claimAt(store, clock, ['first'], 5);
   store.end(firsts[0]!.id, 1, 'done', clock.now());
   store.end(firsts[1]!.id, 1, 'failed', clock.now(), 'broken');
-  const seconds = store.claim({ ...lease, stages: ['second'], limit: 5, now: clock.now(), suspect: false });
+  const seconds = claimAt(store, clock, ['second'], 5);
   assert.deepEqual(
     seconds.map((t) => t.fileId),
     [ids[0]],
