@@ -87,10 +87,11 @@ export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNo
       if (!selfClosing && xml.charCodeAt(p) !== 0x3e /* > */) return null;
       i = p + (selfClosing ? 2 : 1);
       const parent = stack[stack.length - 1];
-      let scope = parent ? parent.scope : rootScope;
+      const inherited = parent ? parent.scope : rootScope;
+      let scope = inherited;
       for (const [k, v] of raw) {
         if (k !== 'xmlns' && !k.startsWith('xmlns:')) continue;
-        if (scope === (parent ? parent.scope : rootScope)) scope = new Map(scope);
+        if (scope === inherited) scope = new Map(scope);
         scope.set(k === 'xmlns' ? '' : k.slice(6), v.trim());
       }
       const node: XmlNode = { name: expand(qname, scope, true), attrs: new Map(), children: [], text: '' };
