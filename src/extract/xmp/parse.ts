@@ -6,6 +6,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { decodeText, expand } from './xml-text.js';
 import { parseXmlLite } from './xml-lite.js';
+import { describeError } from '../../errors.js';
 
 /** An element with expanded names ("<namespace URI><local name>"). */
 export interface XmlNode {
@@ -51,7 +52,7 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
   try {
     raw = parser.parse(packet) as unknown[];
   } catch (err) {
-    return { ok: false, error: `malformed XML: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, error: `malformed XML: ${describeError(err)}` };
   }
   const root: XmlNode = { name: '', attrs: new Map(), children: [], text: '' };
   root.children = convert(raw, new Map([['xml', XML_NS]]));
