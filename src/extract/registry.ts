@@ -32,7 +32,7 @@ export function buildStages(config: StageConfig): StageDefinition[] {
  * each exports `stages(config): StageDefinition[]` or `stages: StageDefinition[]`. Used by tests and benchmarks to
  * plug trivial or hostile stages into the real CLI.
  */
-export async function loadExtraStages(config: StageConfig): Promise<StageDefinition[]> {
+async function loadExtraStages(config: StageConfig): Promise<StageDefinition[]> {
   const spec = config.env.INDEXER_EXTRA_STAGES;
   if (!spec) return [];
   const out: StageDefinition[] = [];

@@ -9,7 +9,7 @@ import { addXmpOptions } from '../extract/xmp/cli.js';
 import { addClipOptions } from '../extract/clip/cli.js';
 
 /** A hung decoder must not hang the run: past this a task fails and its worker thread is replaced. */
-export const defaultTaskTimeoutMs = 5 * 60_000;
+const defaultTaskTimeoutMs = 5 * 60_000;
 
 /** Lower runs first. */
 export const priorities = { high: 0, normal: 100, low: 200 } as const;

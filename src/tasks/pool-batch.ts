@@ -15,7 +15,7 @@ import { describeError } from '../errors.js';
 import type { PoolResult } from './pool.js';
 
 /** Most tasks one message carries: long enough to hide a round trip, short enough to spread over the threads. */
-export const maxBatchSize = 32;
+const maxBatchSize = 32;
 
 /** Sends one batch to a thread; resolves when the thread is done with it, rejects when the thread died or was aborted. */
 export type SubmitBatch = (batch: DispatchRequest[], port: MessagePort, signal: AbortSignal) => Promise<unknown>;

@@ -31,7 +31,7 @@ export interface TaskPool {
 }
 
 /** In-flight batched tasks per thread the scheduler keeps: several batches' worth, so threads never wait for work. */
-export const batchedDepthPerThread = 64;
+const batchedDepthPerThread = 64;
 
 export function createWorkerPool(threads: number): TaskPool {
   if (!Number.isInteger(threads) || threads <= 0) throw new Error(`threads must be a positive integer, got ${threads}`);

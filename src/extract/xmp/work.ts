@@ -12,7 +12,7 @@ import { parseXmp } from './parse.js';
 import { isEmpty, mayHoldFields, mergeFields, readFields, type XmpFields } from './fields.js';
 
 /** Sidecars larger than this are refused unread: real ones are kilobytes, a few MB with long edit histories. */
-export const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
+const SIDECAR_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** null when the file has no XMP at all. */
 export type XmpValue = (XmpFields & { source: 'embedded' | 'sidecar' | 'both' }) | null;
