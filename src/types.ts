@@ -14,6 +14,20 @@
 /** What a file is, decided by its extension. */
 export type FileKind = 'image' | 'raw' | 'video';
 
+/** What a task knows of its file: the catalog hands it out with each claimed task, a worker gets it with each input. */
+export interface TaskFile {
+  fileId: number;
+  /** Absolute path of the media file. */
+  path: string;
+  kind: FileKind;
+  ext: string;
+  size: number;
+  mtimeMs: number;
+  /** Identity hash: derived files are keyed by it so a moved file keeps them. */
+  identity: string;
+  sidecarPath: string | null;
+}
+
 /** Lifecycle of a file row. */
 export type FileState = 'present' | 'offline' | 'deleted';
 

@@ -3,23 +3,15 @@
  * lease of the run that claimed it), so a stale runner can never overwrite a newer outcome.
  */
 import type { Db } from './open.js';
-import type { FileKind } from '../types.js';
+import type { TaskFile } from '../types.js';
 
 /** A claimed task with what the worker needs to know about its file. */
-export interface ClaimedTask {
+export interface ClaimedTask extends TaskFile {
   id: number;
-  fileId: number;
   stage: string;
   attempts: number;
   maxAttempts: number;
   fingerprint: string;
-  path: string;
-  kind: FileKind;
-  ext: string;
-  size: number;
-  mtimeMs: number;
-  identity: string;
-  sidecarPath: string | null;
 }
 
 export interface Lease {

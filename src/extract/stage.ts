@@ -8,25 +8,15 @@
  *   main thread is the only catalog writer.
  */
 import type { Db } from '../catalog/open.js';
-import type { FileKind } from '../types.js';
+import type { FileKind, TaskFile } from '../types.js';
 
 /** Classes of work, each with its own bound on in-flight tasks. */
 export type Lane = 'cpu' | 'meta' | 'inference';
 
 /** Everything a worker needs for one task; plain data so it crosses the thread boundary. */
-export interface TaskInput {
+export interface TaskInput extends TaskFile {
   taskId: number;
-  fileId: number;
   stage: string;
-  /** Absolute path of the media file. */
-  path: string;
-  kind: FileKind;
-  ext: string;
-  size: number;
-  mtimeMs: number;
-  /** Identity hash: derived files are keyed by it so a moved file keeps them. */
-  identity: string;
-  sidecarPath: string | null;
   /** Root of the derived-file cache (thumbnails, previews). */
   cacheDir: string;
   /** Stage options (sizes, pixel limit, model directory, ...), JSON-serialisable. */
