@@ -4,7 +4,7 @@
  * unusual prefixes still match.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeText, expand } from './xml-text.js';
+import { decodeText, expand, tooDeepReason, tooManyNamespacesReason, XML_MAX_DEPTH, XML_MAX_NAMESPACE_DECLARATIONS } from './xml-text.js';
 import { parseXmlLite } from './xml-lite.js';
 import { describeError } from '../../errors.js';
 
@@ -29,11 +29,13 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) return { ok: false, error: 'it declares a DTD or entities, which XMP never needs (refused)' };
   const packet = trimPacket(xml);
   if (!packet) return { ok: false, error: 'it is empty' };
-  // Validation is a second pass over the text: only strict mode needs it up front.
+  // The fast reader handles the plain XML that XMP nearly always is; anything it cannot read goes the full way. It runs
+  // first because it also stops a hostile document (too deep, too many namespaces) before any other pass over it.
+  const fast = parseXmlLite(packet, new Map([['xml', XML_NS]]));
+  if (fast && 'refused' in fast) return { ok: false, error: fast.refused };
+  // Validation is a second pass over the text: only strict mode needs it.
   const valid = options.strict ? XMLValidator.validate(packet) : true;
   if (valid !== true) return { ok: false, error: `malformed XML at line ${valid.err.line}: ${valid.err.msg}` };
-  // The fast reader handles the plain XML that XMP nearly always is; anything it refuses goes the full way.
-  const fast = parseXmlLite(packet, new Map([['xml', XML_NS]]));
   if (fast?.length) return { ok: true, root: { name: '', attrs: new Map(), children: fast, text: '' } };
   const parser = new XMLParser({
     preserveOrder: true,
@@ -47,15 +49,19 @@ export function parseXmp(xml: string, options: { strict: boolean } = { strict: t
     trimValues: true,
     ignoreDeclaration: true,
     ignorePiTags: true,
+    maxNestedTags: XML_MAX_DEPTH,
   });
   let raw: unknown[];
   try {
     raw = parser.parse(packet) as unknown[];
   } catch (err) {
+    if (/maximum nested tags/i.test(describeError(err))) return { ok: false, error: tooDeepReason() };
     return { ok: false, error: `malformed XML: ${describeError(err)}` };
   }
   const root: XmlNode = { name: '', attrs: new Map(), children: [], text: '' };
-  root.children = convert(raw, new Map([['xml', XML_NS]]));
+  const budget = { declarations: XML_MAX_NAMESPACE_DECLARATIONS };
+  root.children = convert(raw, new Map([['xml', XML_NS]]), budget);
+  if (budget.declarations < 0) return { ok: false, error: tooManyNamespacesReason() };
   if (!root.children.length) {
     const why = XMLValidator.validate(packet);
     return { ok: false, error: why === true ? 'no XML elements in it' : `malformed XML at line ${why.err.line}: ${why.err.msg}` };
@@ -78,10 +84,14 @@ function trimPacket(xml: string): string {
   return s.replace(/<\?xpacket[^>]*\?>/g, '').trim();
 }
 
-/** preserveOrder output -> XmlNode tree, resolving prefixes with the xmlns declarations in scope. */
-function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
+/**
+ * preserveOrder output -> XmlNode tree, resolving prefixes with the xmlns declarations in scope. `budget` counts the
+ * declarations still allowed; below zero the conversion stops (the caller refuses the document).
+ */
+function convert(items: unknown[], scope: Map<string, string>, budget: { declarations: number }): XmlNode[] {
   const out: XmlNode[] = [];
   for (const item of items) {
+    if (budget.declarations < 0) return out;
     if (!item || typeof item !== 'object') continue;
     const rec = item as Record<string, unknown>;
     const rawAttrs = (rec[':@'] ?? {}) as Record<string, string>;
@@ -89,6 +99,7 @@ function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
     let local = scope;
     for (const [k, v] of Object.entries(rawAttrs)) {
       if (k !== 'xmlns' && !k.startsWith('xmlns:')) continue;
+      if (--budget.declarations < 0) return out;
       if (local === scope) local = new Map(scope);
       local.set(k === 'xmlns' ? '' : k.slice(6), String(v));
     }
@@ -104,7 +115,7 @@ function convert(items: unknown[], scope: Map<string, string>): XmlNode[] {
         .map((k) => (k && typeof k === 'object' && '#text' in k ? String((k as Record<string, unknown>)['#text']) : ''))
         .join('');
       node.text = decodeText(node.text);
-      node.children = convert(kids, local);
+      node.children = convert(kids, local, budget);
       out.push(node);
     }
   }

@@ -6,7 +6,7 @@
  * xmlns declarations in scope, the five XML entities and character references decoded, nothing else expanded.
  */
 import type { XmlNode } from './parse.js';
-import { decodeText, expand } from './xml-text.js';
+import { decodeText, expand, tooDeepReason, tooManyNamespacesReason, XML_MAX_DEPTH, XML_MAX_NAMESPACE_DECLARATIONS } from './xml-text.js';
 
 /** Attribute: name = "value" or 'value'. */
 const ATTR = /\s*([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
@@ -19,10 +19,19 @@ interface Open {
   texts: string[];
 }
 
-/** The document's top-level elements, or null when the text is not plain well-formed XML this reader handles. */
-export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNode[] | null {
+/** A document this reader refuses outright (over the hostile-input bounds): no other parser should try it either. */
+export interface XmlRefused {
+  refused: string;
+}
+
+/**
+ * The document's top-level elements; null when the text is not plain well-formed XML this reader handles; XmlRefused
+ * as soon as it nests deeper or declares more namespaces than the bounds in xml-text.ts (so it fails in microseconds).
+ */
+export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNode[] | null | XmlRefused {
   const top: XmlNode[] = [];
   const stack: Open[] = [];
+  let declarations = 0;
   let i = 0;
   const n = xml.length;
   // Text runs on across comments and processing instructions, and is trimmed as one segment (as fast-xml-parser does).
@@ -91,6 +100,7 @@ export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNo
       let scope = inherited;
       for (const [k, v] of raw) {
         if (k !== 'xmlns' && !k.startsWith('xmlns:')) continue;
+        if (++declarations > XML_MAX_NAMESPACE_DECLARATIONS) return { refused: tooManyNamespacesReason() };
         if (scope === inherited) scope = new Map(scope);
         scope.set(k === 'xmlns' ? '' : k.slice(6), v.trim());
       }
@@ -102,7 +112,7 @@ export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNo
       (parent ? parent.node.children : top).push(node);
       const open: Open = { qname, node, scope, texts: [] };
       if (selfClosing) close(open);
-      else stack.push(open);
+      else if (stack.push(open) > XML_MAX_DEPTH) return { refused: tooDeepReason() };
     }
   }
   return stack.length || !flush() ? null : top;
