@@ -13,6 +13,8 @@ interface Holder {
 }
 
 const POLL_MS = 250;
+/** No system hands out pids above 2^22 (Linux's pid_max ceiling); a larger or non-integer pid is not a process. */
+const MAX_PID = 4_194_304;
 /** A lock file with no readable holder younger than this is being written right now; older, it is debris. */
 const HALF_WRITTEN_GRACE_MS = 5_000;
 
@@ -24,16 +26,22 @@ const HALF_WRITTEN_GRACE_MS = 5_000;
  */
 export async function acquireWriterLock(
   catalogPath: string,
-  opts: { wait: boolean; clock?: Clock; signal?: AbortSignal },
+  opts: { wait: boolean; clock?: Clock; signal?: AbortSignal; notice?: (message: string) => void },
 ): Promise<() => void> {
   const lockPath = `${catalogPath}.lock`;
   fs.mkdirSync(path.dirname(lockPath), { recursive: true });
   const me: Holder = { pid: process.pid, host: os.hostname(), startTicks: startTicksOf(process.pid) };
   const now = () => (opts.clock ? opts.clock.now() : Date.now());
+  let noticed = false;
   for (;;) {
     if (tryCreate(lockPath, me)) break;
     const holder = readHolder(lockPath);
     if (holder === 'missing') continue;
+    // A complete lock file that names no possible process (hand-edited, another program's) holds nothing: stale.
+    if (holder === 'invalid') {
+      takeOver(lockPath, null);
+      continue;
+    }
     if (holder === 'unreadable') {
       if (now() - mtimeOf(lockPath) > HALF_WRITTEN_GRACE_MS) takeOver(lockPath, null);
       else await pause(opts.signal, catalogPath);
@@ -43,7 +51,11 @@ export async function acquireWriterLock(
       takeOver(lockPath, holder);
       continue;
     }
-    if (!opts.wait) throw new UserError(`another indexer (pid ${holder.pid}) is using ${catalogPath}`, ExitCode.busy);
+    if (!opts.wait) throw new UserError(busyMessage(holder, lockPath, catalogPath), ExitCode.busy);
+    if (!noticed && isRemote(holder)) {
+      noticed = true;
+      opts.notice?.(busyMessage(holder, lockPath, catalogPath) + ' (waiting for it)');
+    }
     await pause(opts.signal, catalogPath);
   }
   // A crash skips the release: the next writer sees a dead pid and takes over. A plain exit still cleans up.
@@ -74,7 +86,24 @@ function tryCreate(lockPath: string, me: Holder): boolean {
   return true;
 }
 
-function readHolder(lockPath: string): Holder | 'missing' | 'unreadable' {
+/** A holder on this machine is named by pid alone; one on another machine cannot be checked from here, so say so. */
+function busyMessage(holder: Holder, lockPath: string, catalogPath: string): string {
+  if (!isRemote(holder)) return `another indexer (pid ${holder.pid}) is using ${catalogPath}`;
+  return (
+    `another indexer (pid ${holder.pid} on host ${holder.host}) is using ${catalogPath}; it cannot be checked from ` +
+    `${os.hostname()}: if no indexer runs on ${holder.host}, delete ${lockPath}`
+  );
+}
+
+function isRemote(holder: Holder): boolean {
+  return holder.host !== '' && holder.host !== os.hostname();
+}
+
+/**
+ * 'unreadable': not (yet) a whole JSON object, which a writer that is creating it right now may leave for a moment;
+ * 'invalid': a whole object that names no possible process.
+ */
+function readHolder(lockPath: string): Holder | 'missing' | 'unreadable' | 'invalid' {
   let text: string;
   try {
     text = fs.readFileSync(lockPath, 'utf8');
@@ -82,22 +111,24 @@ function readHolder(lockPath: string): Holder | 'missing' | 'unreadable' {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw new UserError(`cannot read lock ${lockPath}: ${(err as Error).message}`, ExitCode.failure);
   }
+  let h: Partial<Holder> | null;
   try {
-    const h = JSON.parse(text) as Holder;
-    if (!Number.isInteger(h.pid) || h.pid <= 0) return 'unreadable';
-    return { pid: h.pid, host: String(h.host ?? ''), startTicks: typeof h.startTicks === 'number' ? h.startTicks : null };
+    h = JSON.parse(text) as Partial<Holder> | null;
   } catch {
     return 'unreadable';
   }
+  if (!h || typeof h !== 'object' || !Number.isInteger(h.pid) || h.pid! <= 0 || h.pid! > MAX_PID) return 'invalid';
+  return { pid: h.pid!, host: typeof h.host === 'string' ? h.host : '', startTicks: typeof h.startTicks === 'number' ? h.startTicks : null };
 }
 
 function isAlive(holder: Holder): boolean {
   // A lock from another machine (catalog on a network share) cannot be checked: respect it.
-  if (holder.host && holder.host !== os.hostname()) return true;
+  if (isRemote(holder)) return true;
   try {
     process.kill(holder.pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    // EPERM: alive but another user's. Anything else (ESRCH, EINVAL) names no process we could be waiting for.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   const ticks = startTicksOf(holder.pid);
   return !(holder.startTicks !== null && ticks !== null && ticks !== holder.startTicks);

@@ -9,12 +9,12 @@ import { interruptSignal } from './signals.js';
  */
 export async function withWriterCatalog<T>(
   file: string,
-  opts: { wait: boolean; clock: Clock },
+  opts: { wait: boolean; clock: Clock; notice?: (message: string) => void },
   fn: (db: Db, signal: AbortSignal) => Promise<T> | T,
 ): Promise<T> {
   const interrupt = interruptSignal();
   try {
-    const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal });
+    const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal, notice: opts.notice });
     try {
       const db = openCatalog(file);
       try {

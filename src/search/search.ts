@@ -53,7 +53,7 @@ export interface SearchContext {
 export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Promise<SearchResult[]> {
   if (!req.text && !req.likePath) throw new UserError('search needs a QUERY text or --like IMAGE');
   const likePath = req.likePath ? path.resolve(req.likePath) : undefined;
-  if (likePath && !fs.existsSync(likePath)) throw new UserError(`--like ${req.likePath}: no such file`);
+  if (likePath) assertRegularFile(likePath, req.likePath!);
   const groups = modelsInUse(db);
   if (groups.length === 0) {
     ctx.warn("search: no embeddings in the catalog yet: run 'indexer scan' (or 'indexer resume') with a CLIP model");
@@ -132,6 +132,25 @@ function openable(group: { id: string; dir: string; name: string; files: number 
     ctx.warn(`search: ${group.files} files were embedded with ${group.id}, which cannot be loaded (${describeError(err)}); pass --model DIR (skipped)`);
   }
   return null;
+}
+
+/** Only regular files are read (as the scan does): a FIFO or a device would block or never end. */
+function assertRegularFile(file: string, asGiven: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new UserError(`--like ${asGiven}: no such file`);
+  }
+  if (!st.isFile()) throw new UserError(`--like ${asGiven}: not a regular file (${fileTypeName(st)}); give an image file`);
+}
+
+function fileTypeName(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'a special file';
 }
 
 async function readExample(file: string, info: ModelInfo): Promise<Float32Array> {

@@ -65,12 +65,26 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
   if (envThreads !== undefined && (!Number.isInteger(envThreads) || envThreads <= 0)) {
     throw new UserError(`INDEXER_THREADS must be a positive integer, got '${env.INDEXER_THREADS}'`);
   }
+  const threads = (opts.threads as number | undefined) ?? envThreads ?? Math.max(1, os.availableParallelism());
+  const most = maxThreads(os.availableParallelism());
+  if (threads > most) {
+    const from = opts.threads !== undefined ? '--threads' : 'INDEXER_THREADS';
+    throw new UserError(`${from} must be at most ${most} (4 per CPU, ${os.availableParallelism()} CPUs), got ${threads}`);
+  }
   return {
     stages,
     priority: p === undefined ? null : priorities[p],
     maxDurationMs: opts.maxDuration as number | undefined,
     maxTasks: opts.maxTasks as number | undefined,
     taskTimeoutMs: opts.taskTimeout === undefined ? defaultTaskTimeoutMs : (opts.taskTimeout as number) || undefined,
-    threads: (opts.threads as number | undefined) ?? envThreads ?? Math.max(1, os.availableParallelism()),
+    threads,
   };
+}
+
+/**
+ * Each worker thread loads its own decoders and model session (tens of MB), and extraction is CPU-bound: more than a
+ * few per CPU only adds memory (100,000 threads died of a V8 out-of-memory after 36 s). 4 per CPU, never over 256.
+ */
+export function maxThreads(cpus: number): number {
+  return Math.min(256, 4 * Math.max(1, cpus));
 }

@@ -63,3 +63,37 @@ test('wait polls until the holder lets go; an abort while waiting is exit 130', 
     holder.kill();
   }
 });
+
+test('a lock naming no possible process (impossible pid, no pid, not an object) is stale: taken over at once', async () => {
+  for (const content of ['{"pid":99999999999}', '{"pid":0}', '{"pid":"12"}', '{"host":"x"}', 'null', '[]', '{"pid":1.5}']) {
+    const catalog = tmpCatalog();
+    fs.mkdirSync(path.dirname(catalog), { recursive: true });
+    fs.writeFileSync(catalog + '.lock', content);
+    // A fake clock that never moves: nothing may rest on the half-written-file grace period.
+    const release = await acquireWriterLock(catalog, { wait: false, clock: { now: () => 0 } });
+    assert.equal(JSON.parse(fs.readFileSync(catalog + '.lock', 'utf8')).pid, process.pid, content);
+    release();
+  }
+});
+
+test('a lock from another host is respected and says so: which host, and which file to delete if nothing runs there', async () => {
+  const catalog = tmpCatalog();
+  fs.mkdirSync(path.dirname(catalog), { recursive: true });
+  fs.writeFileSync(catalog + '.lock', JSON.stringify({ pid: 4242, host: 'nas-box', startTicks: 1 }));
+  await assert.rejects(acquireWriterLock(catalog, { wait: false }), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.equal(err.code, 75);
+    assert.equal(
+      err.message,
+      `another indexer (pid 4242 on host nas-box) is using ${catalog}; it cannot be checked from ${os.hostname()}: ` +
+        `if no indexer runs on nas-box, delete ${catalog}.lock`,
+    );
+    return true;
+  });
+  const notices: string[] = [];
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 700);
+  await assert.rejects(acquireWriterLock(catalog, { wait: true, signal: ac.signal, notice: (m) => notices.push(m) }), (e: any) => e.code === 130);
+  assert.equal(notices.length, 1, 'one notice, not one per poll');
+  assert.match(notices[0]!, /on host nas-box.*\(waiting for it\)$/);
+});

@@ -31,7 +31,7 @@ Examples:
       const opts = { ...globalOptions(command), ...command.opts() } as Record<string, unknown>;
       const file = catalogPath(command, cli);
       if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
-      return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock }, async (db, signal) => {
+      return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
         const started = cli.clock.now();
         const { runPhase2 } = await import('../../tasks/phase2.js');
         const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });

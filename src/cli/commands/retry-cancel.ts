@@ -9,7 +9,7 @@ import { cancelPending, rearmFailed } from '../../catalog/tasks.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: Db) => T): Promise<T> {
-  return withWriterCatalog(catalogPath(command, cli), { wait, clock: cli.clock }, fn);
+  return withWriterCatalog(catalogPath(command, cli), { wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, fn);
 }
 
 export const registerRetry: Register = (program, cli, wrap) => {

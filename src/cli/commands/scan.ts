@@ -48,7 +48,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
   const logger = makeLogger(global, cli);
   const catalog = catalogPath(cmd, cli);
   const explicitRoots = resolveRootArgs(rootArgs, process.cwd());
-  return withWriterCatalog(catalog, { wait: !!opts.wait, clock: cli.clock }, async (db, signal) => {
+  return withWriterCatalog(catalog, { wait: !!opts.wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
     const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
     if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
     const progress = await scanProgressDisplay(global, cli);
