@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveCacheDir, resolveCatalogPath } from '../paths.js';
 import type { Clock, Logger } from '../types.js';
+import { escapeControls } from './display.js';
 
 /** Process-level things a command needs; passed down, never global, so tests can replace them. */
 export interface CliEnv {
@@ -35,9 +36,9 @@ export function makeLogger(opts: GlobalOptions, cli: CliEnv): Logger {
   const quiet = !!opts.quiet;
   return {
     info: (m) => {
-      if (!quiet) (opts.json ? cli.stderr : cli.stdout).write(m + '\n');
+      if (!quiet) (opts.json ? cli.stderr : cli.stdout).write(escapeControls(m) + '\n');
     },
-    warn: (m) => cli.stderr.write(m + '\n'),
-    error: (m) => cli.stderr.write(m + '\n'),
+    warn: (m) => cli.stderr.write(escapeControls(m) + '\n'),
+    error: (m) => cli.stderr.write(escapeControls(m) + '\n'),
   };
 }

@@ -3,6 +3,7 @@ import { ExitCode, UserError, describeError } from '../errors.js';
 import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
 import type { CliEnv } from './env.js';
+import { escapeControls } from './display.js';
 
 /**
  * Each command's module, loaded only when that command runs: a cron job's `indexer scan` or a quick `status` should
@@ -93,7 +94,7 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
       return ExitCode.usage;
     }
     if (err instanceof UserError) {
-      cli.stderr.write(`indexer: ${err.message}\n`);
+      cli.stderr.write(`indexer: ${escapeControls(err.message)}\n`);
       return err.code;
     }
     return unexpectedFailure(err, cli);
@@ -101,7 +102,7 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
 }
 
 function unexpectedFailure(err: unknown, cli: CliEnv): number {
-  cli.stderr.write(`indexer: unexpected failure: ${describeError(err)}\n`);
+  cli.stderr.write(`indexer: unexpected failure: ${escapeControls(describeError(err))}\n`);
   if (cli.env.INDEXER_DEBUG) cli.stderr.write(String((err as Error)?.stack) + '\n');
   return ExitCode.failure;
 }

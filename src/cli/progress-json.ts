@@ -1,6 +1,7 @@
 /** --json: NDJSON events on stdout, one object per line with an "event" key. */
 import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
+import { escapeControls } from './display.js';
 
 const intervalMs = 2_000;
 
@@ -20,7 +21,7 @@ export function jsonProgress(cli: CliEnv, totals: Record<string, number>): { eve
       taskFailed: (e) => emit({ event: 'task failed', ...e }),
       stagePaused: (e) => {
         emit({ event: 'stage paused', ...e });
-        cli.stderr.write(`stage ${e.stage} paused: ${e.reason}\n`);
+        cli.stderr.write(escapeControls(`stage ${e.stage} paused: ${e.reason}`) + '\n');
       },
     },
     stop() {},

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
 import { rateAndEta } from './progress-format.js';
+import { escapeControls } from './display.js';
 
 export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
   const multi = new cliProgress.MultiBar(
@@ -20,7 +21,10 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
   for (const [name, total] of Object.entries(totals)) {
     if (total > 0) bars.set(name, multi.create(total, 0, { stage: name.padEnd(width), rate: '0.0', etaText: '?' }));
   }
-  const say = (line: string) => (bars.size ? multi.log(line + '\n') : cli.stderr.write(line + '\n'));
+  const say = (text: string) => {
+    const line = escapeControls(text);
+    return bars.size ? multi.log(line + '\n') : cli.stderr.write(line + '\n');
+  };
   return {
     events: {
       progress(p) {

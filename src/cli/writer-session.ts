@@ -2,6 +2,7 @@ import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
 import type { Clock } from '../types.js';
 import { interruptSignal } from './signals.js';
+import { escapeControls } from './display.js';
 
 /**
  * Runs `fn` as the catalog's one writer: Ctrl-C handling first (so a `--wait` for the lock can be interrupted), then
@@ -14,7 +15,7 @@ export async function withWriterCatalog<T>(
 ): Promise<T> {
   const interrupt = interruptSignal();
   try {
-    const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal, notice: opts.notice });
+    const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal, notice: opts.notice && ((m) => opts.notice!(escapeControls(m))) });
     try {
       const db = openCatalog(file);
       try {

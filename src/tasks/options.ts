@@ -1,6 +1,6 @@
 /** Phase-2 flags shared by `scan` and `resume`, and their validation into engine settings. */
 import os from 'node:os';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseDuration, parsePositiveInt } from '../cli/parse.js';
 import { UserError } from '../errors.js';
 import { addThumbnailOptions } from '../extract/thumbnail/cli.js';
@@ -37,7 +37,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--max-duration <dur>', 'stop cleanly after this long (e.g. 20m); the rest stays pending', parseDuration)
     .option('--max-tasks <n>', 'stop cleanly after claiming this many tasks', parsePositiveInt('--max-tasks'))
     .option('--task-timeout <dur>', 'fail a task that runs longer than this and replace its worker (default 5m; 0: never)', parseDuration)
-    .option('--threads <n>', 'worker threads (default: number of CPUs)', parsePositiveInt('--threads'));
+    .option('--threads <n>', `worker threads (default: number of CPUs; at most ${maxThreads(os.availableParallelism())})`, parseThreads);
 }
 
 /** Declares every phase-2 flag: the engine's and each stage's. */
@@ -66,11 +66,7 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
     throw new UserError(`INDEXER_THREADS must be a positive integer, got '${env.INDEXER_THREADS}'`);
   }
   const threads = (opts.threads as number | undefined) ?? envThreads ?? Math.max(1, os.availableParallelism());
-  const most = maxThreads(os.availableParallelism());
-  if (threads > most) {
-    const from = opts.threads !== undefined ? '--threads' : 'INDEXER_THREADS';
-    throw new UserError(`${from} must be at most ${most} (4 per CPU, ${os.availableParallelism()} CPUs), got ${threads}`);
-  }
+  if (threads > maxThreads(os.availableParallelism())) throw new UserError(tooManyThreads('INDEXER_THREADS', threads));
   return {
     stages,
     priority: p === undefined ? null : priorities[p],
@@ -87,4 +83,16 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
  */
 export function maxThreads(cpus: number): number {
   return Math.min(256, 4 * Math.max(1, cpus));
+}
+
+/** --threads is checked as it is parsed, so a bad value stops the command before phase 1 does any work. */
+function parseThreads(value: string): number {
+  const n = parsePositiveInt('--threads')(value);
+  if (n > maxThreads(os.availableParallelism())) throw new InvalidArgumentError(tooManyThreads('--threads', n));
+  return n;
+}
+
+function tooManyThreads(from: string, n: number): string {
+  const cpus = os.availableParallelism();
+  return `${from} must be at most ${maxThreads(cpus)} (4 per CPU, ${cpus} CPUs), got ${n}`;
 }

@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { tasksForFile } from '../../tasks/status.js';
 import { catalogPath, globalOptions } from '../env.js';
 import type { Register } from '../main.js';
+import { displayLines } from '../display.js';
 
 /** `indexer info PATH`: everything the catalog knows about one file. */
 export const registerInfo: Register = (program, cli, wrap) => {
@@ -19,7 +20,7 @@ export const registerInfo: Register = (program, cli, wrap) => {
         const db = openCatalog(catalogPath(cmd, cli), { readonly: true });
         try {
           const info = collect(db, path.resolve(file));
-          cli.stdout.write(global.json ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info).join('\n') + '\n');
+          cli.stdout.write(global.json ? JSON.stringify(info, null, 2) + '\n' : displayLines(formatInfo(info)));
           return 0;
         } finally {
           db.close();

@@ -7,6 +7,7 @@ import { writeContactSheet } from '../../search/html.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
 import { parsePositiveInt } from '../parse.js';
+import { escapeControls } from '../display.js';
 
 interface SearchOptions {
   limit: number;
@@ -97,7 +98,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
           if (global.json) {
             cli.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, score: round(r.score) }))) + '\n');
           } else if (!global.quiet) {
-            for (const r of results) cli.stdout.write(`${r.score.toFixed(3)}  ${r.path}\n`);
+            for (const r of results) cli.stdout.write(`${r.score.toFixed(3)}  ${escapeControls(r.path)}\n`);
             if (opts.html) log.info(`contact sheet: ${opts.html}`);
           }
           return ExitCode.ok;

@@ -5,6 +5,7 @@ import { scansCatalog, type ScanRow } from '../../catalog/scans.js';
 import { engineStatus, formatEngineStatus, listFailed } from '../../tasks/status.js';
 import { catalogPath, globalOptions, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
+import { displayLines, escapeControls } from '../display.js';
 
 const RECENT_SCANS = 5;
 
@@ -27,7 +28,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
     if (failedOnly) {
       const failed = listFailed(db);
       if (global.json) cli.stdout.write(JSON.stringify({ failed }) + '\n');
-      else for (const f of failed) cli.stdout.write(`${f.path}  [${f.stage}, ${f.attempts} attempts]  ${f.reason}\n`);
+      else for (const f of failed) cli.stdout.write(escapeControls(`${f.path}  [${f.stage}, ${f.attempts} attempts]  ${f.reason}`) + '\n');
       return 0;
     }
     const files = filesOverview(db);
@@ -53,7 +54,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
         ...scanLines(recent),
         ...formatEngineStatus(engine),
       ];
-      if (!global.quiet) cli.stdout.write(lines.join('\n') + '\n');
+      if (!global.quiet) cli.stdout.write(displayLines(lines));
     }
     return 0;
   } finally {
