@@ -61,6 +61,15 @@ function params(rec: FileRecord, scanId: number, now: number) {
   };
 }
 
+/**
+ * A row this scan added with this identity: the new path of a vanished file. One lookup per vanished file, through
+ * the (identity, added_scan) index of migration 012, so it reads only this scan's rows of that content, not every
+ * file that shares it (exported for the test that checks the plan).
+ */
+export const ADDED_TWIN_SQL = `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
+       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs
+     FROM files WHERE identity = ? AND added_scan = ? AND state = 'present' AND id != ? ORDER BY id LIMIT 1`;
+
 /** File rows and their transitions, for the scan. Statements are prepared once per connection. */
 export function filesCatalog(db: Db) {
   // One index range per folder: far cheaper than a lookup per path on a rescan where nothing changed.
@@ -91,11 +100,7 @@ export function filesCatalog(db: Db) {
   // Covered by the (root_id, state) index: reads ids only.
   const liveIds = db.prepare(`SELECT id FROM files WHERE root_id = ? AND state IN ('present', 'offline')`).pluck();
   const byIds = db.prepare(`SELECT id, path, identity FROM files WHERE id IN (SELECT value FROM json_each(?))`);
-  const addedTwin = db.prepare(
-    `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
-       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs
-     FROM files WHERE identity = ? AND added_scan = ? AND state = 'present' AND id != ? ORDER BY id LIMIT 1`,
-  );
+  const addedTwin = db.prepare(ADDED_TWIN_SQL);
   const remove = db.prepare(`DELETE FROM files WHERE id = ?`);
   const markDeleted = db.prepare(
     `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`,
