@@ -14,6 +14,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { addAllPhase2Options, engineOptions, type EngineOptions } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
+import { sweepTempsAfterCrash } from './temp-sweep.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -64,6 +65,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const store = new TaskStore(db);
   const started = clock.now();
 
+  const temps = await sweepTempsAfterCrash(store, req.cacheDir, { pid: process.pid, isAlive: pidAlive });
+  for (const f of temps.failed) cli.stderr.write(`indexer: cannot remove ${f}, a temp file left by a killed run: remove it by hand\n`);
   const recovery = recoverDeadOwners(db, store, { now: started, currentRunId: null, pid: process.pid, isAlive: pidAlive });
   const plan = planTasks(db, stages, { now: clock.now(), priority: options.priority, rootIds: req.rootIds });
   const runId = startRun(db, { command: seams.command ?? (req.rootIds ? 'scan' : 'resume'), pid: process.pid, stages: stages.map((s) => s.name), now: clock.now() });
@@ -147,6 +150,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     ),
     ...totals,
     quarantined: recovery.quarantined,
+    /** Temp files a killed run left in the cache, removed at start. */
+    tempsRemoved: temps.removed,
     canceled: plan.canceled,
     planSkipped: plan.skipped,
     pending: left,

@@ -1,0 +1,52 @@
+/**
+ * Temp files a killed process left in the cache. Every cache write goes through a temp file renamed into place
+ * (`<name>.<pid>.<random>.tmp` for thumbnails, previews and model inputs; `<name>.<pid>.tmp` for the search vector
+ * file), so a SIGKILL mid-write leaves one behind and nothing else ever removes it. The writer's pid is in the name:
+ * a temp file whose writer is no longer running is debris. Called when a run recovers a dead run's work, before any
+ * worker of this process writes (so this process's own pid, reused from a dead one, counts as dead too).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** `<anything>.<pid>.tmp` or `<anything>.<pid>.<base36>.tmp`. */
+const TEMP_NAME = /\.(\d+)(?:\.[0-9a-z]+)?\.tmp$/;
+/** The cache's layout: kind / 2-hex shard / 2-hex shard / file (extract/thumbnail/paths.ts), search / file. */
+const MAX_DEPTH = 3;
+
+export interface TempSweep {
+  removed: number;
+  /** Files that could not be removed (permissions): named so the user can. */
+  failed: string[];
+}
+
+/** Removes the cache's temp files whose writer (`isAlive(pid)` false, or `ownPid`) is gone. */
+export async function sweepOrphanedTemps(cacheDir: string, isAlive: (pid: number) => boolean, ownPid: number): Promise<TempSweep> {
+  const result: TempSweep = { removed: 0, failed: [] };
+  const dead = (pid: number) => pid === ownPid || !isAlive(pid);
+  await sweepDir(cacheDir, 0, dead, result);
+  return result;
+}
+
+async function sweepDir(dir: string, depth: number, dead: (pid: number) => boolean, result: TempSweep): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return; // no cache yet, or a folder that went away: nothing to sweep
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth < MAX_DEPTH) await sweepDir(full, depth + 1, dead, result);
+      continue;
+    }
+    const m = e.isFile() ? TEMP_NAME.exec(e.name) : null;
+    if (!m || !dead(Number(m[1]))) continue;
+    try {
+      await fs.promises.rm(full, { force: true });
+      result.removed++;
+    } catch {
+      result.failed.push(full);
+    }
+  }
+}
