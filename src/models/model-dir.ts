@@ -13,6 +13,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { dataHome } from '../paths.js';
+import { modelJsonLimits, readModelJson } from './json-file.js';
+
+/**
+ * Bounds on what a model's configs may ask for. Real CLIP inputs are 224-448 pixels (SigLIP up to 512) and embeddings
+ * 512-1280 wide; a preprocess_cfg.json asking for 65535x65535 drove the thumbnail stage to 24 GB. Well above every
+ * published model, well below what hurts.
+ */
+const MAX_INPUT_SIDE = 1024;
+const MAX_EMBED_DIM = 8192;
+const MAX_CONTEXT_LENGTH = 1024;
 
 /** How images are fitted to the model's square input (open_clip's resize_mode). */
 const resizeModes = ['shortest', 'longest', 'squash'] as const;
@@ -136,17 +146,22 @@ export function loadModelInfo(dir: string): ModelInfo {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`no CLIP model at ${dir}: ${noModelHint}`);
   const missing = missingFiles(dir);
   if (missing.length) throw new UserError(`CLIP model ${dir} is incomplete (missing ${missing.join(', ')})`);
-  const config = readJson(path.join(dir, 'config.json')) as {
-    embed_dim?: number;
-    text_cfg?: { context_length?: number };
+  for (const f of modelFiles) checkModelFile(path.join(dir, f));
+  const configFile = path.join(dir, 'config.json');
+  const config = readJson(configFile) as {
+    embed_dim?: unknown;
+    text_cfg?: { context_length?: unknown };
   };
-  if (!Number.isInteger(config.embed_dim)) throw new UserError(`${path.join(dir, 'config.json')}: embed_dim is missing`);
+  if (config === null || typeof config !== 'object') throw new UserError(`${configFile}: not a JSON object`);
+  if (config.embed_dim === undefined) throw new UserError(`${configFile}: embed_dim is missing`);
+  const embedDim = boundedInt(config.embed_dim, 1, MAX_EMBED_DIM, configFile, 'embed_dim');
+  const contextLength = boundedInt(config.text_cfg?.context_length ?? 77, 2, MAX_CONTEXT_LENGTH, configFile, 'text_cfg.context_length');
   return {
     name: path.basename(dir),
     dir,
     id: modelId(dir),
-    embedDim: config.embed_dim!,
-    contextLength: config.text_cfg?.context_length ?? 77,
+    embedDim,
+    contextLength,
     preprocess: parsePreprocess(path.join(dir, 'visual/preprocess_cfg.json')),
     visualModel: path.join(dir, 'visual/model.onnx'),
     textualModel: path.join(dir, 'textual/model.onnx'),
@@ -155,41 +170,62 @@ export function loadModelInfo(dir: string): ModelInfo {
   };
 }
 
+/** Every file of a model is a regular, non-empty file, and the JSON ones are small enough to read. */
+function checkModelFile(file: string): void {
+  const st = fs.statSync(file);
+  if (!st.isFile()) throw new UserError(`${file}: not a regular file`);
+  if (st.size === 0) throw new UserError(`${file}: empty file`);
+  const limit = file.endsWith('tokenizer.json') ? modelJsonLimits.tokenizer : file.endsWith('.json') ? modelJsonLimits.config : Infinity;
+  if (st.size > limit) throw new UserError(`${file}: ${st.size} bytes, over the ${limit} byte limit for this file (refused unread)`);
+}
+
+function boundedInt(value: unknown, min: number, max: number, file: string, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UserError(`${file}: ${name} must be a whole number from ${min} to ${max}, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/** A config value in an error: numbers as they are, anything else only by its type (never file contents). */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : Array.isArray(value) ? `a list of ${value.length}` : typeof value;
+}
+
 function parsePreprocess(file: string): PreprocessConfig {
   const raw = readJson(file) as {
-    size?: number | number[];
-    mean?: number[];
-    std?: number[];
-    interpolation?: string;
-    resize_mode?: string;
-    fill_color?: number;
+    size?: unknown;
+    mean?: unknown;
+    std?: unknown;
+    interpolation?: unknown;
+    resize_mode?: unknown;
+    fill_color?: unknown;
   };
-  const size = Array.isArray(raw.size) ? raw.size : [raw.size ?? 224, raw.size ?? 224];
-  const triple = (v: number[] | undefined, name: string): [number, number, number] => {
-    if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number')) {
-      throw new UserError(`${file}: ${name} must be three numbers`);
+  if (raw === null || typeof raw !== 'object') throw new UserError(`${file}: not a JSON object`);
+  const sizes = Array.isArray(raw.size) ? raw.size : [raw.size ?? 224];
+  if (sizes.length < 1 || sizes.length > 2) throw new UserError(`${file}: size must be one number or two, got ${shown(raw.size)}`);
+  const height = boundedInt(sizes[0], 1, MAX_INPUT_SIDE, file, 'size');
+  const width = boundedInt(sizes[1] ?? sizes[0], 1, MAX_INPUT_SIDE, file, 'size');
+  const triple = (v: unknown, name: string, positive: boolean): [number, number, number] => {
+    if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (positive && x <= 0))) {
+      throw new UserError(`${file}: ${name} must be three ${positive ? 'positive ' : ''}numbers, got ${shown(v)}`);
     }
-    return [v[0]!, v[1]!, v[2]!];
+    return [v[0], v[1], v[2]];
   };
   const mode = raw.resize_mode ?? 'shortest';
-  if (!isResizeMode(mode)) throw new UserError(`${file}: resize_mode '${mode}' is not one of ${resizeModes.join(', ')}`);
+  if (!isResizeMode(mode)) throw new UserError(`${file}: resize_mode must be one of ${resizeModes.join(', ')}`);
   return {
-    height: size[0]!,
-    width: size[1] ?? size[0]!,
-    mean: triple(raw.mean, 'mean'),
-    std: triple(raw.std, 'std'),
-    interpolation: raw.interpolation ?? 'bicubic',
+    height,
+    width,
+    mean: triple(raw.mean, 'mean', false),
+    std: triple(raw.std, 'std', true),
+    interpolation: typeof raw.interpolation === 'string' ? raw.interpolation : 'bicubic',
     resizeMode: mode,
-    fillColor: raw.fill_color ?? 0,
+    fillColor: boundedInt(raw.fill_color ?? 0, 0, 255, file, 'fill_color'),
   };
 }
 
 function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${file}: not readable JSON (${(err as Error).message})`);
-  }
+  return readModelJson(file, modelJsonLimits.config);
 }
 
 /**

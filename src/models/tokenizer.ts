@@ -5,6 +5,7 @@
  * `<|startoftext|> ... <|endoftext|>`, truncated and padded to the context length with the config's pad token.
  */
 import fs from 'node:fs';
+import { modelJsonLimits, readModelJson } from './json-file.js';
 
 /** The parts of tokenizer.json we use. */
 interface TokenizerJson {
@@ -61,13 +62,13 @@ export class ClipTokenizer {
 
   /** Reads textual/tokenizer.json; the pad token comes from tokenizer_config.json (default: the end token). */
   static fromFiles(tokenizerFile: string, configFile: string | null, contextLength: number): ClipTokenizer {
-    const json = JSON.parse(fs.readFileSync(tokenizerFile, 'utf8')) as TokenizerJson;
-    if (!json.model?.vocab || !json.model?.merges) throw new Error(`${tokenizerFile}: not a BPE tokenizer.json (no model.vocab/merges)`);
+    const json = readModelJson(tokenizerFile, modelJsonLimits.tokenizer) as TokenizerJson | null;
+    if (!json?.model?.vocab || !json.model?.merges) throw new Error(`${tokenizerFile}: not a BPE tokenizer.json (no model.vocab/merges)`);
     let padToken = '<|endoftext|>';
     if (configFile && fs.existsSync(configFile)) {
-      const cfg = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { pad_token?: string | { content: string } };
-      if (typeof cfg.pad_token === 'string') padToken = cfg.pad_token;
-      else if (cfg.pad_token?.content) padToken = cfg.pad_token.content;
+      const cfg = readModelJson(configFile, modelJsonLimits.config) as { pad_token?: string | { content: string } } | null;
+      if (typeof cfg?.pad_token === 'string') padToken = cfg.pad_token;
+      else if (cfg?.pad_token?.content) padToken = cfg.pad_token.content;
     }
     return new ClipTokenizer(json, contextLength, tokenId(json, padToken));
   }

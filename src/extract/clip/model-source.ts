@@ -26,12 +26,18 @@ function resolve(spec: string | undefined, env: NodeJS.ProcessEnv): ModelResolut
   const dir = resolveModelDir(spec, env);
   if (!dir) return { problem: `no CLIP model: ${noModelHint}` };
   try {
-    const model = loadModelInfo(dir);
-    if (spec) rememberModel(dir, env);
-    return { model };
+    return { model: loadModelInfo(dir) };
   } catch (err) {
     return { problem: describeError(err) };
   }
+}
+
+/**
+ * Makes a model given with --model the default for later runs without one. Called only once its encoder has loaded:
+ * a model that fails to load must not become every later run's (and every other catalog's) default.
+ */
+export function rememberGivenModel(config: StageConfig, model: ModelInfo): void {
+  if (typeof config.options.model === 'string' && config.options.model) rememberModel(model.dir, config.env);
 }
 
 /** The input geometry of the run's model, or null when no usable model is configured. */

@@ -13,7 +13,7 @@ import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition, StageOutcome } from '../stage.js';
 import { defaultBatchSize } from './cli.js';
-import { clipModelFor } from './model-source.js';
+import { clipModelFor, rememberGivenModel } from './model-source.js';
 
 /** Things the engine may pass beside StageConfig's fields; absent ones fall back to the process's. */
 interface OptionalContext {
@@ -58,7 +58,13 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       if (!('model' in r)) return {};
       // Called as each task is dispatched: the first one starts loading the model (hundreds of MB, most of a
       // second) while the workers prepare the first batch, instead of after it. Load errors surface in batch.run.
-      if (!clip) clipOf(r.model).visualProvider().catch(() => undefined);
+      if (!clip) {
+        const model = r.model;
+        clipOf(model)
+          .visualProvider()
+          .then(() => rememberGivenModel(config, model))
+          .catch(() => undefined);
+      }
       return { modelDir: r.model.dir, preprocess: r.model.preprocess };
     },
     batch: {
