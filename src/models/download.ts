@@ -2,9 +2,11 @@
  * Downloads one file with resume and sha256 verification:
  * - bytes go to FILE.part; a later try sends `Range: bytes=<size>-` and appends when the server answers 206
  *   (a 200 means the server ignores ranges: start over);
- * - the expected sha256 comes from the server (X-Linked-Etag or ETag when they are 64 hex digits, as Hugging Face
- *   sends for large files); a mismatch deletes the part file and fails;
- * - the part file is renamed into place only once verified.
+ * - a pinned sha256 (the caller's, from the code or the user's pins file) is what proves the file: a mismatch deletes
+ *   the part file and fails, whatever the server says;
+ * - a checksum the server sends (X-Linked-Etag or ETag when they are 64 hex digits, as Hugging Face sends for large
+ *   files) is checked too, but only proves the transfer: a server can send the checksum of a tampered file;
+ * - the part file is renamed into place only once it passed every check it had.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -14,8 +16,10 @@ import { pipeline } from 'node:stream/promises';
 export interface DownloadResult {
   bytes: number;
   sha256: string;
-  /** Whether the server published a checksum we checked against (else sha256 is only recorded). */
+  /** Whether the server sent a checksum that matched (transfer intact; not proof of origin). */
   verified: boolean;
+  /** Whether it matched a pinned sha256: the one proof that it is the published file. */
+  pinned: boolean;
   /** Bytes that were already there from an interrupted download. */
   resumedFrom: number;
 }
@@ -24,6 +28,8 @@ export interface DownloadOptions {
   /** Called as bytes arrive: done so far (resumed bytes included) and total when known. */
   onProgress?(done: number, total: number | null): void;
   signal?: AbortSignal;
+  /** The file's pinned sha256, when one is known. */
+  pinnedSha256?: string;
 }
 
 export async function download(url: string, target: string, options: DownloadOptions = {}): Promise<DownloadResult> {
@@ -33,7 +39,7 @@ export async function download(url: string, target: string, options: DownloadOpt
   if (res.status === 416 && have > 0) {
     // The part file already holds everything (or is corrupt): verify what is there.
     await res.body?.cancel();
-    return finish(part, target, have, have, expected);
+    return finish(part, target, have, have, { server: expected, pinned: options.pinnedSha256 });
   }
   if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
   const resumed = res.status === 206 ? have : 0;
@@ -53,7 +59,7 @@ export async function download(url: string, target: string, options: DownloadOpt
     fs.createWriteStream(part, { flags: resumed > 0 ? 'a' : 'w' }),
   );
   if (total !== null && done !== total) throw new Error(`${url}: connection closed after ${done} of ${total} bytes (run again to resume)`);
-  return finish(part, target, done, resumed, expected);
+  return finish(part, target, done, resumed, { server: expected, pinned: options.pinnedSha256 });
 }
 
 /**
@@ -64,7 +70,12 @@ async function get(url: string, from: number, signal?: AbortSignal): Promise<{ r
   let checksum: string | null = null;
   let current = url;
   for (let hop = 0; hop < 6; hop++) {
-    const res = await fetch(current, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, signal, redirect: 'manual' });
+    let res: Response;
+    try {
+      res = await fetch(current, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, signal, redirect: 'manual' });
+    } catch (err) {
+      throw new Error(`cannot download ${current}: ${networkCause(err)}`);
+    }
     checksum ??= checksumFrom(res.headers);
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
@@ -77,14 +88,33 @@ async function get(url: string, from: number, signal?: AbortSignal): Promise<{ r
   throw new Error(`${url}: too many redirects`);
 }
 
-async function finish(part: string, target: string, bytes: number, resumedFrom: number, expected: string | null): Promise<DownloadResult> {
+async function finish(
+  part: string,
+  target: string,
+  bytes: number,
+  resumedFrom: number,
+  expected: { server: string | null; pinned?: string },
+): Promise<DownloadResult> {
   const sha256 = await sha256File(part);
-  if (expected && sha256 !== expected) {
+  const pinned = expected.pinned?.toLowerCase();
+  if (pinned && sha256 !== pinned) {
     fs.rmSync(part, { force: true });
-    throw new Error(`${target}: sha256 mismatch (got ${sha256}, expected ${expected}); the download was deleted, run again`);
+    throw new Error(`${target}: sha256 mismatch (got ${sha256}, the published file's is ${pinned}): not the published file, deleted (refused)`);
+  }
+  if (expected.server && sha256 !== expected.server) {
+    fs.rmSync(part, { force: true });
+    throw new Error(`${target}: sha256 mismatch (got ${sha256}, expected ${expected.server}); the download was deleted, run again`);
   }
   fs.renameSync(part, target);
-  return { bytes, sha256, verified: !!expected, resumedFrom };
+  return { bytes, sha256, verified: !!expected.server, pinned: !!pinned, resumedFrom };
+}
+
+/** fetch's own message is "fetch failed"; the reason (refused, DNS, TLS, reset) is in its cause. */
+function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const text = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH|ETIMEDOUT|ECONNRESET/.test(`${cause?.code ?? ''} ${text}`);
+  return offline ? `${text} (offline? check the network, or $INDEXER_MODELS_URL)` : text;
 }
 
 /** Hugging Face puts the LFS sha256 in X-Linked-Etag (on the redirect) or ETag; small files get a git sha1 instead. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describeError, UserError } from '../errors.js';
 import { ClipModel } from './clip-model.js';
 import { download, sha256File, type DownloadResult } from './download.js';
-import { fileUrl, knownModels } from './known.js';
+import { fileUrl, knownModels, pinnedChecksums } from './known.js';
 import { loadModelInfo, modelFiles, modelsHome } from './model-dir.js';
 
 /** Written beside the model's files by pull; verify re-checks the files against it. */
@@ -18,8 +18,11 @@ const manifestName = '.indexer-manifest.json';
 export interface Manifest {
   name: string;
   repo: string;
-  /** file -> size and sha256; `published` says whether the server gave the checksum (else it was recorded). */
-  files: Record<string, { bytes: number; sha256: string; published: boolean }>;
+  /**
+   * file -> size and sha256; `published`: the server sent a checksum and it matched (the transfer, not the origin);
+   * `pinned`: it matched a pinned sha256 (the published file). A file not pinned is unverified.
+   */
+  files: Record<string, { bytes: number; sha256: string; published: boolean; pinned: boolean }>;
 }
 
 export interface PullProgress {
@@ -43,6 +46,7 @@ export async function pullModel(
   }
   const partial = dir + '.partial';
   const manifest: Manifest = { name, repo: known.repo, files: {} };
+  const pins = pinnedChecksums(name, env);
   for (const file of modelFiles) {
     const target = path.join(partial, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -53,17 +57,43 @@ export async function pullModel(
       result = await download(fileUrl(known, file, env), target, {
         onProgress: (done, total) => options.progress?.progress(file, done, total),
         signal: options.signal,
+        pinnedSha256: pins[file],
       });
     } catch (err) {
+      // Bytes already down stay for the next try to resume; folders holding none go (nothing half-made is left).
+      removeEmpty(partial);
       throw new UserError(`pull ${name}: ${file}: ${describeError(err)}`, 1);
     }
     options.progress?.end(file, result);
-    manifest.files[file] = { bytes: result.bytes, sha256: result.sha256, published: result.verified };
+    manifest.files[file] = { bytes: result.bytes, sha256: result.sha256, published: result.verified, pinned: result.pinned };
   }
   fs.writeFileSync(path.join(partial, manifestName), JSON.stringify(manifest, null, 2) + '\n');
   if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(partial, dir);
   return { dir, manifest, alreadyInstalled: false };
+}
+
+/** The files of a pull that no pinned sha256 vouches for. */
+export function unverifiedFiles(manifest: Manifest): string[] {
+  return Object.entries(manifest.files)
+    .filter(([, f]) => !f.pinned)
+    .map(([f]) => f);
+}
+
+/** Removes empty part files and folders under `dir`, and `dir` itself when nothing is left. */
+function removeEmpty(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) removeEmpty(full);
+    else if (e.isFile() && e.name.endsWith('.part') && fs.statSync(full).size === 0) fs.rmSync(full, { force: true });
+  }
+  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
 
 function readManifest(dir: string): Manifest | null {

@@ -60,17 +60,21 @@ export const registerModels: Register = (program, cli, wrap) => {
         const g = globalOptions(cmd);
         const log = makeLogger(g, cli);
         const { progress, stop } = progressFor(g, cli, log.info);
-        const { pullModel } = await import('../../models/store.js');
+        const { pullModel, unverifiedFiles } = await import('../../models/store.js');
         try {
           const result = await pullModel(name, cli.env, { force: opts.force, progress });
           stop();
           if (result.alreadyInstalled) log.info(`${name} is already installed in ${result.dir} (--force downloads it again)`);
-          else {
-            const unpublished = Object.entries(result.manifest.files).filter(([, f]) => !f.published).map(([f]) => f);
-            if (unpublished.length) log.info(`no published checksum for ${unpublished.join(', ')}: recorded their sha256 for 'models verify'`);
+          const unverified = result.alreadyInstalled ? [] : unverifiedFiles(result.manifest);
+          if (!result.alreadyInstalled) {
             log.info(`installed ${name} in ${result.dir}`);
+            // Loud and on stderr whatever --quiet says: nothing proves these files are the ones published.
+            if (unverified.length) log.warn(unverifiedWarning(name, unverified));
           }
-          if (g.json) cli.stdout.write(JSON.stringify({ name, dir: result.dir, alreadyInstalled: result.alreadyInstalled, files: result.manifest.files }) + '\n');
+          if (g.json) {
+            const out = { name, dir: result.dir, alreadyInstalled: result.alreadyInstalled, files: result.manifest.files, unverified };
+            cli.stdout.write(JSON.stringify(out) + '\n');
+          }
           return ExitCode.ok;
         } finally {
           stop();
@@ -124,6 +128,14 @@ function safeId(dir: string): string | null {
 }
 
 /** A cli-progress bar per file on a TTY; one line per file otherwise; nothing with --quiet or --json. */
+function unverifiedWarning(name: string, files: string[]): string {
+  return (
+    `indexer: WARNING: ${name} is UNVERIFIED: no published sha256 pinned for ${files.join(', ')}; only the server vouches ` +
+    `for them, and a mirror or a tampered server can serve anything. Compare them with the publisher's checksums, or ` +
+    `pin them in $INDEXER_MODEL_PINS (see README)`
+  );
+}
+
 function progressFor(g: GlobalOptions, cli: CliEnv, info: (m: string) => void): { progress: PullProgress; stop(): void } {
   const tty = !!cli.stderr.isTTY && !g.quiet && !g.json;
   let bar: cliProgress.SingleBar | null = null;
@@ -150,7 +162,8 @@ function progressFor(g: GlobalOptions, cli: CliEnv, info: (m: string) => void): 
           bar.stop();
           bar = null;
         }
-        info(`${file}: ${mb(r.bytes)} MB, sha256 ${r.sha256.slice(0, 16)}… ${r.verified ? 'verified' : 'recorded'}`);
+        const trust = r.pinned ? 'verified (published sha256)' : r.verified ? "UNVERIFIED (only the server's own checksum)" : 'UNVERIFIED (no checksum)';
+        info(`${file}: ${mb(r.bytes)} MB, sha256 ${r.sha256.slice(0, 16)}… ${trust}`);
       },
     },
     stop: () => {
