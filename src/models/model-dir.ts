@@ -113,14 +113,38 @@ function lastUsedModel(env: NodeJS.ProcessEnv): string | null {
   }
 }
 
-/** Remembers a model given with --model as the default for later runs without one (best effort). */
-export function rememberModel(dir: string, env: NodeJS.ProcessEnv): void {
+/**
+ * Remembers a model given with --model as the default for later runs without one (best effort). Returns what was
+ * remembered before (null: nothing), for forgetModel.
+ */
+export function rememberModel(dir: string, env: NodeJS.ProcessEnv): string | null {
+  const previous = rememberedDir(env);
   try {
-    if (lastUsedModel(env) === dir) return;
+    if (previous === dir) return previous;
     fs.mkdirSync(modelsHome(env), { recursive: true });
     fs.writeFileSync(lastUsedFile(env), dir + '\n');
   } catch {
     // Not remembering only means the next run without --model picks the installed default.
+  }
+  return previous;
+}
+
+/** Undoes rememberModel for a model that then failed to load: `previous` is remembered again (or nothing). */
+export function forgetModel(dir: string, previous: string | null, env: NodeJS.ProcessEnv): void {
+  try {
+    if (rememberedDir(env) !== dir || previous === dir) return;
+    if (previous) fs.writeFileSync(lastUsedFile(env), previous + '\n');
+    else fs.rmSync(lastUsedFile(env), { force: true });
+  } catch {
+    // Best effort, as remembering is.
+  }
+}
+
+function rememberedDir(env: NodeJS.ProcessEnv): string | null {
+  try {
+    return fs.readFileSync(lastUsedFile(env), 'utf8').trim() || null;
+  } catch {
+    return null;
   }
 }
 

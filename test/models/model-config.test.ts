@@ -112,4 +112,8 @@ test('a model given with --model that fails to load is not remembered; one that 
   const good = await runCli([...args, 'scan', root, '--model', tinyModel, '--device', 'cpu'], { env });
   assert.equal(good.code, 0, good.stderr);
   assert.equal(fs.readFileSync(lastUsed, 'utf8').trim(), tinyModel);
+
+  const again = await runCli([...args, 'scan', root, '--model', broken, '--device', 'cpu'], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(fs.readFileSync(lastUsed, 'utf8').trim(), tinyModel, 'the model that loaded stays the default');
 });

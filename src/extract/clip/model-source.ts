@@ -3,7 +3,7 @@
  * stage embeds with it, and the thumbnail stage cuts the model's input from its own decode (see input-file.ts).
  */
 import { describeError } from '../../errors.js';
-import { loadModelInfo, noModelHint, rememberModel, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
+import { forgetModel, loadModelInfo, noModelHint, rememberModel, resolveModelDir, type ModelInfo } from '../../models/model-dir.js';
 import type { StageConfig } from '../registry.js';
 import type { ModelInputGeometry } from './input-file.js';
 
@@ -17,27 +17,33 @@ export function clipModelFor(config: StageConfig): ModelResolution {
   const known = resolved.get(config);
   if (known) return known;
   const spec = typeof config.options.model === 'string' ? config.options.model : undefined;
-  const result = resolve(spec, config.env);
+  const result = resolve(spec, config);
   resolved.set(config, result);
   return result;
 }
 
-function resolve(spec: string | undefined, env: NodeJS.ProcessEnv): ModelResolution {
-  const dir = resolveModelDir(spec, env);
+/** What the last-used file held before this run remembered its --model (see forgetFailedModel). */
+const rememberedBefore = new WeakMap<StageConfig, string | null>();
+
+function resolve(spec: string | undefined, config: StageConfig): ModelResolution {
+  const dir = resolveModelDir(spec, config.env);
   if (!dir) return { problem: `no CLIP model: ${noModelHint}` };
   try {
-    return { model: loadModelInfo(dir) };
+    // Configs checked first (loadModelInfo refuses absurd sizes): a model that fails that is never remembered.
+    const model = loadModelInfo(dir);
+    if (spec) rememberedBefore.set(config, rememberModel(dir, config.env));
+    return { model };
   } catch (err) {
     return { problem: describeError(err) };
   }
 }
 
 /**
- * Makes a model given with --model the default for later runs without one. Called only once its encoder has loaded:
- * a model that fails to load must not become every later run's (and every other catalog's) default.
+ * A --model whose encoder then failed to load must not stay every later run's (and every other catalog's) default:
+ * the model remembered before it is remembered again.
  */
-export function rememberGivenModel(config: StageConfig, model: ModelInfo): void {
-  if (typeof config.options.model === 'string' && config.options.model) rememberModel(model.dir, config.env);
+export function forgetFailedModel(config: StageConfig, model: ModelInfo): void {
+  if (rememberedBefore.has(config)) forgetModel(model.dir, rememberedBefore.get(config)!, config.env);
 }
 
 /** The input geometry of the run's model, or null when no usable model is configured. */

@@ -13,7 +13,7 @@ import { systemClock, type Clock, type Logger } from '../../types.js';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition, StageOutcome } from '../stage.js';
 import { defaultBatchSize } from './cli.js';
-import { clipModelFor, rememberGivenModel } from './model-source.js';
+import { clipModelFor, forgetFailedModel } from './model-source.js';
 
 /** Things the engine may pass beside StageConfig's fields; absent ones fall back to the process's. */
 interface OptionalContext {
@@ -62,8 +62,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
         const model = r.model;
         clipOf(model)
           .visualProvider()
-          .then(() => rememberGivenModel(config, model))
-          .catch(() => undefined);
+          .catch(() => forgetFailedModel(config, model));
       }
       return { modelDir: r.model.dir, preprocess: r.model.preprocess };
     },
