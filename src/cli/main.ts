@@ -77,6 +77,7 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
     .option('--cache-dir <dir>', 'thumbnail/preview cache (default $INDEXER_CACHE or $XDG_CACHE_HOME/indexer)')
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--verbose', "more detail on stderr (a device that falls back: its native libraries' own messages)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => cli.stdout.write(s),

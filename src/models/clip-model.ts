@@ -15,6 +15,8 @@ export interface ClipModelOptions {
   /** Which provider was chosen (said once per encoder). */
   info?(message: string): void;
   threads?: number;
+  /** --verbose: native diagnostics of a device that could not be used are passed to warn too. */
+  verbose?: boolean;
   /**
    * Load and run the image encoder on its own thread (remote-session.ts), so the caller's event loop stays free
    * while ORT works: the clip stage wants this, a one-shot search does not need the extra thread.

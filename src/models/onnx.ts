@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import type { Device } from './devices.js';
+import { probeWebGpu } from './webgpu-probe.js';
 
 export { devices, type Device } from './devices.js';
 
@@ -52,6 +53,8 @@ export interface SessionOptions {
   threads?: number;
   /** Let ORT's threads spin between ops (ORT's default; off here, see create()). For the benchmark's bare peer. */
   spinning?: boolean;
+  /** --verbose: a provider's native diagnostics are passed to warn too (else only the one-line reason). */
+  verbose?: boolean;
 }
 
 /** One model on one provider; run() survives a provider that breaks mid-run by reopening on the CPU. */
@@ -76,10 +79,20 @@ export class ModelSession {
     const wanted = options.device === 'auto' ? autoOrder() : [options.device, 'cpu' as const];
     const failures: string[] = [];
     for (const provider of wanted) {
+      if (provider === 'webgpu') {
+        // Asked of a child process first: WebGPU's native libraries print to our stderr when they find no adapter.
+        const probe = await probeWebGpu(file);
+        if (!probe.ok) {
+          failures.push(`webgpu: ${probe.reason}`);
+          if (options.verbose) for (const line of probe.nativeLog) options.warn(`clip: webgpu native log: ${line}`);
+          continue;
+        }
+      }
       try {
         const session = await create(file, provider, options);
         if (failures.length && options.device !== 'auto') {
-          options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu`);
+          const more = options.verbose ? '' : ' (--verbose for details)';
+          options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu${more}`);
         }
         return new ModelSession(file, session, provider, options);
       } catch (err) {

@@ -33,7 +33,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
   // Resolved once, on first need (shared with the thumbnail stage): a missing model is a reason to pause, not an error.
   const resolve = () => clipModelFor(config);
   let clip: ClipModel | null = null;
-  const clipOf = (model: ModelInfo) => (clip ??= new ClipModel(model, { device, warn, info, visualOffThread: true }));
+  const clipOf = (model: ModelInfo) => (clip ??= new ClipModel(model, { device, warn, info, visualOffThread: true, verbose: !!config.options.verbose }));
   let modelRecorded = false;
 
   return {
