@@ -59,8 +59,16 @@ function readRange(file: string, bytes: number, where: 'head' | 'tail'): Buffer 
   }
 }
 
-/** A decoder's message, without the file path it often repeats, cut to one readable line. */
+/**
+ * A decoder's message, without the file path it often repeats, cut to one readable line. libvips gives one line per
+ * error it met, often the same one again for every strip or retry ("bad seek to 3309" ten times): each is kept once.
+ */
 export function decoderMessage(err: unknown, path: string): string {
-  const text = errorText(err).split(path).join('').replace(/^[:\s]+/, '').replace(/\s*:\s*:/g, ':');
+  const raw = err instanceof Error ? err.message : String(err);
+  const lines = raw
+    .split(/\r?\n/)
+    .map((line) => describeError(line.split(`"${path}"`).join('').split(path).join('')).replace(/^[:\s]+/, '').replace(/\s*:\s*:/g, ':'))
+    .filter(Boolean);
+  const text = [...new Set(lines)].join('; ');
   return text.length > 240 ? text.slice(0, 237) + '...' : text || 'no detail given';
 }
