@@ -33,6 +33,21 @@ export function ioFailure(path: string, what: string, err: unknown): StageOutcom
   return { status: 'failed', reason, retryable: TRANSIENT.has(code) };
 }
 
+/** Write errors that say the cache, not the photo, is the problem: no file could be written there. */
+const CACHE_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR']);
+
+/**
+ * A failure to write a derived file under the cache: the cache's fault whatever the photo, so the stage pauses with
+ * one message and the task stays pending (a transient error is retried, anything else is the file's).
+ */
+export function cacheWriteFailure(path: string, cacheDir: string, err: unknown): StageOutcome<never> {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  if (CACHE_FAULTS.has(code)) {
+    return { status: 'failed', reason: `cannot write to the cache ${cacheDir}: ${oneLine(describeError(err))}`, retryable: true, stageFault: true };
+  }
+  return ioFailure(path, `cannot write to the cache ${cacheDir}`, err);
+}
+
 /**
  * The first bytes of a file (fewer when it is shorter). Reads are synchronous on purpose: stages run on dedicated
  * worker threads, where a small sync read is cheaper than a round trip through libuv's thread pool.

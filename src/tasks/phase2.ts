@@ -14,6 +14,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { addAllPhase2Options, engineOptions, type EngineOptions } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
+import { cacheWriteProblem } from './cache-check.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -82,7 +83,14 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const progress = seams.events ? null : progressFor(req.opts, cli, store.pendingByStage(stages.map((s) => s.name)));
   const events = seams.events ?? progress!.events;
   const paused = new Map<string, string>();
+  // Once, before any work: an unwritable cache pauses the stages that write there (cache-check.ts).
+  const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(req.cacheDir, process.pid) : null;
   for (const stage of stages) {
+    if (cacheProblem && stage.writesCache) {
+      paused.set(stage.name, cacheProblem);
+      events.stagePaused({ stage: stage.name, reason: cacheProblem });
+      continue;
+    }
     const reason = stage.preflight
       ? await stage.preflight().catch((err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`)
       : null;
