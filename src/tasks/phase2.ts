@@ -15,6 +15,7 @@ import { addAllPhase2Options, engineOptions, type EngineOptions } from './option
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { cacheWriteProblem } from './cache-check.js';
+import { pausedPart } from './run-note.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -194,7 +195,7 @@ function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: En
   if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
   if (stop === 'interrupted') parts.push('interrupted by a signal');
   if (error) parts.push(`failed: ${(error as Error).message}`);
-  for (const [stage, reason] of paused) parts.push(`${stage} paused: ${reason}`);
+  for (const [stage, reason] of paused) parts.push(pausedPart(stage, reason));
   return parts.length ? parts.join('; ') : null;
 }
 
