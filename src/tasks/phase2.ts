@@ -16,6 +16,7 @@ import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { cacheWriteProblem } from './cache-check.js';
 import { pausedPart } from './run-note.js';
+import { durationText } from './duration-text.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -191,7 +192,7 @@ function selectStages(all: StageDefinition[], options: EngineOptions): StageDefi
 
 function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: EngineOptions, error: unknown): string | null {
   const parts: string[] = [];
-  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${Math.round(o.maxDurationMs! / 1000)}s`);
+  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${durationText(o.maxDurationMs!)}`);
   if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
   if (stop === 'interrupted') parts.push('interrupted by a signal');
   if (error) parts.push(`failed: ${(error as Error).message}`);
