@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binPath, lastJson, makeTree, repoRoot, runCli, sandbox, type RunResult } from './helpers.js';
+import { binPath, canDropPrivileges, lastJson, makeTree, repoRoot, runCli, sandbox, type RunResult } from './helpers.js';
 
 /** Exit 2, nothing on stdout, exactly one line on stderr matching `re`. */
 function assertUsage(res: RunResult, re: RegExp): void {
@@ -98,4 +98,17 @@ test('a new catalog in a folder that does not exist is announced on a terminal',
   // Without a terminal (cron, scripts) nothing extra is said.
   const quiet = await runCli(['--db', path.join(sb.dir, 'other', 'c.db'), 'scan', '--no-extract', root]);
   assert.doesNotMatch(quiet.stderr, /creating a new one/);
+});
+
+test("a catalog whose folder cannot be written: exit 2 naming the folder, before any work", { skip: !canDropPrivileges() && 'needs root and setpriv' }, async (t) => {
+  const sb = sandbox();
+  t.after(() => sb.cleanup());
+  const root = path.join(sb.dir, 'lib');
+  makeTree(root, { 'a.jpg': 'a' });
+  spawnSync('chmod', ['-R', 'a+rwX', sb.dir]);
+  const folder = path.join(sb.dir, 'locked');
+  fs.mkdirSync(folder);
+  fs.chmodSync(folder, 0o555);
+  const res = await runCli(['--db', path.join(folder, 'catalog.db'), '--cache-dir', sb.cache, 'scan', root], { asNobody: true });
+  assertUsage(res, new RegExp(`^indexer: cannot write in the catalog's folder ${folder} \\(EACCES\\)`));
 });
