@@ -67,10 +67,14 @@ export const registerCancel: Register = (program, cli, wrap) => {
             if (!catalogKnowsPath(db, p)) throw new UserError(`${p}: no file of the catalog is at or under this path`, ExitCode.usage);
           }
           const stages = await loadStages(command, cli);
-          checkStage(opts.stage, [...new Set([...stages.map((s) => s.name), ...stagesWithTasks(db)])]);
-          // Tasks are planned when phase 2 starts: after `scan --no-extract` there would be nothing yet to cancel.
+          const withTasks = stagesWithTasks(db);
+          checkStage(opts.stage, [...new Set([...stages.map((s) => s.name), ...withTasks])]);
+          // Tasks are planned when phase 2 starts: after `scan --no-extract` there would be nothing yet to cancel. The
+          // stages planned are the one named, else those the catalog already runs (all of them in a new catalog),
+          // so a cancel does not bring in stages a `resume --stages` left out.
+          const toPlan = stages.filter((s) => (opts.stage ? s.name === opts.stage : withTasks.length === 0 || withTasks.includes(s.name)));
           const { planTasks } = await import('../../tasks/plan.js');
-          planTasks(db, stages, { now: cli.clock.now(), priority: null });
+          planTasks(db, toPlan, { now: cli.clock.now(), priority: null });
           return cancelPending(db, { stage: opts.stage, paths: absolute, now: cli.clock.now() });
         });
         if (g.json) cli.stdout.write(JSON.stringify({ canceled: n }) + '\n');
