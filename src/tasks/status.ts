@@ -42,12 +42,12 @@ export function engineStatus(db: Db): EngineStatus {
       /** The last five runs, newest first. */
       recentRuns: runs,
       throughput: rate,
-      /** Seconds to finish the work that can run (pending or running, not blocked, paused or offline) at the last run's rate (null when unknown). */
+      /** Seconds to finish the work that can run (see `runnable`) at the last run's rate (null when unknown). */
       etaSeconds: runnable === 0 ? 0 : rate && rate > 0 ? Math.round(runnable / rate) : null,
       topFailures: topFailures(db, 5),
       /** Pending tasks waiting on a dependency that failed or was canceled (`indexer retry` unblocks them). */
       blocked: waiting.blocked,
-      /** Stages the last run that had them paused, with the reason and the pending tasks left waiting. */
+      /** Stages that their own last run paused, with the reason and the pending tasks left waiting. */
       paused: waiting.paused,
       /** Pending tasks of offline files (they wait for their root to come back). */
       offline: waiting.offline,
@@ -69,7 +69,7 @@ interface WaitingWork {
 
 /**
  * Pending work that cannot run, apart from what can: blocked on a failed dependency, on an offline file, or in a
- * stage the last run that had it paused (no model, an unwritable cache). Each pending task is counted once, in that
+ * stage that its own last run paused (no model, an unwritable cache). Each pending task is counted once, in that
  * order.
  */
 function waitingWork(db: Db, stages: Record<string, Record<string, number>>): WaitingWork {
