@@ -4,6 +4,7 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { UserError, ExitCode } from '../errors.js';
 import { migrations } from './migrations/index.js';
+import { checkCatalogPath } from './catalog-path.js';
 
 /**
  * better-sqlite3 is a CommonJS package: require() loads it about 2 ms sooner than `import`, which first scans its
@@ -25,6 +26,7 @@ export interface OpenOptions {
  * A catalog written by a newer version is refused and left untouched.
  */
 export function openCatalog(file: string, options: OpenOptions = {}): Db {
+  if (options.readonly) checkCatalogPath(file, { write: false });
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
   let db: Db;

@@ -1,5 +1,7 @@
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
+import { checkCatalogPath } from '../catalog/catalog-path.js';
+import { ExitCode, UserError } from '../errors.js';
 import type { Clock } from '../types.js';
 import { interruptSignal } from './signals.js';
 import { escapeControls } from './display.js';
@@ -10,9 +12,24 @@ import { escapeControls } from './display.js';
  */
 export async function withWriterCatalog<T>(
   file: string,
-  opts: { wait: boolean; clock: Clock; notice?: (message: string) => void },
+  opts: {
+    wait: boolean;
+    clock: Clock;
+    /** Refuse to create a catalog (retry, cancel: there is nothing to work on in a new one). */
+    mustExist?: boolean;
+    /** Told when a new catalog is about to be created (the CLI says so on a terminal: a mistyped --db re-indexes all). */
+    onNewCatalog?: (message: string) => void;
+    /** Told while waiting for the lock (e.g. a lock held from another host). */
+    notice?: (message: string) => void;
+  },
   fn: (db: Db, signal: AbortSignal) => Promise<T> | T,
 ): Promise<T> {
+  // Before the lock: a bad path must not leave a lock file (or a folder) behind.
+  const place = checkCatalogPath(file, { write: true });
+  if (!place.exists) {
+    if (opts.mustExist) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`, ExitCode.usage);
+    opts.onNewCatalog?.(`no catalog at ${file}${place.newFolder ? ' (its folder does not exist)' : ''}: creating a new one`);
+  }
   const interrupt = interruptSignal();
   try {
     const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal, notice: opts.notice && ((m) => opts.notice!(escapeControls(m))) });

@@ -5,6 +5,7 @@
  * them from.
  */
 import type { RgbaPixels } from './image-io.js';
+import { formatLogArgs } from './log-args.js';
 
 export type HeicResult =
   | { ok: true; pixels: RgbaPixels }
@@ -17,17 +18,14 @@ export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): 
   // libraries are mostly JPEG.
   const { default: decodeHeic } = await import('heic-decode');
   let images: Awaited<ReturnType<typeof decodeHeic.all>> | undefined;
-  // libheif-js reports parse errors with console.log, which would land on stdout (and break --json output): the
-  // message is captured for the failure reason instead. Scoped to this call; workers run one task at a time.
+  // libheif-js reports errors with console.log, which would land on stdout (and break --json output): the message is
+  // captured for the failure reason instead. Scoped to this call, the decode included (libheif-js logs its decode
+  // errors from a timer); workers run one task at a time.
   const said: string[] = [];
   const log = console.log;
-  console.log = (...args: unknown[]) => void said.push(args.map(String).join(' '));
+  console.log = (...args: unknown[]) => void said.push(formatLogArgs(args));
   try {
-    try {
-      images = await decodeHeic.all({ buffer: bytes });
-    } finally {
-      console.log = log;
-    }
+    images = await decodeHeic.all({ buffer: bytes });
     const first = images[0];
     if (!first) return { ok: false, tooLarge: false, error: said.join('; ') || 'no image inside the HEIF container' };
     if (first.width * first.height > pixelLimit) return { ok: false, tooLarge: true, width: first.width, height: first.height };
@@ -40,6 +38,7 @@ export async function decodeHeicPrimary(bytes: Uint8Array, pixelLimit: number): 
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, tooLarge: false, error: [message, ...said].join(': ') };
   } finally {
+    console.log = log;
     try {
       images?.dispose();
     } catch {

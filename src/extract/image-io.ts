@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { isSrgbProfile } from './thumbnail/srgb-profile.js';
 import { tiffWithProfile } from './thumbnail/tagged-tiff.js';
 import type { SourceProfile } from './thumbnail/heif-colour.js';
+import { vipsCall } from './vips-lock.js';
 
 export type OutputFormat = 'webp' | 'jpeg' | 'png' | 'avif';
 
@@ -82,7 +83,7 @@ function configure(): void {
 /** Reads the header of an encoded image (file path or bytes). Throws on unreadable input. */
 export async function readHeader(input: string | Buffer): Promise<ImageHeader> {
   configure();
-  const m = await sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata();
+  const m = await vipsCall(() => sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata());
   return {
     format: m.format ?? 'unknown',
     width: m.width ?? 0,
@@ -108,17 +109,20 @@ export async function renderEncoded(
   // failOn 'error': truncated data and real decode errors fail; libjpeg's "extraneous bytes" warnings do not.
   // ignoreIcc only for a profile that is sRGB's own: libvips would otherwise run a full lcms transform on the
   // shrink-on-load-sized image (40-135 ms on a 12 MP photo) to get the same pixels back. Other profiles convert.
-  let pipeline = sharp(input, {
-    limitInputPixels: req.pixelLimit,
-    failOn: 'error',
-    pages: 1,
-    sequentialRead: true,
-    // With `profile` given, that profile is the one converted from, whatever libvips might make of the file.
-    ignoreIcc: header.profileIsSrgb || !!profile,
+  // vipsCall: a failure is decoded again alone, so its reason is this file's own (vips-lock.ts).
+  return vipsCall(() => {
+    let pipeline = sharp(input, {
+      limitInputPixels: req.pixelLimit,
+      failOn: 'error',
+      pages: 1,
+      sequentialRead: true,
+      // With `profile` given, that profile is the one converted from, whatever libvips might make of the file.
+      ignoreIcc: header.profileIsSrgb || !!profile,
+    });
+    if (req.orient === 'exif') pipeline = pipeline.rotate();
+    else if (typeof req.orient === 'number') pipeline = applyOrientation(pipeline, req.orient);
+    return profile ? renderTagged(pipeline, req, profile) : renderFrom(pipeline, req);
   });
-  if (req.orient === 'exif') pipeline = pipeline.rotate();
-  else if (typeof req.orient === 'number') pipeline = applyOrientation(pipeline, req.orient);
-  return profile ? renderTagged(pipeline, req, profile) : renderFrom(pipeline, req);
 }
 
 /**
@@ -127,8 +131,10 @@ export async function renderEncoded(
  */
 export async function renderPixels(pixels: RgbaPixels, req: RenderRequest, profile?: SourceProfile): Promise<Rendered> {
   configure();
-  const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
-  return profile ? renderTagged(pipeline, req, profile) : renderFrom(pipeline, req);
+  return vipsCall(() => {
+    const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+    return profile ? renderTagged(pipeline, req, profile) : renderFrom(pipeline, req);
+  });
 }
 
 /**
@@ -274,6 +280,14 @@ export async function decodeResizedRgb(
   plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number },
 ): Promise<Uint8Array> {
   configure();
+  return vipsCall(() => decodeResizedRgbNow(file, pixelLimit, plan));
+}
+
+async function decodeResizedRgbNow(
+  file: string,
+  pixelLimit: number,
+  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number },
+): Promise<Uint8Array> {
   const options = { limitInputPixels: pixelLimit, failOn: 'error' as const };
   // The header gives the size; orientation is applied first so a crop is taken from the upright image.
   const meta = await sharp(file, options).metadata();

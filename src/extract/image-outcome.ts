@@ -33,6 +33,21 @@ export function ioFailure(path: string, what: string, err: unknown): StageOutcom
   return { status: 'failed', reason, retryable: TRANSIENT.has(code) };
 }
 
+/** Write errors that say the cache, not the photo, is the problem: no file could be written there. */
+const CACHE_FAULTS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR']);
+
+/**
+ * A failure to write a derived file under the cache: the cache's fault whatever the photo, so the stage pauses with
+ * one message and the task stays pending (a transient error is retried, anything else is the file's).
+ */
+export function cacheWriteFailure(path: string, cacheDir: string, err: unknown): StageOutcome<never> {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  if (CACHE_FAULTS.has(code)) {
+    return { status: 'failed', reason: `cannot write to the cache ${cacheDir}: ${oneLine(describeError(err))}`, retryable: true, stageFault: true };
+  }
+  return ioFailure(path, `cannot write to the cache ${cacheDir}`, err);
+}
+
 /**
  * The first bytes of a file (fewer when it is shorter). Reads are synchronous on purpose: stages run on dedicated
  * worker threads, where a small sync read is cheaper than a round trip through libuv's thread pool.
@@ -59,8 +74,16 @@ function readRange(file: string, bytes: number, where: 'head' | 'tail'): Buffer 
   }
 }
 
-/** A decoder's message, without the file path it often repeats, cut to one readable line. */
+/**
+ * A decoder's message, without the file path it often repeats, cut to one readable line. libvips gives one line per
+ * error it met, often the same one again for every strip or retry ("bad seek to 3309" ten times): each is kept once.
+ */
 export function decoderMessage(err: unknown, path: string): string {
-  const text = errorText(err).split(path).join('').replace(/^[:\s]+/, '').replace(/\s*:\s*:/g, ':');
+  const raw = err instanceof Error ? err.message : String(err);
+  const lines = raw
+    .split(/\r?\n/)
+    .map((line) => describeError(line.split(`"${path}"`).join('').split(path).join('')).replace(/^[:\s]+/, '').replace(/\s*:\s*:/g, ':'))
+    .filter(Boolean);
+  const text = [...new Set(lines)].join('; ');
   return text.length > 240 ? text.slice(0, 237) + '...' : text || 'no detail given';
 }

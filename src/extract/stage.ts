@@ -63,6 +63,11 @@ export interface StageDefinition<V = unknown> {
   /** Model id for stages whose output depends on a model (part of the fingerprint). */
   modelId?(): string | null;
   /**
+   * Its workers write files under the cache dir (thumbnails, previews): when the cache cannot be written the stage is
+   * paused before it starts, its tasks left pending (tasks/cache-check.ts).
+   */
+  writesCache?: boolean;
+  /**
    * Checked before any task is claimed: a reason here pauses the stage with one message (e.g. no model installed)
    * and its tasks stay pending.
    */

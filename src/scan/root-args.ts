@@ -9,6 +9,8 @@ import { ExitCode, UserError } from '../errors.js';
 export function resolveRootArgs(args: readonly string[], cwd: string): string[] {
   const out: string[] = [];
   for (const arg of args) {
+    // path.resolve('') is the current folder: an unset shell variable would silently index wherever we stand.
+    if (arg.trim() === '') throw new UserError(`root '${arg}': an empty name is not a folder (a shell variable that expanded to nothing?)`, ExitCode.usage);
     const abs = path.resolve(cwd, arg); // normalised: no trailing slash
     let st: fs.Stats;
     try {

@@ -31,11 +31,31 @@ ${cells}
 `;
 }
 
-/** Writes the sheet atomically (temp file + rename) so a viewer never sees half a page. */
+/**
+ * Why FILE cannot take the contact sheet (a folder, a folder that does not exist), or null. Checked before the search
+ * runs, so a typo costs nothing and creates no folders.
+ */
+export function contactSheetProblem(file: string): string | null {
+  const target = path.resolve(file);
+  try {
+    if (fs.statSync(target).isDirectory()) return `--html ${file} is a folder: give a file name, e.g. ${path.join(file, 'search.html')}`;
+  } catch {
+    // Not there yet: the usual case.
+  }
+  const folder = path.dirname(target);
+  if (!fs.existsSync(folder)) return `--html ${file}: the folder ${folder} does not exist`;
+  return null;
+}
+
+/** Writes the sheet atomically (temp file + rename) so a viewer never sees half a page; no temp file is left behind. */
 export function writeContactSheet(file: string, query: string, results: SearchResult[]): void {
   const target = path.resolve(file);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, contactSheet(query, results));
-  fs.renameSync(tmp, target);
+  try {
+    fs.writeFileSync(tmp, contactSheet(query, results));
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }

@@ -15,6 +15,9 @@ import { addAllPhase2Options, engineOptions, type EngineOptions } from './option
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { sweepTempsAfterCrash } from './temp-sweep.js';
+import { cacheWriteProblem } from './cache-check.js';
+import { pausedPart } from './run-note.js';
+import { durationText } from './duration-text.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -85,7 +88,14 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const progress = seams.events ? null : progressFor(req.opts, cli, store.pendingByStage(stages.map((s) => s.name)));
   const events = seams.events ?? progress!.events;
   const paused = new Map<string, string>();
+  // Once, before any work: an unwritable cache pauses the stages that write there (cache-check.ts).
+  const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(req.cacheDir, process.pid) : null;
   for (const stage of stages) {
+    if (cacheProblem && stage.writesCache) {
+      paused.set(stage.name, cacheProblem);
+      events.stagePaused({ stage: stage.name, reason: cacheProblem });
+      continue;
+    }
     const reason = stage.preflight
       ? await stage.preflight().catch((err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`)
       : null;
@@ -187,11 +197,11 @@ function selectStages(all: StageDefinition[], options: EngineOptions): StageDefi
 
 function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: EngineOptions, error: unknown): string | null {
   const parts: string[] = [];
-  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${Math.round(o.maxDurationMs! / 1000)}s`);
+  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${durationText(o.maxDurationMs!)}`);
   if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
   if (stop === 'interrupted') parts.push('interrupted by a signal');
   if (error) parts.push(`failed: ${(error as Error).message}`);
-  for (const [stage, reason] of paused) parts.push(`${stage} paused: ${reason}`);
+  for (const [stage, reason] of paused) parts.push(pausedPart(stage, reason));
   return parts.length ? parts.join('; ') : null;
 }
 

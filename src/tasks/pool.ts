@@ -7,6 +7,7 @@ import type { StageOutcome } from '../extract/stage.js';
 import { describeError } from '../errors.js';
 import { dispatchModule, type BatchRequest, type DispatchRequest } from '../workers/protocol.js';
 import { Batcher } from './pool-batch.js';
+import { shareVipsLock } from '../extract/vips-lock.js';
 
 /** A worker's answer, or the fact that we aborted it (timeout, interrupt); its thread is then replaced. */
 export type PoolResult = { outcome: StageOutcome } | { aborted: true } | { crashed: string };
@@ -35,6 +36,8 @@ const batchedDepthPerThread = 64;
 
 export function createWorkerPool(threads: number): TaskPool {
   if (!Number.isInteger(threads) || threads <= 0) throw new Error(`threads must be a positive integer, got ${threads}`);
+  // Before the threads start: they find the lock in their environment data.
+  shareVipsLock();
   const pool = new Piscina<DispatchRequest | BatchRequest, StageOutcome | number>({
     filename: dispatchModule,
     minThreads: threads,

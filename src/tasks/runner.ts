@@ -10,6 +10,7 @@ import type { Lane, StageDefinition, TaskInput } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
 import { commitSettled, commitTransactions, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
+import { durationText } from './duration-text.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
 
@@ -200,7 +201,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       } else if ('crashed' in res) {
         settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
       } else if (entry.timedOut) {
-        const reason = `${task.path}: timed out after ${Math.round(timeout! / 1000)}s (--task-timeout); worker replaced`;
+        const reason = `${task.path}: timed out after ${durationText(timeout!)} (--task-timeout); worker replaced`;
         settled.push({ task, outcome: { status: 'failed', reason, retryable: false } });
       } else {
         settled.push({ task, release: 'refund' });

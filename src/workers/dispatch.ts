@@ -7,6 +7,10 @@ import type { StageOutcome, TaskInput } from '../extract/stage.js';
 import { describeError } from '../errors.js';
 import { METADATA_FIRST_READ, SharedReads } from '../extract/image-shared-reads.js';
 import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
+import { capturing, installOutputCapture, withLibraryOutput } from './output-capture.js';
+
+// Nothing a library prints in this thread reaches the CLI's stdout; it is kept for the task's reason instead.
+installOutputCapture();
 
 type RunFn = (input: TaskInput, shared?: SharedReads) => Promise<StageOutcome>;
 
@@ -56,6 +60,11 @@ async function runOne(req: DispatchRequest, shared: SharedReads | undefined): Pr
     // Not the file's fault: the stage cannot work at all, so the circuit breaker pauses it.
     return { status: 'failed', reason: `stage ${req.input.stage} cannot load its worker: ${describeError(err)}`, stageFault: true };
   }
+  const { value: outcome, said } = await capturing(() => runCaught(run, req, shared));
+  return outcome.status === 'failed' && said.length ? { ...outcome, reason: withLibraryOutput(outcome.reason, said) } : outcome;
+}
+
+async function runCaught(run: RunFn, req: DispatchRequest, shared: SharedReads | undefined): Promise<StageOutcome> {
   try {
     const outcome = await run(req.input, shared);
     if (!outcome || typeof outcome !== 'object' || !('status' in outcome)) {

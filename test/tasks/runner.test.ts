@@ -193,7 +193,7 @@ test('task timeout: the task fails with that reason, not retried', async () => {
   await run(s, stages, pool, { limits: { taskTimeoutMs: 50 } });
   const row = s.db.prepare(`SELECT state, reason FROM tasks WHERE file_id = 1`).get() as { state: string; reason: string };
   assert.equal(row.state, 'failed');
-  assert.match(row.reason, /timed out after/);
+  assert.match(row.reason, /timed out after 50ms \(--task-timeout\)/, 'a limit under a second is not "0s"');
 });
 
 test('suspects (their owner died running them) run one at a time before anything else', async () => {

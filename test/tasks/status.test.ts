@@ -30,7 +30,7 @@ test('status: per-stage counts in every state, last run with throughput, ETA, to
   const last = s.extra.lastRun as Record<string, unknown>;
   assert.equal(last.outcome, 'limit');
   assert.equal(last.tasksPerSecond, 1.5);
-  assert.equal(s.extra.etaSeconds, 6, '9 pending at 1.5 tasks/s');
+  assert.equal(s.extra.etaSeconds, 5, '7 that can run (2 of the 9 pending clip tasks are blocked) at 1.5 tasks/s');
   assert.deepEqual(s.extra.topFailures, [{ stage: 'thumb', reason: 'corrupt header', count: 2 }]);
   assert.deepEqual(s.extra.blocked, { clip: 2 });
   const text = formatEngineStatus(s).join('\n');

@@ -42,13 +42,15 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promise<number> {
-  const started = cli.clock.now();
   const opts = cmd.opts() as ScanOptions;
   const global = globalOptions(cmd);
   const logger = makeLogger(global, cli);
   const catalog = catalogPath(cmd, cli);
   const explicitRoots = resolveRootArgs(rootArgs, process.cwd());
-  return withWriterCatalog(catalog, { wait: !!opts.wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
+  const onNewCatalog = (m: string) => cli.stderr.isTTY && !global.quiet && logger.warn(`indexer: ${m}`);
+  return withWriterCatalog(catalog, { wait: !!opts.wait, clock: cli.clock, onNewCatalog, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
+    // From here: time spent queued behind another indexer (--wait) is not the scan's.
+    const started = cli.clock.now();
     const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
     if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
     const progress = await scanProgressDisplay(global, cli);

@@ -3,7 +3,7 @@ import { openCatalog } from '../../catalog/open.js';
 import { describeError, ExitCode, UserError } from '../../errors.js';
 import { devices, type Device } from '../../models/devices.js';
 import { parseDateBound } from '../../search/dates.js';
-import { writeContactSheet } from '../../search/html.js';
+import { contactSheetProblem, writeContactSheet } from '../../search/html.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
 import { parsePositiveInt } from '../parse.js';
@@ -55,6 +55,8 @@ export const registerSearch: Register = (program, cli, wrap) => {
         const global = globalOptions(cmd);
         const log = makeLogger(global, cli);
         if (!query && !opts.like) throw new UserError('search needs a QUERY or --like IMAGE (see indexer search --help)');
+        const htmlProblem = opts.html ? contactSheetProblem(opts.html) : null;
+        if (htmlProblem) throw new UserError(htmlProblem);
         const catalog = catalogPath(cmd, cli);
         const db = openCatalog(catalog, { readonly: true });
         try {
@@ -94,7 +96,13 @@ export const registerSearch: Register = (program, cli, wrap) => {
             }
             throw new UserError(`search failed: ${describeError(err)}`, ExitCode.failure);
           });
-          if (opts.html) writeContactSheet(opts.html, query ?? `like ${opts.like}`, results);
+          if (opts.html) {
+            try {
+              writeContactSheet(opts.html, query ?? `like ${opts.like}`, results);
+            } catch (err) {
+              throw new UserError(`--html ${opts.html}: cannot write the contact sheet: ${describeError(err)}`, ExitCode.failure);
+            }
+          }
           if (global.json) {
             cli.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, score: round(r.score) }))) + '\n');
           } else if (!global.quiet) {

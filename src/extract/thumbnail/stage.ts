@@ -21,6 +21,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     accepts: (file) =>
       file.kind === 'video' ? { ok: false, reason: 'video: thumbnails from videos are not made yet' } : { ok: true },
     fingerprintExtra: 'none',
+    writesCache: true,
     // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).
     options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
     commit(db, target, value) {

@@ -8,7 +8,7 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, TAIL_BYTES, describeHead, looksTruncated, sniffFormat, type SniffedFormat } from '../image-sniff.js';
 import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
 import { decodeHeicPrimary } from '../image-heic.js';
-import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
+import { badFile, cacheWriteFailure, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
@@ -181,7 +181,7 @@ async function save(
       modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(modelInput)),
     ]);
   } catch (err) {
-    return ioFailure(input.path, `cannot write to the cache ${input.cacheDir}`, err);
+    return cacheWriteFailure(input.path, input.cacheDir, err);
   }
   const { width, height, data } = d.rendered.hashPixels;
   const hash = Buffer.from(rgbaToThumbHash(width, height, data)).toString('base64');

@@ -58,6 +58,8 @@ async function embeddedPacket(input: TaskInput, shared?: SharedReads): Promise<{
   } catch (err) {
     return { ok: false, error: errorText(err) };
   }
+  // Said plainly, as the other stages say it (the EXIF reader would report a DataView offset).
+  if (head.length === 0) return { ok: false, error: 'the file is empty' };
   if (head[0] === 0xff && head[1] === 0xd8) {
     const packet = findJpegXmp(head);
     return { ok: true, xmp: packet ? decodePacket(packet) : null };
