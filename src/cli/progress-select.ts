@@ -6,6 +6,7 @@ import { jsonProgress } from './progress-json.js';
 import { logProgress } from './progress-log.js';
 import { ttyProgress } from './progress-tty.js';
 import { stageLine } from './progress-format.js';
+import { drawsOnTerminal } from './terminal.js';
 
 export interface ProgressDisplay {
   events: EngineEvents;
@@ -13,6 +14,8 @@ export interface ProgressDisplay {
   stop(): void;
   /** Prints the human end-of-phase line (nothing with --json or --quiet). */
   summary(summary: Record<string, unknown>): void;
+  /** A message for the user while the display runs (above the bars on a terminal; nothing with --quiet). */
+  notice(line: string): void;
 }
 
 /** `totals`: pending tasks per stage when the run starts (the bars' 100%). */
@@ -22,10 +25,13 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
     ? jsonProgress(cli, totals)
     : opts.quiet
       ? quietProgress(logger)
-      : cli.stderr.isTTY
+      : drawsOnTerminal(cli)
         ? ttyProgress(cli, totals)
-        : logProgress(logger, totals);
+        : logProgress(cli, totals);
   return {
+    notice: (line) => {
+      if (!opts.quiet) cli.stderr.write(line + '\n');
+    },
     ...display,
     summary(s) {
       if (opts.json || opts.quiet) return;
@@ -34,7 +40,7 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
   };
 }
 
-function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary'> {
+function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary' | 'notice'> {
   return {
     events: {
       progress() {},

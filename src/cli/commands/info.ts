@@ -6,6 +6,7 @@ import { UserError } from '../../errors.js';
 import { tasksForFile } from '../../tasks/status.js';
 import { catalogPath, globalOptions } from '../env.js';
 import type { Register } from '../main.js';
+import { localTime } from '../../local-time.js';
 
 /** `indexer info PATH`: everything the catalog knows about one file. */
 export const registerInfo: Register = (program, cli, wrap) => {
@@ -68,7 +69,7 @@ function formatInfo(info: Info): string[] {
   const f = info.file;
   const lines = [
     f.path,
-    `  kind ${f.kind}, ${f.size} bytes, modified ${new Date(f.mtimeMs).toISOString()}, ${f.state}`,
+    `  kind ${f.kind}, ${f.size} bytes, modified ${localTime(f.mtimeMs)}, ${f.state}`,
     `  identity ${f.identity ?? '(not computed yet)'}`,
   ];
   if (f.sidecarPath) lines.push(`  sidecar ${f.sidecarPath}`);

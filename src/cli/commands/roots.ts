@@ -5,7 +5,7 @@ import { openCatalog } from '../../catalog/open.js';
 import { listRoots, moveRoot, removeRoot, rootIdByPath, RootMoveConflict, type RootListing } from '../../catalog/root-admin.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
-import { localTime } from '../local-time.js';
+import { localTime } from '../../local-time.js';
 import type { Register } from '../main.js';
 import { withWriterCatalog } from '../writer-session.js';
 

@@ -5,6 +5,7 @@ import { scansCatalog, type ScanRow } from '../../catalog/scans.js';
 import { engineStatus, formatEngineStatus, listFailed } from '../../tasks/status.js';
 import { catalogPath, globalOptions, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
+import { localTime } from '../../local-time.js';
 
 const RECENT_SCANS = 5;
 
@@ -98,5 +99,5 @@ function scanLines(scans: ScanRow[]): string[] {
 }
 
 function when(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  return localTime(ms);
 }
