@@ -3,6 +3,7 @@ import { ExitCode, UserError, describeError } from '../errors.js';
 import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
 import type { CliEnv } from './env.js';
+import { indexerVersion } from './version.js';
 
 /**
  * Each command's module, loaded only when that command runs: a cron job's `indexer scan` or a quick `status` should
@@ -77,6 +78,7 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
     .option('--cache-dir <dir>', 'thumbnail/preview cache (default $INDEXER_CACHE or $XDG_CACHE_HOME/indexer)')
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'print nothing but errors')
+    .version(indexerVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => cli.stdout.write(s),

@@ -34,10 +34,23 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
     },
     ...display,
     summary(s) {
-      if (opts.json || opts.quiet) return;
-      logger.info(stageLine(s));
+      if (opts.json) return;
+      if (!opts.quiet) logger.info(stageLine(s));
+      const hint = resumeHint(s);
+      // On stderr even with --quiet: the run did not finish what it was asked to, and the log should say how to.
+      if (hint) cli.stderr.write(hint + '\n');
     },
   };
+}
+
+/** How to finish what an interrupted or limited run left pending. */
+export function resumeHint(s: Record<string, unknown>): string | null {
+  const pending = Number(s.pending ?? 0);
+  if (pending === 0) return null;
+  const tasks = `${pending} task${pending === 1 ? '' : 's'}`;
+  if (s.outcome === 'interrupted') return `interrupted: ${tasks} left pending; run 'indexer resume' to finish them`;
+  if (s.outcome === 'limit') return `stopped at the limit: ${tasks} left pending; 'indexer resume' (or the next scan) finishes them`;
+  return null;
 }
 
 function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary' | 'notice'> {
