@@ -9,6 +9,7 @@ import type { Register } from '../main.js';
 import { parseDuration } from '../parse.js';
 import { scanProgressDisplay } from '../scan-progress.js';
 import { scanJson, scanLines } from '../scan-report.js';
+import { extractDetails, scanDetails } from '../run-summary.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 interface ScanOptions {
@@ -81,6 +82,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
     let extract: Record<string, unknown> | null = null;
     let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
     if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
+    cli.summary?.push(scanDetails(summary.counts));
     if (code === ExitCode.ok && opts.extract) {
       const { runPhase2 } = await import('../../tasks/phase2.js');
       const phase2 = await runPhase2({
@@ -93,6 +95,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         signal,
       });
       extract = phase2.summary;
+      cli.summary?.push(extractDetails(extract));
       code = signal.aborted ? ExitCode.interrupted : phase2.exitCode;
     }
     if (global.json) cli.stdout.write(JSON.stringify(scanJson(summary, extract, cli.clock.now() - started)) + '\n');
