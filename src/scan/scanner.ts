@@ -209,7 +209,8 @@ async function rootAvailable(root: RootRow, files: FilesCatalog, deps: ScanDeps,
   if (reason === null) return true;
   const offline = files.markRootOffline(root.id);
   counts.offline += offline;
-  deps.warn(`indexer: root ${printablePath(root.path)} ${reason}: treated as offline, its ${offline} files are kept`);
+  const moved = probe.ok ? '' : `; if it moved: 'indexer scan NEW' finds its files, or 'indexer roots move ${printablePath(root.path)} NEW'`;
+  deps.warn(`indexer: root ${printablePath(root.path)} ${reason}: treated as offline, its ${offline} files are kept${moved}`);
   return false;
 }
 
