@@ -3,9 +3,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { collect, repoRoot, runCli, sandbox } from './helpers.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { addFile, addRoot } from '../tasks/helpers.js';
+
+function query(db: string, sql: string): number {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare(sql).pluck().get() as number;
+  } finally {
+    d.close();
+  }
+}
+
+async function until(ready: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !ready(); await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+  }
+}
 
 const version = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
 const tinyModel = path.join(repoRoot, 'fixtures', 'models', 'tiny-clip');
@@ -78,7 +94,9 @@ test("an interrupted or limited run says 'indexer resume' finishes it", async (t
 
   const child = box.start(['resume', '--stages', 'slow'], { env: { ...env, TEST_SLOW_MS: '60000' } });
   const done = collect(child, 30_000);
-  setTimeout(() => child.kill('SIGINT'), 1_500);
+  // Once a task runs, the run's Ctrl-C handling is in place (a signal before that would just kill node).
+  await until(() => query(box.db, `SELECT count(*) FROM tasks WHERE state = 'running'`) > 0);
+  child.kill('SIGINT');
   const r = await done;
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /^interrupted: \d+ tasks? left pending; run 'indexer resume' to finish them$/m);
