@@ -4,6 +4,8 @@ import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
 import { stageRates } from './progress-format.js';
 
+const CLEAR_DOWN = '\x1b[0J';
+
 export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void; notice(line: string): void } {
   const multi = new cliProgress.MultiBar(
     {
@@ -27,7 +29,9 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
     if (total > 0) bars.set(name, multi.create(total, 0, { stage: name.padEnd(width), rate: '0.0', etaText: '?' }));
   }
   const rates = stageRates();
-  const say = (line: string) => (bars.size ? multi.log(line + '\n') : cli.stderr.write(line + '\n'));
+  // A message is written where the bars were; one longer than the terminal wraps onto the next bar's row, which
+  // cli-progress does not clear, leaving a torn copy of that bar behind. Clearing down first leaves only the message.
+  const say = (line: string) => (bars.size ? multi.log(CLEAR_DOWN + line + '\n') : cli.stderr.write(line + '\n'));
   return {
     events: {
       progress(p) {
