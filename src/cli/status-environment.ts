@@ -11,7 +11,7 @@ export interface StatusEnvironment {
 }
 
 /** A huge cache (millions of thumbnails) is counted for at most this long: status must stay quick. */
-const CACHE_BUDGET_MS = 1_000;
+const CACHE_BUDGET_MS = 500;
 
 export function statusEnvironment(cacheDir: string, env: NodeJS.ProcessEnv, now: () => number): StatusEnvironment {
   const dir = resolveModelDir(undefined, env);
