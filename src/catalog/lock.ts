@@ -20,7 +20,7 @@ const HALF_WRITTEN_GRACE_MS = 5_000;
 
 /**
  * One writer per catalog: an exclusive `CATALOG.lock` file holding the writer's pid. Resolves to a release
- * function; throws UserError(75) `another indexer (pid N) is using CATALOG` unless `wait`, which polls until the
+ * function; throws UserError(75) `another indexer (pid N) is using CATALOG; add --wait to wait for it` unless `wait`, which polls until the
  * holder ends (an abort of `signal` then throws UserError(130)). A lock left by a dead process is taken over.
  * Readers (status, info, search) do not take it: WAL lets them read while a writer works.
  */
@@ -51,7 +51,7 @@ export async function acquireWriterLock(
       takeOver(lockPath, holder);
       continue;
     }
-    if (!opts.wait) throw new UserError(busyMessage(holder, lockPath, catalogPath), ExitCode.busy);
+    if (!opts.wait) throw new UserError(`${busyMessage(holder, lockPath, catalogPath)}; add --wait to wait for it`, ExitCode.busy);
     if (!noticed && isRemote(holder)) {
       noticed = true;
       opts.notice?.(busyMessage(holder, lockPath, catalogPath) + ' (waiting for it)');

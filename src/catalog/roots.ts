@@ -13,12 +13,14 @@ export interface RootRow {
   online: boolean;
   /** Id of the last scan that walked the whole root. */
   lastCompleteScan: number | null;
+  /** The user's --exclude globs for this root, as last given (a plain `scan` reuses them). */
+  excludes: string[];
 }
 
-const COLUMNS = `id, path, added_at AS addedAt, last_scan_at AS lastScanAt, online, last_complete_scan AS lastCompleteScan`;
+const COLUMNS = `id, path, added_at AS addedAt, last_scan_at AS lastScanAt, online, last_complete_scan AS lastCompleteScan, excludes`;
 
 function toRoot(r: any): RootRow {
-  return { ...r, online: r.online === 1 };
+  return { ...r, online: r.online === 1, excludes: JSON.parse(r.excludes ?? '[]') };
 }
 
 /** Root rows and their transitions. Statements are prepared once per catalog connection. */
@@ -30,6 +32,8 @@ export function rootsCatalog(db: Db) {
   const complete = db.prepare(
     `UPDATE roots SET online = 1, last_scan_at = ?, last_complete_scan = ? WHERE id = ?`,
   );
+  const forget = db.prepare(`DELETE FROM roots WHERE id = ?`);
+  const setExcludes = db.prepare(`UPDATE roots SET excludes = ? WHERE id = ?`);
   return {
     /** The root with this path, added now if new. */
     ensure(path: string, now: number): RootRow {
@@ -38,6 +42,14 @@ export function rootsCatalog(db: Db) {
     },
     list(): RootRow[] {
       return all.all().map(toRoot);
+    },
+    /** Remembers the root's --exclude globs (an empty list clears them). */
+    setExcludes(id: number, globs: readonly string[]): void {
+      setExcludes.run(JSON.stringify(globs), id);
+    },
+    /** Drops the root's row; its files must be gone or moved to another root first. */
+    forget(id: number): void {
+      forget.run(id);
     },
     setOnline(id: number, online: boolean): void {
       setOnline.run(online ? 1 : 0, id);

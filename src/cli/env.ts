@@ -9,6 +9,8 @@ export interface CliEnv {
   clock: Clock;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** What the command did, for the `--log-summary` line (commands that have counts push them here). */
+  summary?: string[];
 }
 
 /** Options every command accepts (declared on the root program). */
@@ -17,6 +19,7 @@ export interface GlobalOptions {
   cacheDir?: string;
   json?: boolean;
   quiet?: boolean;
+  logSummary?: boolean;
 }
 
 export function globalOptions(cmd: Command): GlobalOptions {

@@ -4,6 +4,8 @@ import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
 import type { CliEnv } from './env.js';
 import { escapeControls } from './display.js';
+import { indexerVersion } from './version.js';
+import { runSummaryLine } from './run-summary.js';
 
 /**
  * Each command's module, loaded only when that command runs: a cron job's `indexer scan` or a quick `status` should
@@ -19,6 +21,7 @@ const commandModules: Record<string, () => Promise<Register[]>> = {
   info: async () => [(await import('./commands/info.js')).registerInfo],
   search: async () => [(await import('./commands/search.js')).registerSearch],
   models: async () => [(await import('./commands/models.js')).registerModels],
+  roots: async () => [(await import('./commands/roots.js')).registerRoots],
 };
 
 /** Global options that take a value, so the word after them is not mistaken for the command. */
@@ -52,6 +55,36 @@ export type Action = (...args: any[]) => Promise<number>;
 export type Register = (program: Command, cli: CliEnv, wrap: (action: Action) => (...args: any[]) => Promise<void>) => void;
 
 export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<number> {
+  if (!argv.includes('--log-summary')) return run(argv, cli);
+  // Even a run that fails (a busy catalog, a bad root) gets its line: the log must show every night.
+  const startedAt = cli.clock.now();
+  const details: string[] = [];
+  const errors = new ErrorCapture(cli);
+  const code = await run(argv, { ...cli, stderr: errors.stream, summary: details });
+  if (code !== 0 && errors.last !== null) details.push(errors.last);
+  const line = runSummaryLine({ command: commandName(argv) ?? 'indexer', startedAt, endedAt: cli.clock.now(), code, details });
+  (argv.includes('--json') ? cli.stderr : cli.stdout).write(line + '\n');
+  return code;
+}
+
+/** Passes stderr through, keeping the last `indexer: ...` line: the cause, when the run fails. */
+class ErrorCapture {
+  readonly stream: CliEnv['stderr'];
+  last: string | null = null;
+  constructor(cli: CliEnv) {
+    const target = cli.stderr;
+    this.stream = Object.assign(Object.create(target) as CliEnv['stderr'], {
+      write: (chunk: string | Uint8Array, ...rest: any[]) => {
+        const text = String(chunk);
+        const m = /^indexer: (.*)$/m.exec(text);
+        if (m) this.last = m[1]!;
+        return (target.write as any).call(target, chunk, ...rest);
+      },
+    });
+  }
+}
+
+async function run(argv: string[], cli: CliEnv): Promise<number> {
   // The scan's walker thread boots while commander, the command, the catalog and the lock load; not when the scan is
   // told to walk on this thread alone (see src/scan/folder-source.ts). It starts before anything else loads (this
   // module imports nothing heavy; commander comes in below), so the thread is ready by the time the walk starts.
@@ -78,6 +111,8 @@ export async function main(argv: string[], cli: CliEnv = defaultEnv()): Promise<
     .option('--json', 'machine-readable output on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--verbose', "more detail on stderr (a device that falls back: its native libraries' own messages)")
+    .option('--log-summary', 'end with one timestamped summary line, even with --quiet (for cron logs)')
+    .version(indexerVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => cli.stdout.write(s),

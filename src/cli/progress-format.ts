@@ -15,10 +15,23 @@ export function rateAndEta(worked: number, total: number, elapsedMs: number): { 
   return { rate: rate.toFixed(1), eta };
 }
 
+/**
+ * Rates per stage that stop at the moment a stage finishes: dividing its work by the run's elapsed time would make a
+ * finished stage look slower and slower while the other stages go on.
+ */
+export function stageRates() {
+  const finishedAt = new Map<string, number>();
+  return {
+    of(stage: string, worked: number, total: number, elapsedMs: number): { rate: string; eta: string } {
+      if (worked >= total && total > 0 && !finishedAt.has(stage)) finishedAt.set(stage, elapsedMs);
+      return rateAndEta(worked, total, finishedAt.get(stage) ?? elapsedMs);
+    },
+  };
+}
+
 /** "thumbnail 120/500 24.0/s ETA 16s" for one stage. */
-export function stageProgress(name: string, worked: number, total: number, elapsedMs: number): string {
-  const { rate, eta } = rateAndEta(worked, total, elapsedMs);
-  return `${name} ${worked}/${total} ${rate}/s ETA ${eta}`;
+export function stageProgress(name: string, worked: number, total: number, rate: { rate: string; eta: string }): string {
+  return `${name} ${worked}/${total} ${rate.rate}/s ETA ${rate.eta}`;
 }
 
 /** The human end-of-phase line from a phase-2 summary. */

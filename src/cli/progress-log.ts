@@ -1,11 +1,16 @@
-/** Not a TTY (cron, a pipe): one log line every few seconds instead of bars. */
-import type { Logger } from '../types.js';
+/**
+ * Not a terminal (cron, a pipe, TERM=dumb): one line every few seconds instead of bars, on stderr like the bars, so
+ * stdout keeps only results.
+ */
+import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
-import { stageProgress } from './progress-format.js';
+import { stageProgress, stageRates } from './progress-format.js';
 
 const intervalMs = 5_000;
 
-export function logProgress(logger: Logger, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
+export function logProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
+  const say = (line: string) => cli.stderr.write(line + '\n');
+  const rates = stageRates();
   let last = 0;
   return {
     events: {
@@ -16,12 +21,13 @@ export function logProgress(logger: Logger, totals: Record<string, number>): { e
           .filter(([, total]) => total > 0)
           .map(([name, total]) => {
             const s = p.perStage[name] ?? { done: 0, failed: 0, skipped: 0 };
-            return stageProgress(name, s.done + s.failed + s.skipped, total, p.elapsedMs);
+            const worked = s.done + s.failed + s.skipped;
+            return stageProgress(name, worked, total, rates.of(name, worked, total, p.elapsedMs));
           });
-        if (parts.length) logger.info(`extract: ${parts.join(', ')}`);
+        if (parts.length) say(`extract: ${parts.join(', ')}`);
       },
-      taskFailed: (e) => logger.warn(`failed: ${e.reason} [${e.stage}]`),
-      stagePaused: (e) => logger.warn(`stage ${e.stage} paused: ${e.reason}`),
+      taskFailed: (e) => say(`failed: ${e.reason} [${e.stage}]`),
+      stagePaused: (e) => say(`stage ${e.stage} paused: ${e.reason}`),
     },
     stop() {},
   };

@@ -6,6 +6,7 @@ import { jsonProgress } from './progress-json.js';
 import { logProgress } from './progress-log.js';
 import { ttyProgress } from './progress-tty.js';
 import { stageLine } from './progress-format.js';
+import { drawsOnTerminal } from './terminal.js';
 
 export interface ProgressDisplay {
   events: EngineEvents;
@@ -13,6 +14,8 @@ export interface ProgressDisplay {
   stop(): void;
   /** Prints the human end-of-phase line (nothing with --json or --quiet). */
   summary(summary: Record<string, unknown>): void;
+  /** A message for the user while the display runs (above the bars on a terminal; nothing with --quiet). */
+  notice(line: string): void;
 }
 
 /** `totals`: pending tasks per stage when the run starts (the bars' 100%). */
@@ -22,19 +25,35 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
     ? jsonProgress(cli, totals)
     : opts.quiet
       ? quietProgress(logger)
-      : cli.stderr.isTTY
+      : drawsOnTerminal(cli)
         ? ttyProgress(cli, totals)
-        : logProgress(logger, totals);
+        : logProgress(cli, totals);
   return {
+    notice: (line) => {
+      if (!opts.quiet) cli.stderr.write(line + '\n');
+    },
     ...display,
     summary(s) {
-      if (opts.json || opts.quiet) return;
-      logger.info(stageLine(s));
+      if (opts.json) return;
+      if (!opts.quiet) logger.info(stageLine(s));
+      const hint = resumeHint(s);
+      // On stderr even with --quiet: the run did not finish what it was asked to, and the log should say how to.
+      if (hint) cli.stderr.write(hint + '\n');
     },
   };
 }
 
-function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary'> {
+/** How to finish what an interrupted or limited run left pending. */
+export function resumeHint(s: Record<string, unknown>): string | null {
+  const pending = Number(s.pending ?? 0);
+  if (pending === 0) return null;
+  const tasks = `${pending} task${pending === 1 ? '' : 's'}`;
+  if (s.outcome === 'interrupted') return `interrupted: ${tasks} left pending; run 'indexer resume' to finish them`;
+  if (s.outcome === 'limit') return `stopped at the limit: ${tasks} left pending; 'indexer resume' (or the next scan) finishes them`;
+  return null;
+}
+
+function quietProgress(logger: ReturnType<typeof makeLogger>): Omit<ProgressDisplay, 'summary' | 'notice'> {
   return {
     events: {
       progress() {},

@@ -2,10 +2,12 @@
 import cliProgress from 'cli-progress';
 import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
-import { rateAndEta } from './progress-format.js';
+import { stageRates } from './progress-format.js';
 import { escapeControls } from './display.js';
 
-export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
+const CLEAR_DOWN = '\x1b[0J';
+
+export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void; notice(line: string): void } {
   const multi = new cliProgress.MultiBar(
     {
       stream: cli.stderr as NodeJS.WriteStream,
@@ -13,6 +15,12 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
       hideCursor: true,
       clearOnComplete: false,
       autopadding: true,
+      // The terminal keeps wrapping long lines, so a failure's reason is never cut at the window's edge; the bars
+      // themselves are still trimmed to the width by cli-progress.
+      linewrap: true,
+      // Redraw the bars after every message printed above them (unchanged bars are otherwise skipped and the message
+      // stays where the bars were).
+      forceRedraw: true,
     },
     cliProgress.Presets.shades_classic,
   );
@@ -21,9 +29,12 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
   for (const [name, total] of Object.entries(totals)) {
     if (total > 0) bars.set(name, multi.create(total, 0, { stage: name.padEnd(width), rate: '0.0', etaText: '?' }));
   }
+  const rates = stageRates();
+  // A message is written where the bars were; one longer than the terminal wraps onto the next bar's row, which
+  // cli-progress does not clear, leaving a torn copy of that bar behind. Clearing down first leaves only the message.
   const say = (text: string) => {
     const line = escapeControls(text);
-    return bars.size ? multi.log(line + '\n') : cli.stderr.write(line + '\n');
+    return bars.size ? multi.log(CLEAR_DOWN + line + '\n') : cli.stderr.write(line + '\n');
   };
   return {
     events: {
@@ -31,13 +42,16 @@ export function ttyProgress(cli: CliEnv, totals: Record<string, number>): { even
         for (const [name, bar] of bars) {
           const s = p.perStage[name] ?? { done: 0, failed: 0, skipped: 0 };
           const worked = s.done + s.failed + s.skipped;
-          const { rate, eta } = rateAndEta(worked, bar.getTotal(), p.elapsedMs);
+          const { rate, eta } = rates.of(name, worked, bar.getTotal(), p.elapsedMs);
           bar.update(worked, { rate, etaText: eta });
         }
       },
       taskFailed: (e) => say(`failed: ${e.reason} [${e.stage}]`),
       stagePaused: (e) => say(`stage ${e.stage} paused: ${e.reason}`),
     },
+    // Through the bars' log: written straight to the stream it would move the cursor under the bars, which are then
+    // drawn again below their old copy (a Ctrl-C's message did that).
+    notice: say,
     stop() {
       multi.stop();
     },

@@ -1,5 +1,6 @@
 import type { ScanProgress } from '../scan/scanner.js';
 import type { CliEnv, GlobalOptions } from './env.js';
+import { drawsOnTerminal } from './terminal.js';
 
 /** A live line on a terminal while the walk runs; a no-op when stderr is not a TTY, or with --quiet/--json. */
 export interface ScanProgressDisplay {
@@ -9,7 +10,7 @@ export interface ScanProgressDisplay {
 
 /** Async because cli-progress is loaded only when there is a terminal to draw on (cron runs never need it). */
 export async function scanProgressDisplay(opts: GlobalOptions, cli: CliEnv): Promise<ScanProgressDisplay> {
-  if (!cli.stderr.isTTY || opts.quiet || opts.json) return { update() {}, stop() {} };
+  if (!drawsOnTerminal(cli) || opts.quiet || opts.json) return { update() {}, stop() {} };
   const cliProgress = (await import('cli-progress')).default;
   const bar = new cliProgress.SingleBar(
     {

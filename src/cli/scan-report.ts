@@ -17,6 +17,7 @@ export function scanJson(summary: ScanSummary, extract: Record<string, unknown> 
       settling: counts.settling,
       errors: counts.errors,
       sidecars: counts.sidecars,
+      movedFrom: summary.movedFrom,
     },
     extract,
     durationMs,
@@ -38,6 +39,15 @@ export function scanLines(summary: ScanSummary, durationMs: number): string[] {
   if (c.offline) parts.push(`${c.offline} offline`);
   if (c.errors) parts.push(`${c.errors} errors`);
   const lines = [`scanned ${summary.roots.length} root${summary.roots.length === 1 ? '' : 's'} in ${(durationMs / 1000).toFixed(1)}s: ${parts.join(', ')}`];
+  for (const m of summary.movedFrom) lines.push(movedFromLine(m));
   if (summary.outcome === 'interrupted') lines.push('scan interrupted: nothing was deleted; run it again to finish');
   return lines;
+}
+
+/** Files that moved here from a root this scan did not walk: what became of that root. */
+function movedFromLine(m: ScanSummary['movedFrom'][number]): string {
+  const what = `${m.files} file${m.files === 1 ? '' : 's'} moved here from ${m.root}`;
+  if (m.forgotten) return `${what}, which is gone: forgot that root (nothing to re-extract)`;
+  if (m.missing) return `${what}, which is gone: 'indexer roots remove ${m.root}' forgets it`;
+  return `${what} (nothing to re-extract)`;
 }

@@ -2,6 +2,14 @@
 
 /** Payload of the first APP1 segment whose payload starts with `header`, without the header; null if none. */
 export function findApp1(bytes: Uint8Array, header: string): Uint8Array | null {
+  return findApp1Where(bytes, (b, start) => (startsWith(b, start, header) ? start + header.length : -1));
+}
+
+/**
+ * The body of the first APP1 segment that `bodyAt` accepts: given the segment's start and end, it returns where the
+ * body begins, or -1 to look further.
+ */
+export function findApp1Where(bytes: Uint8Array, bodyAt: (bytes: Uint8Array, start: number, end: number) => number): Uint8Array | null {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   let p = 2;
   while (p + 4 <= bytes.length) {
@@ -16,7 +24,10 @@ export function findApp1(bytes: Uint8Array, header: string): Uint8Array | null {
     if (length < 2) return null;
     const start = p + 4;
     const end = Math.min(bytes.length, p + 2 + length);
-    if (marker === 0xe1 && startsWith(bytes, start, header)) return bytes.subarray(start + header.length, end);
+    if (marker === 0xe1) {
+      const body = bodyAt(bytes, start, end);
+      if (body >= 0) return bytes.subarray(body, end);
+    }
     p += 2 + length;
   }
   return null;

@@ -3,6 +3,7 @@ import { filesCatalog, type FilesCatalog } from '../catalog/files.js';
 import { rootsCatalog, type RootRow } from '../catalog/roots.js';
 import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
 import type { Clock } from '../types.js';
+import { adoptMovedFiles, type MovedFromRoot } from './adopt-moves.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { processFolder, type FolderContext } from './folder.js';
@@ -13,8 +14,11 @@ import { SeenIds, type WalkTally } from './seen.js';
 import { printablePath, type ScanProblem } from './problems.js';
 
 export interface ScanSettings {
-  /** User --exclude globs (defaults are always added). */
-  excludes: string[];
+  /**
+   * User --exclude globs (defaults are always added), remembered for each root scanned; null: each root's
+   * remembered ones (a plain rescan must not delete what the last scan's excludes hid, nor re-add it).
+   */
+  excludes: string[] | null;
   hidden: boolean;
   followSymlinks: boolean;
   /** Files modified less than this many ms ago are left for the next run; null: none. */
@@ -51,6 +55,8 @@ export interface ScanSummary {
   offlineRoots: string[];
   counts: ScanCounts;
   outcome: 'complete' | 'interrupted';
+  /** Files found moved here from roots this scan did not walk (a renamed root), per old root. */
+  movedFrom: MovedFromRoot[];
 }
 
 const SWEEP_PAGE = 500;
@@ -80,7 +86,7 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     firstProblem ??= p.message;
     deps.report(p);
   };
-  const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete' };
+  const summary: ScanSummary = { scanId, roots: rootPaths, rootIds: [], offlineRoots: [], counts, outcome: 'complete', movedFrom: [] };
   try {
     /** Roots walked to the end: swept once every walk is complete. */
     const walked: RootWalk[] = [];
@@ -92,6 +98,10 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     for (const rootPath of rootPaths) {
       const root = roots.ensure(rootPath, clock.now());
       summary.rootIds.push(root.id);
+      if (settings.excludes !== null) {
+        roots.setExcludes(root.id, settings.excludes);
+        root.excludes = settings.excludes;
+      }
       if (!(await rootAvailable(root, files, deps, counts))) {
         roots.setOnline(root.id, false);
         summary.offlineRoots.push(root.path);
@@ -114,6 +124,8 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
         }
         roots.markComplete(root.id, scanId, clock.now());
       }
+      const walkedIds = walked.map((w) => w.root.id);
+      summary.movedFrom = adoptMovedFiles(db, files, scanId, walkedIds, counts, clock.now());
     }
     scans.finish(scanId, summary.outcome, counts, noteFor(summary, firstProblem), clock.now());
     return summary;
@@ -164,7 +176,7 @@ async function walkAndDiff(root: RootRow, settings: ScanSettings, scan: ScanCont
     now: () => deps.clock.now(),
     protect: (p) => scan.protectedPaths.add(p),
   };
-  const ignore = [...ignorePatterns(settings.excludes), ...nestedRootPatterns(root.path, scan.allRootPaths)];
+  const ignore = [...ignorePatterns(root.excludes), ...nestedRootPatterns(root.path, scan.allRootPaths)];
   const { hidden, followSymlinks } = settings;
   const salt = walkSalt({ rootId: root.id, ignore, hidden, followSymlinks });
   const walk = walkFolders({ root: root.path, ignore, hidden, followSymlinks, signal: deps.signal, salt }, deps.env ?? {});
@@ -197,7 +209,8 @@ async function rootAvailable(root: RootRow, files: FilesCatalog, deps: ScanDeps,
   if (reason === null) return true;
   const offline = files.markRootOffline(root.id);
   counts.offline += offline;
-  deps.warn(`indexer: root ${printablePath(root.path)} ${reason}: treated as offline, its ${offline} files are kept`);
+  const moved = probe.ok ? '' : `; if it moved: 'indexer scan NEW' finds its files, or 'indexer roots move ${printablePath(root.path)} NEW'`;
+  deps.warn(`indexer: root ${printablePath(root.path)} ${reason}: treated as offline, its ${offline} files are kept${moved}`);
   return false;
 }
 

@@ -107,7 +107,9 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
 
   // Say what the first Ctrl-C does, so nobody presses it again out of doubt (that one exits at once).
   const onAbort = () => {
-    if (!req.opts.quiet) cli.stderr.write('interrupted: letting running tasks finish for a few seconds (Ctrl-C again to quit now)\n');
+    const line = 'interrupted: letting running tasks finish for a few seconds (Ctrl-C again to quit now)';
+    if (progress) progress.notice(line);
+    else if (!req.opts.quiet) cli.stderr.write(line + '\n');
   };
   req.signal.addEventListener('abort', onAbort, { once: true });
   const pool = (seams.pool ?? createWorkerPool)(options.threads);

@@ -4,6 +4,7 @@ import { blockedByStage, failedTasks, fileTasks, hasTaskTables, offlinePendingBy
 import { pausedInNote } from './run-note.js';
 import { recentRuns, type RunRow } from '../catalog/runs.js';
 import { formatDuration } from '../cli/progress-format.js';
+import { localTime } from '../local-time.js';
 
 export interface EngineStatus {
   /** stage -> state -> count, e.g. {"thumbnail": {"pending": 3, "running": 0, "done": 9, ...}} */
@@ -148,7 +149,7 @@ export function formatEngineStatus(status: EngineStatus): string[] {
   }
   const run = status.extra.lastRun as LastRun | null;
   if (run) {
-    const when = new Date(run.startedAt).toISOString();
+    const when = localTime(run.startedAt);
     const took = run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`;
     const rate = run.tasksPerSecond === null ? '' : `, ${run.tasksPerSecond} tasks/s`;
     lines.push(`last run: #${run.id} ${run.command} ${when} ${run.outcome}${took}: ${run.done} done, ${run.failed} failed, ${run.skipped} skipped${rate}`);

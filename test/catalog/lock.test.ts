@@ -1,3 +1,4 @@
+import '../temp.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +31,7 @@ test('a second writer gets UserError 75 with the exact message', async () => {
   await assert.rejects(acquireWriterLock(catalog, { wait: false }), (err: unknown) => {
     assert.ok(err instanceof UserError);
     assert.equal(err.code, 75);
-    assert.equal(err.message, `another indexer (pid ${process.pid}) is using ${catalog}`);
+    assert.equal(err.message, `another indexer (pid ${process.pid}) is using ${catalog}; add --wait to wait for it`);
     return true;
   });
   release();

@@ -1,4 +1,5 @@
 /** Shared by the clip, search and models tests: a real catalog in a temp dir, file rows, previews made with sharp. */
+import '../temp.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

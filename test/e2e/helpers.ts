@@ -2,6 +2,7 @@
  * Shared end-to-end helpers: run the real CLI (`node bin/indexer.js`) as a child process against a temp catalog
  * and cache, and build file trees. Any area's e2e tests may import these.
  */
+import '../temp.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -73,12 +74,13 @@ const isolatedEnv = {
 };
 
 export function startCli(args: string[], opts: RunOptions = {}) {
-  const nodeArgs = [binPath, ...args];
+  const root = opts.asNobody ? (cliRootForNobody() ?? repoRoot) : repoRoot;
+  const nodeArgs = [path.join(root, 'bin', 'indexer.js'), ...args];
   const [cmd, cmdArgs] = opts.asNobody
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...nodeArgs]]
+    ? ['setpriv', [...asNobody, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   return spawn(cmd as string, cmdArgs as string[], {
-    cwd: opts.cwd ?? repoRoot,
+    cwd: opts.cwd ?? root,
     env: { ...process.env, ...isolatedEnv, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -130,10 +132,34 @@ export function age(file: string, msAgo: number): void {
   fs.utimesSync(file, t, t);
 }
 
-/** Whether tests can run a child as an unprivileged user (root here, setpriv available). */
+const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/**
+ * Whether tests can run the CLI as an unprivileged user: root here, setpriv available, and a copy of the CLI that
+ * user can read (see cliRootForNobody).
+ */
 export function canDropPrivileges(): boolean {
   if (process.getuid?.() !== 0) return false;
-  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+  if (spawnSync('setpriv', [...asNobody, 'true']).status !== 0) return false;
+  return cliRootForNobody() !== null;
+}
+
+let nobodyRoot: string | null | undefined;
+
+/**
+ * Where `nobody` finds the CLI: the repository itself, or, when the repository sits in a folder nobody may enter (a
+ * checkout under a mode-700 `mktemp -d`), a hard-linked copy of what the CLI loads (no bytes copied) in the tests'
+ * temp folder. Null when neither works (the copy must be on the same file system).
+ */
+function cliRootForNobody(): string | null {
+  if (nobodyRoot !== undefined) return nobodyRoot;
+  const readable = (root: string) => spawnSync('setpriv', [...asNobody, 'test', '-r', path.join(root, 'bin', 'indexer.js')]).status === 0;
+  if (readable(repoRoot)) return (nobodyRoot = repoRoot);
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-cli-copy-'));
+  fs.chmodSync(copy, 0o755);
+  const linked = spawnSync('cp', ['-al', 'bin', 'dist', 'node_modules', 'package.json', copy], { cwd: repoRoot }).status === 0;
+  nobodyRoot = linked && readable(copy) ? copy : null;
+  return nobodyRoot;
 }
 
 /** How many times `needle` occurs in `text`. */

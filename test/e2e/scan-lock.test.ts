@@ -22,7 +22,7 @@ test('a live writer makes a second scan exit 75 naming its pid; --wait waits for
 
   const busy = await sb.run(['scan', '--no-extract', root]);
   assert.equal(busy.code, 75);
-  assert.equal(busy.stderr, `indexer: another indexer (pid ${holder.pid}) is using ${sb.db}\n`);
+  assert.equal(busy.stderr, `indexer: another indexer (pid ${holder.pid}) is using ${sb.db}; add --wait to wait for it\n`);
 
   const waiting = sb.start(['--json', 'scan', '--no-extract', '--wait', root]);
   const done = collect(waiting);

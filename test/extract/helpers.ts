@@ -1,4 +1,5 @@
 /** Shared helpers for the image-stage tests: fixture paths, task inputs, temp dirs, a catalog with one file. */
+import '../temp.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

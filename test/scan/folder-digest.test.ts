@@ -2,6 +2,7 @@
  * Folder digests: an unchanged folder is counted without reading its rows, and no digest may ever hide a change.
  * Each scenario scans once (which stores the digests), changes something, and checks the next scans see it.
  */
+import '../temp.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,4 +1,5 @@
 /** Test helpers: a real catalog in a temp dir with files inserted directly (phase 1 is not under test here). */
+import '../temp.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

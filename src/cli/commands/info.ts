@@ -2,26 +2,40 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openCatalog, type Db } from '../../catalog/open.js';
 import { findFileByPath, getExif, getThumbnail, getXmp, type ExifRow, type XmpRow } from '../../catalog/metadata.js';
-import { UserError } from '../../errors.js';
+import { ExitCode, UserError } from '../../errors.js';
 import { tasksForFile } from '../../tasks/status.js';
 import { catalogPath, globalOptions } from '../env.js';
 import type { Register } from '../main.js';
 import { displayLines } from '../display.js';
+import { localTime } from '../../local-time.js';
 
 /** `indexer info PATH`: everything the catalog knows about one file. */
 export const registerInfo: Register = (program, cli, wrap) => {
   program
     .command('info')
-    .description('show what the catalog knows about one file: identity, stages, EXIF, XMP, thumbnails')
-    .argument('<path>', 'a file under an indexed root')
+    .description('show what the catalog knows about files: identity, stages, EXIF, XMP, thumbnails')
+    .argument('<paths...>', 'files under an indexed root')
     .action(
-      wrap(async (file: string, _opts: unknown, cmd) => {
+      wrap(async (files: string[], _opts: unknown, cmd) => {
         const global = globalOptions(cmd);
         const db = openCatalog(catalogPath(cmd, cli), { readonly: true });
         try {
-          const info = collect(db, path.resolve(file));
-          cli.stdout.write(global.json ? JSON.stringify(info, null, 2) + '\n' : displayLines(formatInfo(info)));
-          return 0;
+          // Each known file is shown; each unknown one is named on stderr, and then the exit code says so.
+          const infos: Info[] = [];
+          let unknown = 0;
+          for (const file of files) {
+            try {
+              infos.push(collect(db, path.resolve(file)));
+            } catch (err) {
+              if (!(err instanceof UserError) || files.length === 1) throw err;
+              cli.stderr.write(`indexer: ${err.message}\n`);
+              unknown++;
+            }
+          }
+          // --json: one object for one path (as always), an array for several.
+          if (global.json) cli.stdout.write(JSON.stringify(files.length === 1 ? infos[0] : infos, null, 2) + '\n');
+          else cli.stdout.write(infos.map((info) => displayLines(formatInfo(info))).join('\n'));
+          return unknown > 0 ? ExitCode.usage : ExitCode.ok;
         } finally {
           db.close();
         }
@@ -69,7 +83,7 @@ function formatInfo(info: Info): string[] {
   const f = info.file;
   const lines = [
     f.path,
-    `  kind ${f.kind}, ${f.size} bytes, modified ${new Date(f.mtimeMs).toISOString()}, ${f.state}`,
+    `  kind ${f.kind}, ${f.size} bytes, modified ${localTime(f.mtimeMs)}, ${f.state}`,
     `  identity ${f.identity ?? '(not computed yet)'}`,
   ];
   if (f.sidecarPath) lines.push(`  sidecar ${f.sidecarPath}`);

@@ -9,6 +9,7 @@ import { listInstalled, loadModelInfo, modelId, modelsHome, resolveModelDir } fr
 import type { PullProgress, verifyModel } from '../../models/store.js';
 import { globalOptions, makeLogger, type CliEnv, type GlobalOptions } from '../env.js';
 import type { Register } from '../main.js';
+import { drawsOnTerminal } from '../terminal.js';
 
 /** `indexer models list | pull NAME | verify [NAME|DIR...]`. */
 export const registerModels: Register = (program, cli, wrap) => {
@@ -137,7 +138,7 @@ function unverifiedWarning(name: string, files: string[]): string {
 }
 
 function progressFor(g: GlobalOptions, cli: CliEnv, info: (m: string) => void): { progress: PullProgress; stop(): void } {
-  const tty = !!cli.stderr.isTTY && !g.quiet && !g.json;
+  const tty = drawsOnTerminal(cli) && !g.quiet && !g.json;
   let bar: cliProgress.SingleBar | null = null;
   const mb = (n: number) => (n / 1e6).toFixed(1);
   return {

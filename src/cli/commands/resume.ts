@@ -9,6 +9,7 @@ import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
 import { addAllPhase2Options } from '../../tasks/options.js';
 import { withWriterCatalog } from '../writer-session.js';
+import { extractDetails } from '../run-summary.js';
 
 export const registerResume: Register = (program, cli, wrap) => {
   const cmd = program
@@ -35,6 +36,7 @@ Examples:
         const started = cli.clock.now();
         const { runPhase2 } = await import('../../tasks/phase2.js');
         const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });
+        cli.summary?.push(extractDetails(result.summary));
         if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
         return result.exitCode;
       });

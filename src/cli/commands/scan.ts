@@ -9,10 +9,12 @@ import type { Register } from '../main.js';
 import { parseDuration } from '../parse.js';
 import { scanProgressDisplay } from '../scan-progress.js';
 import { scanJson, scanLines } from '../scan-report.js';
+import { extractDetails, scanDetails } from '../run-summary.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 interface ScanOptions {
-  exclude: string[];
+  /** Absent: each root's remembered excludes; false (--no-exclude): none, remembered as none. */
+  exclude?: string[] | false;
   hidden?: boolean;
   followSymlinks?: boolean;
   settle?: number;
@@ -26,7 +28,8 @@ export const registerScan: Register = (program, cli, wrap) => {
     .command('scan')
     .description('add ROOTs (or rescan every known root) and index what changed')
     .argument('[roots...]', 'folders to index; none: rescan every root in the catalog (the cron form)')
-    .option('--exclude <glob>', 'skip files/folders matching GLOB (repeatable; no "/": any depth)', collect, [])
+    .option('--exclude <glob>', 'skip files/folders matching GLOB (repeatable; no "/": any depth); remembered per root', collect)
+    .option('--no-exclude', "forget the roots' remembered excludes")
     .option('--hidden', 'include hidden files and folders')
     .option('--follow-symlinks', 'follow symbolic links (loops are skipped)')
     .option('--settle <seconds>', 'leave files modified less than this long ago for the next run (e.g. 60, 5m)', parseDuration)
@@ -37,8 +40,8 @@ export const registerScan: Register = (program, cli, wrap) => {
   cmd.action(wrap((roots: string[], _opts: unknown, command: Command) => scanCommand(roots, command, cli)));
 };
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | false | undefined): string[] {
+  return [...(previous || []), value];
 }
 
 async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promise<number> {
@@ -58,7 +61,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
     let testInterruptSent = false;
     const summary = await scanRoots(
       roots,
-      { excludes: opts.exclude, hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
+      { excludes: opts.exclude === undefined ? null : opts.exclude || [], hidden: !!opts.hidden, followSymlinks: !!opts.followSymlinks, settleMs: opts.settle ?? null },
       {
         db,
         clock: cli.clock,
@@ -81,6 +84,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
     let extract: Record<string, unknown> | null = null;
     let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
     if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
+    cli.summary?.push(scanDetails(summary.counts));
     if (code === ExitCode.ok && opts.extract) {
       const { runPhase2 } = await import('../../tasks/phase2.js');
       const phase2 = await runPhase2({
@@ -93,6 +97,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         signal,
       });
       extract = phase2.summary;
+      cli.summary?.push(extractDetails(extract));
       code = signal.aborted ? ExitCode.interrupted : phase2.exitCode;
     }
     if (global.json) cli.stdout.write(JSON.stringify(scanJson(summary, extract, cli.clock.now() - started)) + '\n');

@@ -18,6 +18,8 @@ interface SearchOptions {
   camera?: string;
   minRating?: number;
   keyword?: string[];
+  paths?: boolean;
+  print0?: boolean;
   model?: string;
   device: Device;
 }
@@ -48,6 +50,8 @@ export const registerSearch: Register = (program, cli, wrap) => {
     .option('--camera <text>', 'camera make or model contains TEXT (case-insensitive)')
     .option('--min-rating <n>', 'XMP rating at least N', ratingOption)
     .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--paths', 'print only the paths, one per line (for scripts)')
+    .option('-0, --print0', 'print only the paths, each ended by a NUL byte (for xargs -0)')
     .option('--model <dir|name>', 'model directory, when the one that embedded the catalog has moved')
     .addOption(new Option('--device <device>', 'device for embedding the query').choices([...devices]).default('cpu'))
     .action(
@@ -105,6 +109,10 @@ export const registerSearch: Register = (program, cli, wrap) => {
           }
           if (global.json) {
             cli.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, score: round(r.score) }))) + '\n');
+          } else if (opts.print0 || opts.paths) {
+            // Only results, whatever --quiet says: a script asked for them.
+            const end = opts.print0 ? '\0' : '\n';
+            cli.stdout.write(results.map((r) => r.path + end).join(''));
           } else if (!global.quiet) {
             for (const r of results) cli.stdout.write(`${r.score.toFixed(3)}  ${escapeControls(r.path)}\n`);
             if (opts.html) log.info(`contact sheet: ${opts.html}`);

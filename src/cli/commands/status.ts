@@ -3,9 +3,12 @@ import { filesOverview, rootsOverview, type FilesOverview, type RootOverview } f
 import { openCatalog } from '../../catalog/open.js';
 import { scansCatalog, type ScanRow } from '../../catalog/scans.js';
 import { engineStatus, formatEngineStatus, listFailed } from '../../tasks/status.js';
-import { catalogPath, globalOptions, type CliEnv } from '../env.js';
+import { cacheDir, catalogPath, globalOptions, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
 import { displayLines, escapeControls } from '../display.js';
+import { localTime } from '../../local-time.js';
+import { failedLines } from '../failed-lines.js';
+import { environmentLines, statusEnvironment } from '../status-environment.js';
 
 const RECENT_SCANS = 5;
 
@@ -28,13 +31,14 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
     if (failedOnly) {
       const failed = listFailed(db);
       if (global.json) cli.stdout.write(JSON.stringify({ failed }) + '\n');
-      else for (const f of failed) cli.stdout.write(escapeControls(`${f.path}  [${f.stage}, ${f.attempts} attempts]  ${f.reason}`) + '\n');
+      else for (const line of failedLines(failed)) cli.stdout.write(escapeControls(line) + '\n');
       return 0;
     }
     const files = filesOverview(db);
     const roots = rootsOverview(db);
     const recent = scansCatalog(db).recent(RECENT_SCANS);
     const engine = engineStatus(db);
+    const environment = statusEnvironment(cacheDir(cmd, cli), cli.env, () => cli.clock.now());
     if (global.json) {
       const out = {
         catalog,
@@ -44,6 +48,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
         recentScans: recent.map(scanJson),
         stages: engine.stages,
         ...engine.extra,
+        ...environment,
       };
       cli.stdout.write(JSON.stringify(out) + '\n');
     } else {
@@ -53,6 +58,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
         ...fileLines(files),
         ...scanLines(recent),
         ...formatEngineStatus(engine),
+        ...environmentLines(environment),
       ];
       if (!global.quiet) cli.stdout.write(displayLines(lines));
     }
@@ -99,5 +105,5 @@ function scanLines(scans: ScanRow[]): string[] {
 }
 
 function when(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  return localTime(ms);
 }

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import exifr from 'exifr';
 import { checkIsoBoxes } from '../image-isobmff.js';
 import { readTiffLenient } from './tiff-lenient.js';
-import { findApp1, jpegSegmentsEnd } from '../image-jpeg-segments.js';
+import { jpegSegmentsEnd } from '../image-jpeg-segments.js';
+import { findExifTiff } from './exif-segment.js';
 import { isPng, pngRawProfile } from './png-profile.js';
 import { METADATA_FIRST_READ, metadataKey, type SharedReads } from '../image-shared-reads.js';
 import { describeError } from '../../errors.js';
@@ -63,16 +64,19 @@ export async function readExifTags(bytes: Buffer): Promise<ReadResult> {
   if (unsafe) return { ok: false, error: unsafe, unknownFormat: false };
   let tags: Tags | null = null;
   let unknownFormat = false;
+  let thrown: string | null = null;
   try {
     tags = await parseTags(bytes);
   } catch (err) {
     const message = describeError(err);
     unknownFormat = /unknown file format/i.test(message);
-    if (!unknownFormat && !/invalid input argument|out of (bounds|range)|offset/i.test(message)) {
-      return { ok: false, error: message, unknownFormat: false };
-    }
+    // Whatever exifr could not cope with, the forgiving reader gets a look before the file is failed.
+    if (!unknownFormat && !/invalid input argument|out of (bounds|range)|offset/i.test(message)) thrown = message;
   }
-  if (!tags || !NEEDED_TAGS.every((t) => t in tags!) || !DATE_TAGS.some((t) => t in tags!)) tags = await fillGaps(bytes, tags, unknownFormat);
+  if (!tags || !NEEDED_TAGS.every((t) => t in tags!) || !DATE_TAGS.some((t) => t in tags!)) {
+    tags = await fillGaps(bytes, tags, unknownFormat).catch(() => tags);
+  }
+  if (!tags && thrown !== null) return { ok: false, error: thrown, unknownFormat: false };
   if (!tags && unknownFormat) return { ok: false, error: 'no EXIF block in a format the EXIF reader does not know', unknownFormat: true };
   return { ok: true, tags };
 }
@@ -167,8 +171,8 @@ async function readEmbeddedTiff(bytes: Buffer): Promise<Tags | null> {
 async function fillGaps(bytes: Buffer, tags: Tags | null, unknownFormat: boolean): Promise<Tags | null> {
   let extra: Tags | null = null;
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const app1 = findApp1(bytes, 'Exif\0\0');
-    extra = app1 ? readTiffLenient(app1, { inSegment: true }) : null;
+    const tiff = findExifTiff(bytes);
+    extra = tiff ? readTiffLenient(tiff, { inSegment: true }) : null;
   } else if (isTiffHeader(bytes, 0) || ['IIU\0', 'IIRO', 'IIRS', 'MMOR'].includes(bytes.toString('latin1', 0, 4))) {
     extra = readTiffLenient(bytes, { inSegment: false });
   } else if (isPng(bytes)) {

@@ -100,8 +100,10 @@ function readIfd(
       if (options.inSegment) continue;
       break;
     }
-    if (names === IFD0 && (tag === 0x8769 || tag === 0x8825) && (type === 4 || type === 13)) {
-      pointers[tag === 0x8769 ? 'exif' : 'gps'] = view.getUint32(dataAt, le);
+    if (names === IFD0 && (tag === 0x8769 || tag === 0x8825)) {
+      // Any integer type, as exiftool reads it: old cameras wrote the EXIF and GPS offsets as SHORT or SLONG.
+      const offset = pointerValue(view, le, type, n, dataAt);
+      if (offset !== null) pointers[tag === 0x8769 ? 'exif' : 'gps'] = offset;
       continue;
     }
     const name = names[tag];
@@ -110,6 +112,14 @@ function readIfd(
     if (value !== undefined && value !== '' && !(name in out)) out[name] = value;
   }
   return pointers;
+}
+
+/** An IFD offset stored as one unsigned or signed 16- or 32-bit integer (LONG, IFD, SHORT, SLONG, SSHORT). */
+function pointerValue(view: DataView, le: boolean, type: number, n: number, at: number): number | null {
+  if (n !== 1) return null;
+  const value = type === 4 || type === 13 ? view.getUint32(at, le) : type === 9 ? view.getInt32(at, le)
+    : type === 3 ? view.getUint16(at, le) : type === 8 ? view.getInt16(at, le) : null;
+  return value !== null && value > 0 ? value : null;
 }
 
 function readValue(view: DataView, le: boolean, type: number, n: number, at: number): unknown {

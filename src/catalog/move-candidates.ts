@@ -1,0 +1,50 @@
+import type { Db } from './open.js';
+import type { FileRecord } from './files.js';
+
+/** A row this scan added whose identity matches an older row that no walk of this scan met. */
+export interface MoveCandidate {
+  addedId: number;
+  oldId: number;
+  oldPath: string;
+  oldRootId: number;
+}
+
+/**
+ * Queries for the second move pass of a scan: files added by this scan that may be the new home of a file of a
+ * root this scan did not walk (renamed, moved, unmounted) or of a file deleted earlier.
+ */
+export function moveCandidatesCatalog(db: Db) {
+  // Deleted rows of any root, and live rows of roots this scan did not walk (a walked root's unmet rows were swept
+  // already). Same-identity rows are few, so the join is one index probe per added row.
+  const candidates = db.prepare(
+    `SELECT a.id AS addedId, o.id AS oldId, o.path AS oldPath, o.root_id AS oldRootId
+     FROM files a JOIN files o ON o.identity = a.identity AND o.id <> a.id
+     WHERE a.added_scan = @scanId AND a.state = 'present'
+       AND (o.added_scan IS NULL OR o.added_scan <> @scanId)
+       AND (o.state = 'deleted' OR o.root_id NOT IN (SELECT value FROM json_each(@walked)))
+     ORDER BY a.id, o.state = 'deleted', o.id`,
+  );
+  const record = db.prepare(
+    `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
+       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs
+     FROM files WHERE id = ?`,
+  );
+  const rowsOfRoot = db.prepare(`SELECT count(*) FROM files WHERE root_id = ?`).pluck();
+  return {
+    /** Candidates in order: per added row, live rows before deleted ones, oldest first. */
+    list(scanId: number, walkedRootIds: readonly number[]): MoveCandidate[] {
+      return candidates.all({ scanId, walked: JSON.stringify(walkedRootIds) }) as MoveCandidate[];
+    },
+    /** The added row as a record absorbMove takes. */
+    record(id: number): (FileRecord & { id: number }) | undefined {
+      const r = record.get(id) as any;
+      if (!r) return undefined;
+      const { sidecarPath, sidecarSize, sidecarMtimeMs, ...rest } = r;
+      return { ...rest, sidecar: sidecarPath === null ? null : { path: sidecarPath, size: sidecarSize, mtimeMs: sidecarMtimeMs } };
+    },
+    /** Rows of any state a root still has. */
+    rowsOfRoot(rootId: number): number {
+      return rowsOfRoot.get(rootId) as number;
+    },
+  };
+}
