@@ -5,11 +5,12 @@
 import type { CliEnv } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
 import { stageProgress, stageRates } from './progress-format.js';
+import { escapeControls } from './display.js';
 
 const intervalMs = 5_000;
 
 export function logProgress(cli: CliEnv, totals: Record<string, number>): { events: EngineEvents; stop(): void } {
-  const say = (line: string) => cli.stderr.write(line + '\n');
+  const say = (line: string) => cli.stderr.write(escapeControls(line) + '\n');
   const rates = stageRates();
   let last = 0;
   return {

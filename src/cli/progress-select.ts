@@ -1,4 +1,5 @@
 /** Picks the phase-2 progress display: NDJSON with --json, bars on a TTY, a periodic log line otherwise. */
+import { escapeControls } from './display.js';
 import type { CliEnv } from './env.js';
 import { makeLogger } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
@@ -30,7 +31,7 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
         : logProgress(cli, totals);
   return {
     notice: (line) => {
-      if (!opts.quiet) cli.stderr.write(line + '\n');
+      if (!opts.quiet) cli.stderr.write(escapeControls(line) + '\n');
     },
     ...display,
     summary(s) {
