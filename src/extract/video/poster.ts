@@ -7,7 +7,7 @@
  * The poster: a frame inside the clip, not frame 0 (fades, lens caps, the phone still coming up): at a fifth of the
  * duration, at least 0.5 s and at most 10 s in (so the offset grows with the clip, as PhotoPrism's does). A black or
  * near-uniform frame is rejected and later ones tried (40%, 60%, 80%); if every one is, the most detailed of them is
- * kept. Clips under a second (Live Photos) and clips whose seek finds nothing (a duration the container overstates,
+ * kept. Frames the decoder reports damage in are never used; a clip with no clean frame fails. Clips under a second (Live Photos) and clips whose seek finds nothing (a duration the container overstates,
  * short HEVC clips) take the first frame that decodes.
  */
 import { inputUrl, runTool, toolMessage } from './tools.js';
@@ -19,6 +19,8 @@ export interface Frame {
   height: number;
   /** Where in the clip it was taken. */
   atSec: number;
+  /** What the decoder complained of while making it (corrupt data it concealed), or null for a clean decode. */
+  damage: string | null;
 }
 
 export type FrameResult = { ok: true; frame: Frame | null } | { ok: false; reason: string; timedOut: boolean };
@@ -47,7 +49,7 @@ export async function grabFrame(
   const run = await runTool(ffmpeg, args, { timeoutMs: deadline.timeoutMs, signal: deadline.signal, maxStdout: expected });
   if (run.timedOut) return { ok: false, reason: `ffmpeg did not finish decoding within ${Math.round(deadline.timeoutMs / 1000)} s (killed)`, timedOut: true };
   if (run.stdout.length === expected) {
-    return { ok: true, frame: { data: new Uint8Array(run.stdout.buffer, run.stdout.byteOffset, expected), width: size.width, height: size.height, atSec } };
+    return { ok: true, frame: { data: new Uint8Array(run.stdout.buffer, run.stdout.byteOffset, expected), width: size.width, height: size.height, atSec, damage: toolMessage(run.stderr, file) || null } };
   }
   if (run.code !== 0 || run.overflow) return { ok: false, reason: `cannot decode a frame: ${toolMessage(run.stderr, file) || `ffmpeg exit status ${run.code}`}`, timedOut: false };
   return { ok: true, frame: null };
@@ -103,10 +105,11 @@ export async function pickPoster(
   let best: Frame | null = null;
   let bestDetail = -1;
   let lastError: string | null = null;
+  let damage: string | null = null;
   const times = posterTimes(durationSec);
   if (!times.includes(0)) times.push(0);
   for (const t of times) {
-    // The first-frame fallback only when nothing inside the clip decoded at all.
+    // The first-frame fallback only when nothing inside the clip decoded cleanly.
     if (t === 0 && best) break;
     const r = await grabFrame(ffmpeg, file, t, size, budget());
     if (!r.ok) {
@@ -115,10 +118,17 @@ export async function pickPoster(
       continue;
     }
     if (!r.frame) continue;
+    // A frame the decoder had to patch up (bit flips, a damaged stream) shows blocks of garbage: never a poster.
+    if (r.frame.damage) {
+      damage = r.frame.damage;
+      continue;
+    }
+    const stats = lumaStats(r.frame);
     if (!isBlankFrame(r.frame)) return { ok: true, frame: r.frame };
-    const detail = lumaStats(r.frame).stddev + lumaStats(r.frame).mean / 100;
+    const detail = stats.stddev + stats.mean / 100;
     if (detail > bestDetail) (best = r.frame), (bestDetail = detail);
   }
   if (best) return { ok: true, frame: best };
+  if (damage) return { ok: false, reason: `corrupt video data, no frame decodes cleanly: ${damage}`, timedOut: false };
   return { ok: false, reason: lastError ?? 'no frame could be decoded', timedOut: false };
 }

@@ -31,6 +31,7 @@ interface ProbeJson {
   streams?: {
     codec_type?: string;
     codec_name?: string;
+    codec_tag_string?: string;
     width?: number;
     height?: number;
     sample_aspect_ratio?: string;
@@ -66,7 +67,9 @@ export function parseProbe(json: ProbeJson, ext = ''): ProbeResult {
   // Cover art in an audio file is a "video" stream too; it is not a video.
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) return { ok: false, reason: streams.length ? 'no video stream (audio or data only)' : 'no streams found' };
-  if (!video.codec_name || video.codec_name === 'none') return { ok: false, reason: 'unknown video codec (ffprobe cannot name it)' };
+  if (!video.codec_name || video.codec_name === 'none' || video.codec_name === 'unknown') {
+    return { ok: false, reason: `unknown video codec${video.codec_tag_string ? ` '${video.codec_tag_string}'` : ''}: ffmpeg has no decoder for it` };
+  }
   if (!video.width || !video.height) return { ok: false, reason: `video stream has no frame size (codec ${video.codec_name})` };
   const audio = streams.find((s) => s.codec_type === 'audio');
   const rotation = clockwise(video.side_data_list?.find((d) => d.side_data_type === 'Display Matrix')?.rotation ?? Number(video.tags?.rotate ?? 0));
