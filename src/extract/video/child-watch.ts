@@ -3,7 +3,7 @@
  * may terminate the worker thread itself (--task-timeout, Ctrl-C): a terminated thread runs no more code, and its
  * children would run on. So every child is announced on a BroadcastChannel, with its deadline, and the main thread
  * (watchChildren, started by the video stage) kills children past their deadline and all of them when the process
- * exits. Before a kill the pid is checked to still run the announced binary (a pid can be reused).
+ * exits. Before a kill the pid is checked to still be this process's child (a pid can be reused).
  */
 import fs from 'node:fs';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
@@ -48,7 +48,7 @@ export function watchChildren(): void {
     for (const [pid, c] of live) {
       if (!all && c.deadline > now) continue;
       live.delete(pid);
-      if (stillRuns(pid, c.bin)) {
+      if (stillOurs(pid)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -61,11 +61,16 @@ export function watchChildren(): void {
   process.on('exit', () => sweep(true));
 }
 
-/** Whether `pid` still runs `bin` (Linux: its command line); elsewhere assumed, since the pid was announced live. */
-function stillRuns(pid: number, bin: string): boolean {
+/**
+ * Whether `pid` is still a child of this process (Linux: its parent in /proc/PID/stat), so a pid reused by someone
+ * else's process is never killed. Elsewhere assumed, since the pid was announced live.
+ */
+function stillOurs(pid: number): boolean {
   try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
-    return cmd === bin || cmd.endsWith('/' + bin.split('/').pop());
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) is in parentheses and may hold spaces: fields are counted after its closing one.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid === process.pid;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ENOENT' && process.platform !== 'linux';
   }
