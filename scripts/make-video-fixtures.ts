@@ -106,9 +106,24 @@ async function motionPhotos(): Promise<void> {
       `GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" GCamera:MicroVideoOffset="${mp4.length}" GCamera:MicroVideoPresentationTimestampUs="0"/>`,
   );
   fs.writeFileSync(out('MVIMG_micro.jpg'), Buffer.concat([await sharp(still).withXmp(micro).jpeg({ quality: 60 }).toBuffer(), mp4]));
-  // Samsung: the clip after the JPEG, behind a "MotionPhoto_Data" marker, before the SEF directory (SEFH ... SEFT).
-  const sef = Buffer.concat([Buffer.from('SEFH', 'latin1'), Buffer.alloc(12), Buffer.from('SEFT', 'latin1')]);
-  fs.writeFileSync(out('samsung_motion.jpg'), Buffer.concat([still, Buffer.from('MotionPhoto_Data', 'latin1'), mp4, sef]));
+  // Samsung: after the JPEG, a SEF data block (padding, type, name length, "MotionPhoto_Data", the clip), then the
+  // SEF directory: "SEFH", version, count, one entry (padding, type, offset back from SEFH, block length), its size, "SEFT".
+  const name = Buffer.from('MotionPhoto_Data', 'latin1');
+  const blockHead = Buffer.alloc(8);
+  blockHead.writeUInt16LE(0x0a30, 2);
+  blockHead.writeUInt32LE(name.length, 4);
+  const block = Buffer.concat([blockHead, name, mp4]);
+  const dir = Buffer.alloc(24);
+  dir.write('SEFH', 0, 'latin1');
+  dir.writeUInt32LE(107, 4);
+  dir.writeUInt32LE(1, 8);
+  dir.writeUInt16LE(0x0a30, 14);
+  dir.writeUInt32LE(block.length, 16);
+  dir.writeUInt32LE(block.length, 20);
+  const tail = Buffer.alloc(8);
+  tail.writeUInt32LE(dir.length, 0);
+  tail.write('SEFT', 4, 'latin1');
+  fs.writeFileSync(out('samsung_motion.jpg'), Buffer.concat([still, block, dir, tail]));
 }
 
 function brokenClips(): void {

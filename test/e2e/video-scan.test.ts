@@ -94,6 +94,17 @@ test('scan indexes videos: facts match ffprobe/exiftool, posters are not black, 
     assert.equal(status.stages.video.pending, 0);
     assert.equal(status.stages.clip.pending, BROKEN.length, 'only the clip tasks of the broken clips wait (on their failed video task)');
 
+    // Motion photos: the still is a photo (thumbnail, exif done); its video block describes the embedded clip.
+    for (const [name, kind] of [['PXL_motion.MP.jpg', 'google'], ['MVIMG_micro.jpg', 'microvideo'], ['samsung_motion.jpg', 'samsung']]) {
+      const m = await info(box, path.join(dir, name!));
+      assert.deepEqual(['thumbnail', 'exif', 'motion'].map((s) => stateOf(m, s).state), ['done', 'done', 'done'], name);
+      assert.equal(m.video.motionPhoto, kind);
+      assert.ok(Math.abs(m.video.durationSec - 1.53) <= 0.15, `${name}: ${m.video.durationSec}`);
+      assert.equal(m.video.videoCodec, 'h264');
+    }
+    const forest = await info(box, path.join(dir, 'forest.jpg'));
+    assert.deepEqual([stateOf(forest, 'motion').state, forest.video], ['done', null]);
+
     const human = await box.run(['info', path.join(dir, 'rotated.mp4')]);
     assert.match(human.stdout, /video:\n {2}2\.\d\d s, 108x192, rotated 270°, 15 fps, h264, mp4/);
   } finally {

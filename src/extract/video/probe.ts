@@ -47,8 +47,9 @@ interface ProbeJson {
 
 export type ProbeResult = { ok: true; probe: Probe } | { ok: false; reason: string; timedOut?: boolean };
 
-export async function probeVideo(ffprobe: string, file: string, limits: Omit<RunLimits, 'maxStdout'>): Promise<ProbeResult> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', inputUrl(file)];
+/** `inputArgs` go before the input (a motion photo's clip: `-f mov -skip_initial_bytes N`). */
+export async function probeVideo(ffprobe: string, file: string, limits: Omit<RunLimits, 'maxStdout'>, inputArgs: string[] = []): Promise<ProbeResult> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...inputArgs, inputUrl(file)];
   const run = await runTool(ffprobe, args, { ...limits, maxStdout: 4 << 20 });
   if (run.timedOut) return { ok: false, reason: `ffprobe did not finish within ${Math.round(limits.timeoutMs / 1000)} s (killed)`, timedOut: true };
   if (run.code !== 0) return { ok: false, reason: `not a readable video: ${toolMessage(run.stderr, file) || `ffprobe exit status ${run.code}`}` };
