@@ -9,12 +9,14 @@ import type { StageDefinition } from '../stage.js';
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { videoTools } from './tools.js';
 import { childTimeoutMs } from './options.js';
+import { watchChildren } from './child-watch.js';
 import type { MotionValue } from './motion-work.js';
 
 const STILLS = new Set(['jpg', 'jpeg', 'heic', 'heif']);
 
 export function motionStage(config: StageConfig): StageDefinition {
   const tools = videoTools(config.env);
+  watchChildren();
   const timeout = typeof config.options.taskTimeout === 'number' ? config.options.taskTimeout : 5 * 60_000;
   const definition: StageDefinition<MotionValue> = {
     name: 'motion',

@@ -21,6 +21,7 @@ export function videoStage(config: StageConfig): StageDefinition {
   const thumbs = thumbnailOptions(config.options);
   const tools = videoTools(config.env);
   let checked: string | null | undefined;
+  watchChildren();
   const definition: StageDefinition<VideoValue> = {
     name: 'video',
     version: 1,
@@ -32,7 +33,6 @@ export function videoStage(config: StageConfig): StageDefinition {
     fingerprintExtra: 'none',
     preflight: async () => {
       checked ??= checkTools(tools);
-      if (!checked) watchChildren();
       return checked;
     },
     options: () => ({

@@ -97,7 +97,12 @@ async function writeClipFrames(
     const r = await grabFrame(opts.ffmpeg, input.path, times[i]!, size, budget());
     if (!r.ok && r.timedOut) return;
     if (!r.ok || !r.frame) continue;
-    const pixels = await modelInputFromPixels(r.frame, (w, h) => modelWindow(w, h, geometry));
+    let pixels;
+    try {
+      pixels = await modelInputFromPixels(r.frame, (w, h) => modelWindow(w, h, geometry));
+    } catch {
+      continue; // optional, as a photo's model input is: the clip stage embeds what there is
+    }
     await writeAtomic(modelInputPath(input.cacheDir, input.identity, frameKey(geometry, i + 1)), encodeModelInput(pixels));
   }
 }
