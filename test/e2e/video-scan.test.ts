@@ -105,6 +105,16 @@ test('scan indexes videos: facts match ffprobe/exiftool, posters are not black, 
     const forest = await info(box, path.join(dir, 'forest.jpg'));
     assert.deepEqual([stateOf(forest, 'motion').state, forest.video], ['done', null]);
 
+    // The rotated clip's poster is the picture a player shows: ffmpeg's own upright frame at the same time, not the
+    // stored landscape frame squeezed into portrait.
+    const rotated = await info(box, path.join(dir, 'rotated.mp4'));
+    const upright = path.join(box.dir, 'upright.png');
+    execFileSync('ffmpeg', ['-v', 'error', '-ss', String(rotated.video.posterSec), '-i', path.join(dir, 'rotated.mp4'), '-frames:v', '1', upright]);
+    const pixels = async (file: string) => (await sharp(file).resize(27, 48, { fit: 'fill' }).removeAlpha().raw().toBuffer());
+    const [ours, theirs] = [await pixels(rotated.thumbnails.previewPath), await pixels(upright)];
+    const diff = ours.reduce((s, v, k) => s + Math.abs(v - theirs[k]!), 0) / ours.length;
+    assert.ok(diff < 12, `rotated poster differs from ffmpeg's upright frame by ${diff.toFixed(1)} per channel`);
+
     const human = await box.run(['info', path.join(dir, 'rotated.mp4')]);
     assert.match(human.stdout, /video:\n {2}2\.\d\d s, 108x192, rotated 270°, 15 fps, h264, mp4/);
   } finally {
