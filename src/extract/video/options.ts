@@ -23,12 +23,13 @@ export function readVideoOptions(raw: Record<string, unknown>): VideoOptions {
 }
 
 /**
- * The children's limit from --task-timeout: a little under it, so the worker kills a hung decoder and reports it
- * before the engine gives up on the whole thread. 0 (never) stays 0.
+ * The children's limit from --task-timeout: under it by a tenth (at least 5 s, at most half), so the worker kills a
+ * hung decoder and reports it before the engine gives up on the whole thread (whose timer starts earlier, at
+ * dispatch, before a new thread has even loaded its modules). 0 (never) stays 0.
  */
 export function childTimeoutMs(taskTimeoutMs: number | undefined): number {
   if (!taskTimeoutMs || taskTimeoutMs <= 0) return 0;
-  return Math.max(Math.round(taskTimeoutMs * 0.8), taskTimeoutMs - 2_000);
+  return Math.max(Math.round(taskTimeoutMs / 2), taskTimeoutMs - Math.max(5_000, Math.round(taskTimeoutMs / 10)));
 }
 
 /** The model-input key of extra CLIP frame `i` (1-based; the poster's own is geometryKey). */
