@@ -115,6 +115,15 @@ test('scan indexes videos: facts match ffprobe/exiftool, posters are not black, 
     const diff = ours.reduce((s, v, k) => s + Math.abs(v - theirs[k]!), 0) / ours.length;
     assert.ok(diff < 12, `rotated poster differs from ffmpeg's upright frame by ${diff.toFixed(1)} per channel`);
 
+    // Videos answer the same filters as photos: camera from the Keys atoms, dates from the capture time.
+    const filtered = async (...args: string[]) => {
+      const r = await box.run(['search', 'a picture', '--json', ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { path: string }[]).map((h) => path.basename(h.path)).sort();
+    };
+    assert.deepEqual(await filtered('--camera', 'iphone'), ['iphone.mov']);
+    assert.deepEqual(await filtered('--after', '2022-03-01', '--before', '2022-03-02'), ['android.mp4']);
+
     const human = await box.run(['info', path.join(dir, 'rotated.mp4')]);
     assert.match(human.stdout, /video:\n {2}2\.\d\d s, 108x192, rotated 270°, 15 fps, h264, mp4/);
   } finally {
