@@ -17,8 +17,34 @@ export interface MotionClip {
   length: number;
 }
 
-/** How much of the head the XMP packet is looked for in (JPEG APP1 segments are at most 64 KiB each). */
-export const MOTION_HEAD_BYTES = 256 * 1024;
+/** How much of a HEIC's head its XMP is looked for in (a JPEG's XMP segment is found by walking its segments). */
+const MOTION_HEAD_BYTES = 256 * 1024;
+
+const XMP_SIGNATURE = 'http://ns.adobe.com/xap/1.0/\0';
+
+/**
+ * The bytes the XMP is looked for in: a JPEG's XMP segment (found by walking the segment headers, so a still with a
+ * 64 KiB EXIF thumbnail before its XMP costs a few small reads, not a long head), else the first 256 KiB (HEIC).
+ * Empty for a JPEG without XMP.
+ */
+export function xmpBytes(read: (offset: number, length: number) => Buffer, size: number): Buffer {
+  const start = read(0, 4);
+  if (start.length < 4 || start[0] !== 0xff || start[1] !== 0xd8) return read(0, MOTION_HEAD_BYTES);
+  let at = 2;
+  while (at + 4 <= size) {
+    const head = read(at, 4 + XMP_SIGNATURE.length);
+    if (head.length < 4 || head[0] !== 0xff) break;
+    const marker = head[1]!;
+    // Metadata segments come before the image data: stop at start-of-scan or anything that is not APPn/COM/DQT/DHT/SOF.
+    if (marker === 0xda || marker === 0xd9) break;
+    const length = head.readUInt16BE(2);
+    if (marker === 0xe1 && head.toString('latin1', 4, 4 + XMP_SIGNATURE.length) === XMP_SIGNATURE) {
+      return read(at + 4 + XMP_SIGNATURE.length, length - 2 - XMP_SIGNATURE.length);
+    }
+    at += 2 + length;
+  }
+  return Buffer.alloc(0);
+}
 
 /** The clip the XMP in `head` points at, for a file of `size` bytes; null when the XMP declares none. */
 export function fromXmp(head: Buffer, size: number): MotionClip | null {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { ioFailure } from '../image-outcome.js';
-import { MOTION_HEAD_BYTES, fromSamsungTrailer, fromXmp, startsWithFtyp, type MotionClip } from './motion-photo.js';
+import { fromSamsungTrailer, fromXmp, startsWithFtyp, xmpBytes, type MotionClip } from './motion-photo.js';
 import { probeVideo, type VideoFacts } from './probe.js';
 import { readVideoOptions } from './options.js';
 
@@ -26,7 +26,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<MotionValue>> 
       const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
       return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
     };
-    clip = fromXmp(read(0, MOTION_HEAD_BYTES), size) ?? fromSamsungTrailer(read, size);
+    clip = fromXmp(xmpBytes(read, size), size) ?? fromSamsungTrailer(read, size);
     if (clip && !startsWithFtyp(read(clip.offset, 8))) clip = null;
   } catch (err) {
     return ioFailure(input.path, 'cannot read', err);
