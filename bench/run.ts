@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,clip,moves picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,clip,moves,video picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
 import { benchStages } from './stages.js';
 import { benchClip } from './clip.js';
 import { benchMoves } from './moves.js';
+import { benchVideo } from './video.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
@@ -14,6 +15,7 @@ const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   stages: benchStages,
   clip: benchClip,
   moves: benchMoves,
+  video: benchVideo,
 };
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);

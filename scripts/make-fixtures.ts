@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { crc32 } from 'node:zlib';
 import { childBoxes } from '../src/extract/image-isobmff.js';
+import { makeVideoFixtures } from './make-video-fixtures.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const media = path.join(repo, 'fixtures', 'media');
@@ -342,5 +343,6 @@ async function makePhotos(): Promise<void> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await makeMedia();
   await makePhotos();
+  await makeVideoFixtures();
   console.log(`fixtures written under ${path.join(repo, 'fixtures')}`);
 }

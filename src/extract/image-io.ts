@@ -303,3 +303,16 @@ async function decodeResizedRgbNow(
     .toBuffer();
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
+
+/**
+ * A model's input cut from pixels another decoder produced (video frames other than the poster), resampled exactly
+ * as renderFrom cuts it from a preview. `cut` gets the pixels' size.
+ */
+export async function modelInputFromPixels(
+  pixels: RgbaPixels,
+  cut: (width: number, height: number) => ModelInputCut,
+): Promise<{ width: number; height: number; data: Uint8Array }> {
+  configure();
+  const img = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+  return modelInputFrom(img, cut(pixels.width, pixels.height), false);
+}

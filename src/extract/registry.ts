@@ -5,6 +5,8 @@ import { thumbnailStage } from './thumbnail/stage.js';
 import { exifStage } from './exif/stage.js';
 import { xmpStage } from './xmp/stage.js';
 import { clipStage } from './clip/stage.js';
+import { videoStage } from './video/stage.js';
+import { motionStage } from './video/motion-stage.js';
 
 /** Settings the stages are built from (command-line options, environment). */
 export interface StageConfig {
@@ -16,7 +18,7 @@ export interface StageConfig {
 
 /** Every real stage, in a stable order. Exactly one definition per name. */
 export function buildStages(config: StageConfig): StageDefinition[] {
-  const stages = [thumbnailStage(config), exifStage(config), xmpStage(config), clipStage(config)].filter(
+  const stages = [thumbnailStage(config), exifStage(config), xmpStage(config), videoStage(config), motionStage(config), clipStage(config)].filter(
     (s): s is StageDefinition => s !== null,
   );
   const names = new Set<string>();

@@ -73,17 +73,17 @@ async function colourCatalog(): Promise<{ c: TestCatalog; files: Record<string, 
   return { c, files };
 }
 
-test('definition: depends on thumbnail, inference lane, model id in the fingerprint, videos skipped', () => {
+test('definition: depends on thumbnail and video, inference lane, model id in the fingerprint, videos accepted', () => {
   const c = makeCatalog();
   const a = stageFor(c, tinyModel);
   const b = stageFor(c, tinyModelB);
-  assert.deepEqual(a.dependsOn, ['thumbnail']);
+  assert.deepEqual(a.dependsOn, ['thumbnail', 'video']);
   assert.equal(a.lane, 'inference');
   assert.match(a.modelId!()!, /^tiny-clip@[0-9a-f]{12}$/);
   assert.notEqual(a.modelId!(), b.modelId!());
   assert.equal(a.batch!.maxSize, 4);
   assert.deepEqual(a.accepts({ kind: 'image', ext: 'jpg' }), { ok: true });
-  assert.equal(a.accepts({ kind: 'video', ext: 'mp4' }).ok, false);
+  assert.equal(a.accepts({ kind: 'video', ext: 'mp4' }).ok, true);
 });
 
 test('no model installed: preflight pauses with how to get one; batch items fail as a stage fault', async () => {

@@ -8,6 +8,7 @@ import { catalogPath, globalOptions } from '../env.js';
 import type { Register } from '../main.js';
 import { displayLines } from '../display.js';
 import { localTime } from '../../local-time.js';
+import { formatVideoInfo, videoInfo } from '../info-video.js';
 
 /** `indexer info PATH`: everything the catalog knows about one file. */
 export const registerInfo: Register = (program, cli, wrap) => {
@@ -66,6 +67,7 @@ function collect(db: Db, absolute: string) {
     },
     exif: exif && exifJson(exif),
     xmp: xmp && xmpJson(xmp),
+    ...videoInfo(db, file),
   };
 }
 
@@ -115,6 +117,7 @@ function formatInfo(info: Info): string[] {
     push(lines, 'size', e.width && e.height ? `${e.width}x${e.height}` : null);
     push(lines, 'software', e.software);
   }
+  lines.push(...formatVideoInfo(info));
   const x = info.xmp;
   if (x) {
     lines.push(`xmp (${x.source}):`);

@@ -14,6 +14,7 @@ import type { StageConfig } from '../registry.js';
 import type { StageDefinition, StageOutcome } from '../stage.js';
 import { defaultBatchSize } from './cli.js';
 import { clipModelFor, forgetFailedModel } from './model-source.js';
+import { meanEmbedding, splitTensors } from './video-frames.js';
 
 /** Things the engine may pass beside StageConfig's fields; absent ones fall back to the process's. */
 interface OptionalContext {
@@ -41,10 +42,11 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     version: 1,
     lane: 'inference',
     maxAttempts: 3,
-    dependsOn: ['thumbnail'],
+    // A video's frames come from the video stage, a photo's preview from the thumbnail stage.
+    dependsOn: ['thumbnail', 'video'],
     workerModule: new URL('./worker.js', import.meta.url).href,
     fingerprintExtra: 'none',
-    accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'videos are not embedded' } : { ok: true }),
+    accepts: () => ({ ok: true }),
     modelId: () => {
       const r = resolve();
       return 'model' in r ? r.model.id : null;
@@ -75,17 +77,20 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
         const r = resolve();
         if ('problem' in r) return items.map(() => fault(r.problem));
         const expected = 3 * r.model.preprocess.width * r.model.preprocess.height;
-        const good = items.filter((it) => it.value instanceof Float32Array && it.value.length === expected);
+        // A photo's value is one tensor, a video's one per frame (video-frames.ts): every frame is embedded, in one
+        // batch, and a video gets the mean of its frames.
+        const frames = items.map((it) => splitTensors(it.value, expected));
         let vectors: Float32Array[];
         try {
-          vectors = await clipOf(r.model).encodeImages(good.map((it) => it.value as Float32Array));
+          vectors = await clipOf(r.model).encodeImages(frames.flatMap((f) => f ?? []));
         } catch (err) {
           return items.map(() => fault(`clip: inference failed: ${describeError(err)}`));
         }
-        const byItem = new Map(good.map((it, i) => [it, vectors[i]!]));
-        return items.map((it): StageOutcome<Float32Array> => {
-          const v = byItem.get(it);
-          return v ? { status: 'done', value: v } : { status: 'failed', reason: 'clip: input tensor has the wrong size', retryable: true };
+        let at = 0;
+        return frames.map((f): StageOutcome<Float32Array> => {
+          if (!f) return { status: 'failed', reason: 'clip: input tensor has the wrong size', retryable: true };
+          at += f.length;
+          return { status: 'done', value: meanEmbedding(vectors.slice(at - f.length, at)) };
         });
       },
     },

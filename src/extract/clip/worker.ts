@@ -13,11 +13,17 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
 import { decodeModelInput, geometryKey } from './input-file.js';
+import { joinTensors, videoFrameTensors } from './video-frames.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>> {
   try {
     const cfg = input.options.preprocess as PreprocessConfig | undefined;
     if (!cfg) return { status: 'failed', reason: 'clip: no model configured', retryable: false, stageFault: true };
+    if (input.kind === 'video') {
+      // A video's poster and frames, made by the video stage; without them (a re-embed), the poster's preview alone.
+      const frames = await videoFrameTensors(input.cacheDir, input.identity, cfg);
+      if (frames.length) return { status: 'done', value: joinTensors(frames) };
+    }
     const ready = await fromModelInput(input, cfg);
     if (ready) return { status: 'done', value: ready };
     // In whichever format the thumbnail stage wrote it (--preview-format), so a re-embed finds a WebP preview too.

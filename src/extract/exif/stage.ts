@@ -12,7 +12,7 @@ export function exifStage(_config: StageConfig): StageDefinition {
     maxAttempts: 3,
     dependsOn: [],
     workerModule: new URL('./work.js', import.meta.url).href,
-    accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'video: EXIF from videos is not read yet' } : { ok: true }),
+    accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'video: its metadata is read by the video stage' } : { ok: true }),
     fingerprintExtra: 'none',
     options: () => ({}),
     commit(db, target, value) {

@@ -19,7 +19,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     dependsOn: [],
     workerModule: new URL('./work.js', import.meta.url).href,
     accepts: (file) =>
-      file.kind === 'video' ? { ok: false, reason: 'video: thumbnails from videos are not made yet' } : { ok: true },
+      file.kind === 'video' ? { ok: false, reason: 'video: its poster is made by the video stage' } : { ok: true },
     fingerprintExtra: 'none',
     writesCache: true,
     // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).

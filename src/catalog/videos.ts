@@ -1,0 +1,81 @@
+/** SQL for the video stage's results (table from migration 007) and for pairing Live Photos. */
+import type { Db } from './open.js';
+import { statement } from './statements.js';
+
+/** One row of the videos table; see 007-videos.ts for the columns. */
+export interface VideoRow {
+  durationSec: number | null;
+  width: number | null;
+  height: number | null;
+  rotation: number | null;
+  fps: number | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  container: string | null;
+  bitRate: number | null;
+  posterSec: number | null;
+  motionPhoto: string | null;
+  clipOffset: number | null;
+  clipLength: number | null;
+}
+
+const COLUMNS: [keyof VideoRow, string][] = [
+  ['durationSec', 'duration_sec'],
+  ['width', 'width'],
+  ['height', 'height'],
+  ['rotation', 'rotation'],
+  ['fps', 'fps'],
+  ['videoCodec', 'video_codec'],
+  ['audioCodec', 'audio_codec'],
+  ['container', 'container'],
+  ['bitRate', 'bit_rate'],
+  ['posterSec', 'poster_sec'],
+  ['motionPhoto', 'motion_photo'],
+  ['clipOffset', 'clip_offset'],
+  ['clipLength', 'clip_length'],
+];
+
+const UPSERT = `INSERT INTO videos (file_id, ${COLUMNS.map(([, c]) => c).join(', ')})
+  VALUES (@fileId, ${COLUMNS.map(([k]) => '@' + k).join(', ')})
+  ON CONFLICT(file_id) DO UPDATE SET ${COLUMNS.map(([, c]) => `${c} = excluded.${c}`).join(', ')}`;
+
+export function saveVideo(db: Db, fileId: number, row: VideoRow): void {
+  const params: Record<string, unknown> = { fileId };
+  for (const [k] of COLUMNS) params[k] = row[k] ?? null;
+  statement(db, UPSERT).run(params);
+}
+
+/** A still that is no longer a motion photo (re-saved without its clip) keeps no stale row. */
+export function deleteVideo(db: Db, fileId: number): void {
+  statement(db, 'DELETE FROM videos WHERE file_id = ?').run(fileId);
+}
+
+export function getVideo(db: Db, fileId: number): VideoRow | null {
+  // A catalog from before migration 007 (read-only `info` on an old catalog) has no table: nothing to show.
+  const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'videos'`).get();
+  if (!has) return null;
+  const r = db.prepare(`SELECT ${COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM videos WHERE file_id = ?`).get(fileId) as
+    | VideoRow
+    | undefined;
+  return r ?? null;
+}
+
+/**
+ * The other half of an Apple Live Photo: a present file in the same folder with the same name before the extension,
+ * of the other kind (the still for a video, the video for a still). Null when there is none, or more than one.
+ */
+export function livePhotoPartner(db: Db, file: { id: number; path: string; kind: string }): string | null {
+  const slash = file.path.lastIndexOf('/');
+  const dot = file.path.lastIndexOf('.');
+  if (dot <= slash) return null;
+  const stem = file.path.slice(0, dot);
+  const rows = db
+    .prepare(
+      `SELECT path, kind FROM files
+       WHERE path >= ? AND path < ? AND id != ? AND state = 'present'`,
+    )
+    .all(stem + '.', stem + '/', file.id) as { path: string; kind: string }[];
+  const wantVideo = file.kind !== 'video';
+  const partners = rows.filter((r) => !r.path.slice(stem.length + 1).includes('.') && !r.path.slice(stem.length + 1).includes('/') && (r.kind === 'video') === wantVideo);
+  return partners.length === 1 ? partners[0]!.path : null;
+}

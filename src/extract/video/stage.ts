@@ -1,0 +1,64 @@
+/**
+ * The video stage's main-thread definition. One task per video file does what a photo's thumbnail and exif tasks do
+ * between them (the facts, capture time, GPS and camera, the poster's thumbnail, preview and thumbhash in the same
+ * cache layout), because both come from the same ffprobe run and the poster's offset needs the duration. Without
+ * ffprobe/ffmpeg the stage pauses with one line; photos are not affected.
+ */
+import fs from 'node:fs';
+import type { StageConfig } from '../registry.js';
+import type { StageDefinition } from '../stage.js';
+import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../catalog/metadata.js';
+import { saveVideo } from '../../catalog/videos.js';
+import { thumbnailOptions } from '../thumbnail/options.js';
+import { modelInputFiles } from '../thumbnail/paths.js';
+import { modelInputGeometry } from '../clip/model-source.js';
+import { checkTools, videoTools } from './tools.js';
+import { watchChildren } from './child-watch.js';
+import { childTimeoutMs } from './options.js';
+import type { VideoValue } from './work.js';
+
+export function videoStage(config: StageConfig): StageDefinition {
+  const thumbs = thumbnailOptions(config.options);
+  const tools = videoTools(config.env);
+  let checked: string | null | undefined;
+  watchChildren();
+  const definition: StageDefinition<VideoValue> = {
+    name: 'video',
+    version: 1,
+    lane: 'cpu',
+    maxAttempts: 2,
+    dependsOn: [],
+    workerModule: new URL('./work.js', import.meta.url).href,
+    accepts: (file) => (file.kind === 'video' ? { ok: true } : { ok: false, reason: 'not a video' }),
+    fingerprintExtra: 'none',
+    preflight: async () => {
+      checked ??= checkTools(tools);
+      return checked;
+    },
+    options: () => ({
+      ...thumbs,
+      ...tools,
+      modelInput: modelInputGeometry(config),
+      videoTimeoutMs: childTimeoutMs(taskTimeout(config.options.taskTimeout)),
+    }),
+    commit(db, target, value) {
+      const previous = getThumbnail(db, target.fileId);
+      saveVideo(db, target.fileId, { ...value.facts, posterSec: value.posterSec, motionPhoto: null, clipOffset: null, clipLength: null });
+      saveExif(db, target.fileId, value.exif);
+      saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...value.thumbnail });
+      // As the thumbnail stage does: a modified video's old renditions go, unless an identical copy still uses them.
+      if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
+        for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+          fs.rmSync(file, { force: true });
+        }
+      }
+    },
+  };
+  // The engine handles stages generically; the value type only matters between this stage's own halves.
+  return definition as StageDefinition;
+}
+
+/** --task-timeout as commander parsed it (ms; 0 = never); the engine's default when not given. */
+function taskTimeout(value: unknown): number {
+  return typeof value === 'number' ? value : 5 * 60_000;
+}
