@@ -69,7 +69,7 @@ export class TaskStore {
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
     this.releaseStmt = db.prepare(
-      `UPDATE tasks SET state = 'pending', attempts = max(attempts - @refund, 0),
+      `UPDATE tasks SET state = 'pending', attempts = max(attempts - @refund, 0), run_after = max(run_after, @runAfter),
          lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
@@ -111,9 +111,12 @@ export class TaskStore {
     return this.later.run({ id, runId, error, runAfter, now }).changes === 1;
   }
 
-  /** Hands an unfinished task back to pending (interrupt, stage paused); `refund` gives its attempt back. */
-  release(id: number, runId: number, now: number, refund: boolean): boolean {
-    return this.releaseStmt.run({ id, runId, now, refund: refund ? 1 : 0 }).changes === 1;
+  /**
+   * Hands an unfinished task back to pending (interrupt, stage paused, file gone); `refund` gives its attempt back;
+   * it is not claimed again before `runAfter`.
+   */
+  release(id: number, runId: number, now: number, refund: boolean, runAfter = 0): boolean {
+    return this.releaseStmt.run({ id, runId, now, refund: refund ? 1 : 0, runAfter }).changes === 1;
   }
 
   /** Renews the lease of every task this run holds. */

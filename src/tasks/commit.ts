@@ -8,10 +8,14 @@ import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { PerStageCounts } from './events.js';
+import { applySourceFinding, CHANGED_SETTLE_MS, type SourceFinding } from './source-fault.js';
 
-/** One finished piece of in-flight work: an outcome to record, or a task to hand back untouched. */
+/**
+ * One finished piece of in-flight work: an outcome to record (with what the main thread found of the file when the
+ * worker said it was gone or changed), or a task to hand back untouched.
+ */
 export type Settled =
-  | { task: ClaimedTask; outcome: StageOutcome }
+  | { task: ClaimedTask; outcome: StageOutcome; source?: SourceFinding }
   | { task: ClaimedTask; release: 'refund' };
 
 /** What the runner must react to after a commit. */
@@ -19,6 +23,8 @@ export interface CommitEffects {
   failed: { task: ClaimedTask; reason: string }[];
   /** Stages whose fault (not the file's) showed: pause them. */
   stageFaults: { stage: string; reason: string }[];
+  /** Roots found gone while their files' tasks ran: now offline, their tasks wait. */
+  offlineRoots: { rootPath: string; why: string; files: number }[];
 }
 
 export interface CommitContext {
@@ -57,7 +63,8 @@ export function commitTransactions(db: Db): CommitTransactions {
         if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true)) ctx.totals.released++;
         continue;
       }
-      recordOutcome(ctx, s.task, s.outcome, effects);
+      if (s.source) settleSource(ctx, s.task, s.source, effects);
+      else recordOutcome(ctx, s.task, s.outcome, effects);
     }
     updateRunCounts(ctx.db, ctx.runId, ctx.totals);
   });
@@ -72,9 +79,18 @@ export function commitTransactions(db: Db): CommitTransactions {
 }
 
 export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
-  const effects: CommitEffects = { failed: [], stageFaults: [] };
+  const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [] };
   ctx.tx.batch(ctx, batch, effects);
   return effects;
+}
+
+/** The file, not its content, was the problem: the task goes back with its attempt and waits for the file. */
+function settleSource(ctx: CommitContext, task: ClaimedTask, finding: SourceFinding, effects: CommitEffects): void {
+  const settle = finding.kind === 'changed' ? ctx.now + CHANGED_SETTLE_MS : 0;
+  if (!ctx.store.release(task.id, ctx.runId, ctx.now, true, settle)) return;
+  ctx.totals.released++;
+  const offline = applySourceFinding(ctx.db, task, finding, { stages: [...ctx.stages.values()], now: ctx.now });
+  if (offline) effects.offlineRoots.push(offline);
 }
 
 function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {

@@ -100,6 +100,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const pool = (seams.pool ?? createWorkerPool)(options.threads);
   let stop: StopReason | 'failed' = 'failed';
   let perStage: PerStageCounts = {};
+  let offlineRoots: { rootPath: string; why: string; files: number }[] = [];
   let error: unknown = null;
   try {
     const result = await runTasks({
@@ -120,6 +121,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     });
     stop = result.stop;
     perStage = result.perStage;
+    offlineRoots = result.offlineRoots;
   } catch (err) {
     error = err;
   } finally {
@@ -128,6 +130,10 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     await pool.close();
   }
 
+  // After the progress display is gone, so the line is not drawn over; shown with --quiet, as a scan's is.
+  for (const r of offlineRoots) {
+    cli.stderr.write(`indexer: root ${r.rootPath} ${r.why} during extraction: treated as offline, its ${r.files} files' tasks wait for it\n`);
+  }
   const remaining = store.pendingByStage(stages.map((s) => s.name));
   const left = Object.values(remaining).reduce((a, b) => a + b, 0);
   const outcome: RunOutcome =
@@ -153,6 +159,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     /** Pending but waiting on a failed or canceled dependency. */
     blocked: Object.values(blockedByStage(db)).reduce((a, b) => a + b, 0),
     paused: Object.fromEntries(paused),
+    offlineRoots: offlineRoots.map((r) => r.rootPath),
     tasksPerSecond: tasksPerSecond(worked, durationMs) ?? 0,
     durationMs,
     note,

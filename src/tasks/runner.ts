@@ -12,6 +12,7 @@ import { commitSettled, commitTransactions, isStageFault, type Settled } from '.
 import { BatchQueue } from './batch.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
+import { inspectSource } from './source-fault.js';
 
 export interface RunnerLimits {
   maxDurationMs?: number;
@@ -66,6 +67,8 @@ export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-task
 export interface RunnerResult {
   stop: StopReason;
   perStage: PerStageCounts;
+  /** Roots found gone during the run (now offline; their tasks wait for them). */
+  offlineRoots: { rootPath: string; why: string; files: number }[];
 }
 
 interface InFlight {
@@ -102,6 +105,9 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const inPool = new Map<number, InFlight>();
   let batchedInPool = 0;
   const settled: Settled[] = [];
+  // Outcomes whose file a worker found gone or changed, while the main thread looks at the file and its root.
+  let inspecting = 0;
+  const offlineRoots: RunnerResult['offlineRoots'] = [];
   const perStage: RunnerResult['perStage'] = {};
   let claimed = 0;
   let stop: StopReason | null = null;
@@ -173,6 +179,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       sidecarPath: task.sidecarPath,
       cacheDir: ctx.cacheDir,
       options: stage.options(),
+      verify: stage.verifySource ?? 'none',
     };
     const batched = batchedLanes.has(stage.lane);
     const entry: InFlight = { task, controller: new AbortController(), timedOut: false, batched };
@@ -195,8 +202,20 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       }
       laneBusy[stage.lane]--;
       if ('outcome' in res) {
-        if (res.outcome.status === 'failed' && isStageFault(res.outcome)) pause(task.stage, res.outcome.reason);
-        settled.push({ task, outcome: res.outcome });
+        const outcome = res.outcome;
+        if (outcome.status === 'failed' && outcome.source) {
+          inspecting++;
+          void inspectSource(ctx.db, task)
+            .catch(() => ({ kind: 'file gone' as const }))
+            .then((source) => settled.push({ task, outcome, source }))
+            .finally(() => {
+              inspecting--;
+              poke();
+            });
+          return;
+        }
+        if (outcome.status === 'failed' && isStageFault(outcome)) pause(task.stage, outcome.reason);
+        settled.push({ task, outcome });
       } else if ('crashed' in res) {
         settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
       } else if (entry.timedOut) {
@@ -215,7 +234,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     if (budget <= 0) return;
     if (suspectsLeft) {
       // A task whose previous owner died may be what killed it: run it alone, so only its attempts count.
-      if (inPool.size > 0 || batches.size > 0 || settled.length > 0) return;
+      if (inPool.size > 0 || batches.size > 0 || settled.length > 0 || inspecting > 0) return;
       const [task] = store.claim({ ...lease(), stages: stagesIn(null), limit: 1, suspect: true });
       if (task) {
         suspectRunning = true;
@@ -261,6 +280,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     lastFlush = clock.now();
     for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
     for (const p of effects.stageFaults) pause(p.stage, p.reason);
+    offlineRoots.push(...effects.offlineRoots);
   };
 
   try {
@@ -279,7 +299,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
           settled.push({ task, release: 'refund' });
         }
       }
-      const busy = inPool.size + batches.size + settled.length;
+      const busy = inPool.size + batches.size + settled.length + inspecting;
       if (stop || busy === 0 || settled.length >= tuning.flushSize || now - lastFlush >= tuning.flushMs) flush();
       if (stop || inPool.size === 0) batches.flushDue(now, true);
       else batches.flushDue(now, false);
@@ -293,7 +313,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
         lastProgress = now;
       }
       let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
-      if (inPool.size + batches.size + settled.length === 0) {
+      if (inPool.size + batches.size + settled.length + inspecting === 0) {
         if (stop) break;
         if (!lookedAgain && anyDry()) {
           lookedAgain = true;
@@ -325,5 +345,5 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     ctx.signal.removeEventListener('abort', poke);
   }
   ctx.events.progress({ perStage, elapsedMs: clock.now() - started, running: 0 });
-  return { stop: stop ?? 'complete', perStage };
+  return { stop: stop ?? 'complete', perStage, offlineRoots };
 }

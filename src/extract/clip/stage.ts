@@ -44,6 +44,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     dependsOn: ['thumbnail'],
     workerModule: new URL('./worker.js', import.meta.url).href,
     fingerprintExtra: 'none',
+    verifySource: 'stat',
     accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'videos are not embedded' } : { ok: true }),
     modelId: () => {
       const r = resolve();

@@ -14,6 +14,7 @@ export function exifStage(_config: StageConfig): StageDefinition {
     workerModule: new URL('./work.js', import.meta.url).href,
     accepts: (file) => (file.kind === 'video' ? { ok: false, reason: 'video: EXIF from videos is not read yet' } : { ok: true }),
     fingerprintExtra: 'none',
+    verifySource: 'stat',
     options: () => ({}),
     commit(db, target, value) {
       saveExif(db, target.fileId, value);

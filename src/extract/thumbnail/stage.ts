@@ -21,6 +21,8 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     accepts: (file) =>
       file.kind === 'video' ? { ok: false, reason: 'video: thumbnails from videos are not made yet' } : { ok: true },
     fingerprintExtra: 'none',
+    // Renditions are keyed by identity and shared by identical files: check the bytes, not just size and mtime.
+    verifySource: 'identity',
     // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).
     options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
     commit(db, target, value) {

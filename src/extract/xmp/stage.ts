@@ -15,6 +15,7 @@ export function xmpStage(_config: StageConfig): StageDefinition {
     // Videos are accepted: their sidecars are read even though their embedded metadata is not.
     accepts: () => ({ ok: true }),
     fingerprintExtra: 'sidecar',
+    verifySource: 'stat',
     options: () => ({}),
     commit(db, target, value) {
       if (!value) {
