@@ -119,6 +119,20 @@ export class TaskStore {
     return this.releaseStmt.run({ id, runId, now, refund: refund ? 1 : 0, runAfter }).changes === 1;
   }
 
+  /**
+   * Hands every task this run still holds back to pending with its attempt, when the run cannot go on (its catalog's
+   * disk is full): a few rows rewritten in place, which usually still fits where the failed transaction did not.
+   */
+  releaseRun(runId: number, now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE tasks SET state = 'pending', attempts = max(attempts - 1, 0),
+           lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
+         WHERE state = 'running' AND lease_run = @runId`,
+      )
+      .run({ runId, now }).changes;
+  }
+
   /** Renews the lease of every task this run holds. */
   heartbeat(runId: number, expires: number): void {
     this.beat.run({ runId, expires });

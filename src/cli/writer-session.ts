@@ -1,5 +1,6 @@
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
+import { catalogFaultCode, catalogFaultError } from '../catalog/faults.js';
 import type { Clock } from '../types.js';
 import { interruptSignal } from './signals.js';
 
@@ -19,6 +20,9 @@ export async function withWriterCatalog<T>(
       const db = openCatalog(file);
       try {
         return await fn(db, interrupt.signal);
+      } catch (err) {
+        // The catalog's own fault (its disk full...): one line naming it, whichever step hit it.
+        throw catalogFaultCode(err) ? catalogFaultError(file, err) : err;
       } finally {
         db.close();
       }

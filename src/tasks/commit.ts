@@ -8,6 +8,7 @@ import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { PerStageCounts } from './events.js';
+import { catalogFaultCode } from '../catalog/faults.js';
 import { applySourceFinding, CHANGED_SETTLE_MS, type SourceFinding } from './source-fault.js';
 
 /**
@@ -75,7 +76,21 @@ export function commitTransactions(db: Db): CommitTransactions {
     stage.commit(ctx.db, { taskId: task.id, fileId: task.fileId, identity: task.identity }, value);
     return true;
   });
-  return { batch: (c, b, e) => batch.immediate(c, b, e), done: (c, t, v) => done(c, t, v) };
+  return { batch: (c, b, e) => countOnlyCommitted(c, () => batch.immediate(c, b, e)), done: (c, t, v) => done(c, t, v) };
+}
+
+/** The run's counters move with the transaction: when it fails (the catalog's disk is full), they are put back. */
+function countOnlyCommitted(ctx: CommitContext, commit: () => void): void {
+  const totals = { ...ctx.totals };
+  const perStage = JSON.stringify(ctx.perStage);
+  try {
+    commit();
+  } catch (err) {
+    Object.assign(ctx.totals, totals);
+    for (const key of Object.keys(ctx.perStage)) delete ctx.perStage[key];
+    Object.assign(ctx.perStage, JSON.parse(perStage) as PerStageCounts);
+    throw err;
+  }
 }
 
 export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
@@ -104,6 +119,8 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
       }
       return;
     } catch (err) {
+      // The catalog's fault is no file's: the whole batch rolls back and the run stops (catalog/faults.ts).
+      if (catalogFaultCode(err)) throw err;
       const reason = `${task.path}: could not save the ${task.stage} result: ${(err as Error).message}`;
       return recordOutcome(ctx, task, { status: 'failed', reason }, effects);
     }

@@ -7,6 +7,8 @@ import type { Db } from '../catalog/open.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
 import { blockedByStage } from '../catalog/task-queries.js';
+import { catalogFaultCode } from '../catalog/faults.js';
+import { keepReserve } from '../catalog/reserve.js';
 import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } from '../catalog/runs.js';
 import { loadAllStages } from '../extract/registry.js';
 import type { StageDefinition } from '../extract/stage.js';
@@ -63,6 +65,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const stages = selectStages(all, options);
   const store = new TaskStore(db);
   const started = clock.now();
+  // Taken before the run writes anything, while the disk may still have the room.
+  const reserve = keepReserve(req.catalogPath);
 
   const recovery = recoverDeadOwners(db, store, { now: started, currentRunId: null, pid: process.pid, isAlive: pidAlive });
   const plan = planTasks(db, stages, { now: clock.now(), priority: options.priority, rootIds: req.rootIds });
@@ -134,6 +138,29 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   for (const r of offlineRoots) {
     cli.stderr.write(`indexer: root ${r.rootPath} ${r.why} during extraction: treated as offline, its ${r.files} files' tasks wait for it\n`);
   }
+  if (error && catalogFaultCode(error)) {
+    // The catalog cannot take more writes now: hand this run's tasks back and record what was committed, as far as
+    // it still can (whatever it cannot, the next run's recovery does, charging nothing).
+    const bestEffort = (write: () => void) => {
+      try {
+        write();
+      } catch {
+        // A checkpoint lets the next write reuse the WAL's space from its start, which the disk already gave us.
+        try {
+          db.pragma('wal_checkpoint(RESTART)');
+          write();
+        } catch {
+          // still full: the next run's recovery hands the tasks back, charging nothing
+        }
+      }
+    };
+    reserve.free();
+    bestEffort(() => store.releaseRun(runId, clock.now()));
+    bestEffort(() => updateRunCounts(db, runId, totals));
+    bestEffort(() => endRun(db, runId, { outcome: 'failed', note: noteFor('failed', paused, options, error), now: clock.now() }));
+    throw error;
+  }
+  reserve.free();
   const remaining = store.pendingByStage(stages.map((s) => s.name));
   const left = Object.values(remaining).reduce((a, b) => a + b, 0);
   const outcome: RunOutcome =
