@@ -16,8 +16,8 @@ import { applySourceFinding, CHANGED_SETTLE_MS, type SourceFinding } from './sou
  * worker said it was gone or changed), or a task to hand back untouched.
  */
 export type Settled =
-  | { task: ClaimedTask; outcome: StageOutcome; source?: SourceFinding }
-  | { task: ClaimedTask; release: 'refund' };
+  | { task: ClaimedTask; outcome: StageOutcome; source?: SourceFinding; crashed?: boolean }
+  | { task: ClaimedTask; release: 'refund'; runAfter?: number };
 
 /** What the runner must react to after a commit. */
 export interface CommitEffects {
@@ -26,6 +26,8 @@ export interface CommitEffects {
   stageFaults: { stage: string; reason: string }[];
   /** Roots found gone while their files' tasks ran: now offline, their tasks wait. */
   offlineRoots: { rootPath: string; why: string; files: number }[];
+  /** Suspects failed for good because they crashed their own process every time. */
+  quarantined: number;
 }
 
 export interface CommitContext {
@@ -61,10 +63,11 @@ export function commitTransactions(db: Db): CommitTransactions {
   const batch = db.transaction((ctx: CommitContext, items: Settled[], effects: CommitEffects) => {
     for (const s of items) {
       if ('release' in s) {
-        if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true)) ctx.totals.released++;
+        if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true, s.runAfter)) ctx.totals.released++;
         continue;
       }
       if (s.source) settleSource(ctx, s.task, s.source, effects);
+      else if (s.crashed) recordCrash(ctx, s.task, s.outcome, effects);
       else recordOutcome(ctx, s.task, s.outcome, effects);
     }
     updateRunCounts(ctx.db, ctx.runId, ctx.totals);
@@ -94,7 +97,7 @@ function countOnlyCommitted(ctx: CommitContext, commit: () => void): void {
 }
 
 export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
-  const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [] };
+  const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 };
   ctx.tx.batch(ctx, batch, effects);
   return effects;
 }
@@ -106,6 +109,21 @@ function settleSource(ctx: CommitContext, task: ClaimedTask, finding: SourceFind
   ctx.totals.released++;
   const offline = applySourceFinding(ctx.db, task, finding, { stages: [...ctx.stages.values()], now: ctx.now });
   if (offline) effects.offlineRoots.push(offline);
+}
+
+/**
+ * The task ran alone in a process of its own (it was a suspect) and that process died of its own fault: the task's
+ * doing, so the attempt counts. It stays a suspect, so any retry runs isolated again, never in the main process.
+ */
+function recordCrash(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {
+  const detail = outcome.status === 'failed' ? outcome.reason : 'crashed';
+  if (task.attempts < task.maxAttempts) {
+    ctx.store.retryLater(task.id, ctx.runId, detail, ctx.now + backoffDelay(task.attempts, ctx.random, ctx.backoff), ctx.now, true);
+    return;
+  }
+  const reason = `${task.path}: the process died while running this task ${task.attempts} times (${detail.replace(`${task.path}: `, '')}; quarantined, see indexer retry)`;
+  recordOutcome(ctx, task, { status: 'failed', reason, retryable: false }, effects);
+  effects.quarantined++;
 }
 
 function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {

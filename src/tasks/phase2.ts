@@ -18,6 +18,7 @@ import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
+import { runIsolated } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
@@ -105,6 +106,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   let stop: StopReason | 'failed' = 'failed';
   let perStage: PerStageCounts = {};
   let offlineRoots: { rootPath: string; why: string; files: number }[] = [];
+  let quarantined = recovery.quarantined;
   let error: unknown = null;
   try {
     const result = await runTasks({
@@ -122,10 +124,13 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       tuning: { ...defaultTuning, ...drainFromEnv(cli.env), ...seams.tuning },
       events,
       totals,
+      // A test's or benchmark's fake pool runs suspects too; the real one runs each in a process of its own.
+      isolate: seams.pool ? undefined : runIsolated,
     });
     stop = result.stop;
     perStage = result.perStage;
     offlineRoots = result.offlineRoots;
+    quarantined += result.quarantined;
   } catch (err) {
     error = err;
   } finally {
@@ -179,7 +184,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       stages.map((s) => [s.name, { ...(perStage[s.name] ?? { done: 0, failed: 0, skipped: 0 }), pending: remaining[s.name] ?? 0 }]),
     ),
     ...totals,
-    quarantined: recovery.quarantined,
+    quarantined,
     canceled: plan.canceled,
     planSkipped: plan.skipped,
     pending: left,
