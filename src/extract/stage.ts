@@ -98,6 +98,11 @@ export interface StageDefinition<V = unknown> {
     maxWaitMs: number;
     run(items: { target: CommitTarget; value: unknown }[]): Promise<StageOutcome<V>[]>;
   };
+  /**
+   * Drop what this stage stored for a file (rows, and cache files no other file uses) when its task for the file's
+   * current bytes ends failed or skipped, or a stage it depends on does: it belongs to bytes the file no longer has.
+   */
+  forget?(db: Db, fileId: number): void;
   /** Remove derived files when a file is purged. */
   purge?(identity: string): void;
 }

@@ -43,6 +43,8 @@ export interface CommitContext {
   /** Run totals, updated in place and written with the batch. */
   totals: RunCounts;
   tx: CommitTransactions;
+  /** Drops a file's derived data of a stage (and of the stages that depend on it) whose task ended without a result. */
+  forget?: (db: Db, fileId: number, stage: string) => void;
 }
 
 /** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
@@ -145,6 +147,7 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
   }
   if (outcome.status === 'skipped') {
     if (store.end(task.id, runId, 'skipped', now, outcome.reason)) {
+      ctx.forget?.(ctx.db, task.fileId, task.stage);
       counts.skipped++;
       ctx.totals.skipped++;
     }
@@ -158,6 +161,7 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
   }
   if (outcome.retryable === false || task.attempts >= task.maxAttempts) {
     if (store.end(task.id, runId, 'failed', now, outcome.reason)) {
+      ctx.forget?.(ctx.db, task.fileId, task.stage);
       counts.failed++;
       ctx.totals.failed++;
       effects.failed.push({ task, reason: outcome.reason });

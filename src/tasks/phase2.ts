@@ -126,6 +126,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       totals,
       // A test's or benchmark's fake pool runs suspects too; the real one runs each in a process of its own.
       isolate: seams.pool ? undefined : runIsolated,
+      forget: forgetter(all),
     });
     stop = result.stop;
     perStage = result.perStage;
@@ -198,6 +199,24 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   };
   progress?.summary(summary);
   return { exitCode: outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok, summary };
+}
+
+/**
+ * A stage's task ended failed or skipped for a file's current bytes: what the stage stored for the file before, and
+ * what every stage that depends on it stored (the clip embedding made from the thumbnail's preview), is dropped.
+ * Every loaded stage counts, not only this run's --stages.
+ */
+function forgetter(all: StageDefinition[]): (db: Db, fileId: number, stage: string) => void {
+  return (db, fileId, stage) => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      all.find((s) => s.name === name)?.forget?.(db, fileId);
+      for (const s of all) if (s.dependsOn.includes(name)) visit(s.name);
+    };
+    visit(stage);
+  };
 }
 
 /** --stages picks stages by name; the stages they depend on come along, since their tasks would otherwise wait. */

@@ -1,4 +1,5 @@
 import type { StageConfig } from '../registry.js';
+import { deleteExifRow } from '../../catalog/derived.js';
 import type { StageDefinition } from '../stage.js';
 import { saveExif } from '../../catalog/metadata.js';
 import type { ExifRecord } from './normalize.js';
@@ -19,6 +20,7 @@ export function exifStage(_config: StageConfig): StageDefinition {
     commit(db, target, value) {
       saveExif(db, target.fileId, value);
     },
+    forget: (db, fileId) => deleteExifRow(db, fileId),
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.
   return definition as StageDefinition;

@@ -17,6 +17,7 @@ export function xmpStage(_config: StageConfig): StageDefinition {
     fingerprintExtra: 'sidecar',
     verifySource: 'stat',
     options: () => ({}),
+    forget: (db, fileId) => deleteXmp(db, fileId),
     commit(db, target, value) {
       if (!value) {
         deleteXmp(db, target.fileId);
