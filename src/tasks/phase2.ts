@@ -18,7 +18,7 @@ import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
-import { runIsolated } from './isolated.js';
+import { createIsolation } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
@@ -103,6 +103,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   };
   req.signal.addEventListener('abort', onAbort, { once: true });
   const pool = (seams.pool ?? createWorkerPool)(options.threads);
+  // Suspects run in a process of their own; a test's or benchmark's fake pool runs them itself.
+  const isolation = seams.pool ? null : createIsolation();
   let stop: StopReason | 'failed' = 'failed';
   let perStage: PerStageCounts = {};
   let offlineRoots: { rootPath: string; why: string; files: number }[] = [];
@@ -124,8 +126,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       tuning: { ...defaultTuning, ...drainFromEnv(cli.env), ...seams.tuning },
       events,
       totals,
-      // A test's or benchmark's fake pool runs suspects too; the real one runs each in a process of its own.
-      isolate: seams.pool ? undefined : runIsolated,
+      isolate: isolation?.run,
       forget: forgetter(all),
     });
     stop = result.stop;
@@ -138,6 +139,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     req.signal.removeEventListener('abort', onAbort);
     progress?.stop();
     await pool.close();
+    isolation?.close();
   }
 
   // After the progress display is gone, so the line is not drawn over; shown with --quiet, as a scan's is.

@@ -1,13 +1,13 @@
 /**
- * A child process that runs one task alone (tasks/isolated.ts): a task whose previous run died with the process.
- * If this task brings the process down too, only this child dies, and the parent sees how: a signal it raised
- * itself (a crash, an abort) is the task's doing; a kill from outside is not.
+ * A child process that runs suspects one at a time (tasks/isolated.ts): tasks whose previous run died with the
+ * process. If one of them brings the process down again, only this child dies, and the parent sees how and during
+ * which task: a signal the process raised itself (a crash, an abort) is that task's doing; a kill from outside is not.
  */
 import dispatch from './dispatch.js';
 import type { DispatchRequest } from './protocol.js';
 
-// The parent is gone (killed): nobody waits for this task any more.
+// The parent is gone (killed): nobody waits for these tasks any more.
 process.once('disconnect', () => process.exit(0));
-process.once('message', (req: DispatchRequest) => {
-  void dispatch(req).then((outcome) => process.send!({ outcome }, () => process.disconnect()));
+process.on('message', (msg: { id: number; req: DispatchRequest }) => {
+  void dispatch(msg.req).then((outcome) => process.send!({ id: msg.id, outcome }));
 });
