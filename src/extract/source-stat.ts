@@ -4,7 +4,7 @@
  * under the old file's identity (outputs are shared by identity, so another file would show them).
  */
 import fs from 'node:fs';
-import type { StageOutcome } from './stage.js';
+import type { StageOutcome, TaskInput } from './stage.js';
 import type { TaskFile } from '../types.js';
 
 /** A failed outcome naming what happened to the file, or null when size and mtime still match the catalog. */
@@ -19,6 +19,11 @@ export function sourceMoved(file: Pick<TaskFile, 'path' | 'size' | 'mtimeMs'>): 
   }
   if (st.size === file.size && Math.trunc(st.mtimeMs) === file.mtimeMs) return null;
   return sourceChanged(file.path, `now ${st.size} bytes, modified ${new Date(st.mtimeMs).toISOString()}`);
+}
+
+/** sourceMoved for a task whose stage asked for its file to be checked (TaskInput.verify); null otherwise. */
+export function checkedSourceMoved(input: TaskInput): StageOutcome<never> | null {
+  return (input.verify ?? 'none') === 'none' ? null : sourceMoved(input);
 }
 
 export function sourceGone(path: string, code: string): StageOutcome<never> {
