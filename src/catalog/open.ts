@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import { UserError, ExitCode } from '../errors.js';
 import { migrations } from './migrations/index.js';
@@ -10,6 +11,8 @@ import { checkCatalogPath } from './catalog-path.js';
  * better-sqlite3 is a CommonJS package: require() loads it about 2 ms sooner than `import`, which first scans its
  * sources for export names. Every command that opens the catalog pays this at start-up.
  */
+// URI file names (read at the addon's first load) let a reader open a catalog it cannot write as immutable (below).
+process.env.SQLITE_USE_URI ??= '1';
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 export type Db = BetterSqlite3.Database;
@@ -30,13 +33,17 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
   let db: Db;
+  let version: number;
   try {
     db = new Database(file, { readonly: !!options.readonly, fileMustExist: !!options.readonly });
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    version = db.pragma('user_version', { simple: true }) as number;
   } catch (err) {
-    throw new UserError(`cannot open catalog ${file}: ${(err as Error).message}`, ExitCode.failure);
+    if (!options.readonly || !cannotShareWal(err)) {
+      throw new UserError(`cannot open catalog ${file}: ${(err as Error).message}`, ExitCode.failure);
+    }
+    ({ db, version } = openImmutable(file));
   }
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-  const version = db.pragma('user_version', { simple: true }) as number;
   if (version > migrations.length) {
     db.close();
     throw new UserError(
@@ -52,6 +59,28 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
     migrate(db, version);
   }
   return db;
+}
+
+/**
+ * A WAL catalog's readers need its -shm file, which they create if it is missing: a user who may read the catalog
+ * but not write it or its folder (another account's catalog, a read-only mount) cannot.
+ */
+function cannotShareWal(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN';
+}
+
+/**
+ * Such a reader opens the catalog as immutable: no -shm, no locks. It then sees the catalog as of the writer's last
+ * checkpoint (a running writer's newest commits may be missing), which is what a read-only reader can have.
+ */
+function openImmutable(file: string): { db: Db; version: number } {
+  try {
+    const db = new Database(`${pathToFileURL(path.resolve(file)).href}?immutable=1`, { readonly: true, fileMustExist: true });
+    return { db, version: db.pragma('user_version', { simple: true }) as number };
+  } catch (err) {
+    throw new UserError(`cannot open catalog ${file} read-only: ${(err as Error).message}`, ExitCode.failure);
+  }
 }
 
 function migrate(db: Db, from: number): void {

@@ -18,6 +18,8 @@ export interface StagePlan {
   maxAttempts: number;
   /** Priority given to the tasks this planning creates or re-arms. */
   priority: number;
+  /** Plan only these files (a file found changed during phase 2); every present file when absent. */
+  fileIds?: number[];
 }
 
 export interface PlanCounts {
@@ -45,9 +47,11 @@ export function planStage(db: Db, plan: StagePlan, now: number): PlanCounts {
     accepted: JSON.stringify(plan.accepted),
     maxAttempts: plan.maxAttempts,
     priority: plan.priority,
+    files: plan.fileIds ? JSON.stringify(plan.fileIds) : null,
     now,
   };
-  const acceptedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) IN (SELECT value FROM json_each(@accepted))`;
+  const onlyFiles = `(@files IS NULL OR f.id IN (SELECT value FROM json_each(@files)))`;
+  const acceptedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) IN (SELECT value FROM json_each(@accepted)) AND ${onlyFiles}`;
 
   const coalesced = db
     .prepare(
@@ -81,8 +85,8 @@ export function planStage(db: Db, plan: StagePlan, now: number): PlanCounts {
 
   let skipped = 0;
   for (const r of plan.rejected) {
-    const rp = { stage: plan.stage, suffix: plan.fingerprintSuffix, key: r.key, reason: r.reason, maxAttempts: plan.maxAttempts, now };
-    const rejectedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) = @key`;
+    const rp = { stage: plan.stage, suffix: plan.fingerprintSuffix, key: r.key, reason: r.reason, maxAttempts: plan.maxAttempts, files: params.files, now };
+    const rejectedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) = @key AND ${onlyFiles}`;
     skipped += db
       .prepare(
         `UPDATE tasks SET state = 'skipped', reason = @reason, fingerprint = ${fp}, updated_at = @now, finished_at = @now

@@ -64,12 +64,12 @@ export class TaskStore {
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
     this.later = db.prepare(
-      `UPDATE tasks SET state = 'pending', last_error = @error, run_after = @runAfter, suspect = 0,
+      `UPDATE tasks SET state = 'pending', last_error = @error, run_after = @runAfter, suspect = @suspect,
          lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
     this.releaseStmt = db.prepare(
-      `UPDATE tasks SET state = 'pending', attempts = max(attempts - @refund, 0),
+      `UPDATE tasks SET state = 'pending', attempts = max(attempts - @refund, 0), run_after = max(run_after, @runAfter),
          lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
        WHERE id = @id AND state = 'running' AND lease_run = @runId`,
     );
@@ -106,14 +106,31 @@ export class TaskStore {
     return this.finish.run({ id, runId, state, reason, error, now }).changes === 1;
   }
 
-  /** A failure with attempts left: back to pending, not before `runAfter`. */
-  retryLater(id: number, runId: number, error: string, runAfter: number, now: number): boolean {
-    return this.later.run({ id, runId, error, runAfter, now }).changes === 1;
+  /** A failure with attempts left: back to pending, not before `runAfter`; a `suspect` runs alone (isolated) again. */
+  retryLater(id: number, runId: number, error: string, runAfter: number, now: number, suspect = false): boolean {
+    return this.later.run({ id, runId, error, runAfter, now, suspect: suspect ? 1 : 0 }).changes === 1;
   }
 
-  /** Hands an unfinished task back to pending (interrupt, stage paused); `refund` gives its attempt back. */
-  release(id: number, runId: number, now: number, refund: boolean): boolean {
-    return this.releaseStmt.run({ id, runId, now, refund: refund ? 1 : 0 }).changes === 1;
+  /**
+   * Hands an unfinished task back to pending (interrupt, stage paused, file gone); `refund` gives its attempt back;
+   * it is not claimed again before `runAfter`.
+   */
+  release(id: number, runId: number, now: number, refund: boolean, runAfter = 0): boolean {
+    return this.releaseStmt.run({ id, runId, now, refund: refund ? 1 : 0, runAfter }).changes === 1;
+  }
+
+  /**
+   * Hands every task this run still holds back to pending with its attempt, when the run cannot go on (its catalog's
+   * disk is full): a few rows rewritten in place, which usually still fits where the failed transaction did not.
+   */
+  releaseRun(runId: number, now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE tasks SET state = 'pending', attempts = max(attempts - 1, 0),
+           lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
+         WHERE state = 'running' AND lease_run = @runId`,
+      )
+      .run({ runId, now }).changes;
   }
 
   /** Renews the lease of every task this run holds. */
@@ -132,27 +149,16 @@ export class TaskStore {
   }
 
   /**
-   * Returns to pending the running tasks of a dead owner. They become suspects: each then runs alone, so that a
-   * crash can be pinned on one task. Attempts are counted at claim; a crash counts against a task only when it was
-   * the owner's only running task (the evidence). When several were in flight none is proven guilty: their attempt is
-   * given back. A task that used up its attempts this way is quarantined as failed.
+   * Returns to pending the running tasks of a dead owner, with their attempt back. Nothing tells how the owner died:
+   * killed from outside (a user, a cron timeout, the OOM killer picking it) proves nothing against its tasks. They
+   * become suspects instead: each then runs alone in a process of its own (tasks/isolated.ts), which shows whether
+   * it brings a process down by itself, and only that is charged. (`quarantined` stays for the callers' counts.)
    */
   recoverOwner(owner: Lease, now: number): { recovered: number; quarantined: number } {
     return this.db.transaction(() => {
       const where = `state = 'running' AND lease_run IS @runId AND lease_pid IS @pid`;
-      const { n } = this.db.prepare(`SELECT count(*) AS n FROM tasks WHERE ${where}`).get(owner) as { n: number };
-      const refund = n > 1 ? 1 : 0;
-      const quarantined = refund
-        ? 0
-        : this.db
-            .prepare(
-              `UPDATE tasks SET state = 'failed', suspect = 0,
-                 reason = 'the process died while running this task ' || attempts || ' times (quarantined; see indexer retry)',
-                 last_error = 'the process died while running this task',
-                 lease_run = NULL, lease_pid = NULL, lease_expires = NULL, finished_at = @now, updated_at = @now
-               WHERE ${where} AND attempts >= max_attempts`,
-            )
-            .run({ ...owner, now }).changes;
+      const refund = 1;
+      const quarantined = 0;
       const recovered = this.db
         .prepare(
           `UPDATE tasks SET state = 'pending', suspect = 1, attempts = max(attempts - @refund, 0),

@@ -2,6 +2,7 @@ import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
 import { checkCatalogPath } from '../catalog/catalog-path.js';
 import { ExitCode, UserError } from '../errors.js';
+import { catalogFaultCode, catalogFaultError } from '../catalog/faults.js';
 import type { Clock } from '../types.js';
 import { interruptSignal } from './signals.js';
 import { escapeControls } from './display.js';
@@ -37,6 +38,9 @@ export async function withWriterCatalog<T>(
       const db = openCatalog(file);
       try {
         return await fn(db, interrupt.signal);
+      } catch (err) {
+        // The catalog's own fault (its disk full...): one line naming it, whichever step hit it.
+        throw catalogFaultCode(err) ? catalogFaultError(file, err) : err;
       } finally {
         db.close();
       }

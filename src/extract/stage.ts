@@ -21,7 +21,15 @@ export interface TaskInput extends TaskFile {
   cacheDir: string;
   /** Stage options (sizes, pixel limit, model directory, ...), JSON-serialisable. */
   options: Record<string, unknown>;
+  /** How the worker makes sure the file is still the one the scan saw (StageDefinition.verifySource); 'none' if unset. */
+  verify?: SourceCheck;
 }
+
+/**
+ * How a file is checked against the catalog's record before (and after) a stage reads it: its size and mtime, plus
+ * the identity hash for stages whose outputs are shared by identity (thumbnails), or not at all.
+ */
+export type SourceCheck = 'identity' | 'stat' | 'none';
 
 /** Expected outcomes are values, not exceptions. */
 export type StageOutcome<V = unknown> =
@@ -35,6 +43,11 @@ export type StageOutcome<V = unknown> =
       retryable?: boolean;
       /** True when the fault is not the file's (model missing, GPU error, disk full): trips the circuit breaker. */
       stageFault?: boolean;
+      /**
+       * Not the content's fault either: the file is gone from its path (moved, deleted, its root unmounted) or is no
+       * longer the file the scan recorded. The task waits for the file instead of spending an attempt.
+       */
+      source?: 'gone' | 'changed';
     };
 
 /** What a stage's main half sees of a task when it commits a result. */
@@ -72,6 +85,11 @@ export interface StageDefinition<V = unknown> {
    * and its tasks stay pending.
    */
   preflight?(): Promise<string | null>;
+  /**
+   * How workers check the file before reading it: 'identity' where outputs are shared by identity, 'stat' for stages
+   * that read the file, 'none' (the default) for stages that do not.
+   */
+  verifySource?: SourceCheck;
   /** Options passed to every worker call. */
   options(): Record<string, unknown>;
   /** Main thread, inside the transaction that marks the task done: persist the worker's value. */
@@ -85,6 +103,11 @@ export interface StageDefinition<V = unknown> {
     maxWaitMs: number;
     run(items: { target: CommitTarget; value: unknown }[]): Promise<StageOutcome<V>[]>;
   };
+  /**
+   * Drop what this stage stored for a file (rows, and cache files no other file uses) when its task for the file's
+   * current bytes ends failed or skipped, or a stage it depends on does: it belongs to bytes the file no longer has.
+   */
+  forget?(db: Db, fileId: number): void;
   /** Remove derived files when a file is purged. */
   purge?(identity: string): void;
 }

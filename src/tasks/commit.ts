@@ -8,17 +8,26 @@ import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { PerStageCounts } from './events.js';
+import { catalogFaultCode } from '../catalog/faults.js';
+import { applySourceFinding, CHANGED_SETTLE_MS, type SourceFinding } from './source-fault.js';
 
-/** One finished piece of in-flight work: an outcome to record, or a task to hand back untouched. */
+/**
+ * One finished piece of in-flight work: an outcome to record (with what the main thread found of the file when the
+ * worker said it was gone or changed), or a task to hand back untouched.
+ */
 export type Settled =
-  | { task: ClaimedTask; outcome: StageOutcome }
-  | { task: ClaimedTask; release: 'refund' };
+  | { task: ClaimedTask; outcome: StageOutcome; source?: SourceFinding; crashed?: boolean }
+  | { task: ClaimedTask; release: 'refund'; runAfter?: number };
 
 /** What the runner must react to after a commit. */
 export interface CommitEffects {
   failed: { task: ClaimedTask; reason: string }[];
   /** Stages whose fault (not the file's) showed: pause them. */
   stageFaults: { stage: string; reason: string }[];
+  /** Roots found gone while their files' tasks ran: now offline, their tasks wait. */
+  offlineRoots: { rootPath: string; why: string; files: number }[];
+  /** Suspects failed for good because they crashed their own process every time. */
+  quarantined: number;
 }
 
 export interface CommitContext {
@@ -34,6 +43,8 @@ export interface CommitContext {
   /** Run totals, updated in place and written with the batch. */
   totals: RunCounts;
   tx: CommitTransactions;
+  /** Drops a file's derived data of a stage (and of the stages that depend on it) whose task ended without a result. */
+  forget?: (db: Db, fileId: number, stage: string) => void;
 }
 
 /** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
@@ -54,10 +65,12 @@ export function commitTransactions(db: Db): CommitTransactions {
   const batch = db.transaction((ctx: CommitContext, items: Settled[], effects: CommitEffects) => {
     for (const s of items) {
       if ('release' in s) {
-        if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true)) ctx.totals.released++;
+        if (ctx.store.release(s.task.id, ctx.runId, ctx.now, true, s.runAfter)) ctx.totals.released++;
         continue;
       }
-      recordOutcome(ctx, s.task, s.outcome, effects);
+      if (s.source) settleSource(ctx, s.task, s.source, effects);
+      else if (s.crashed) recordCrash(ctx, s.task, s.outcome, effects);
+      else recordOutcome(ctx, s.task, s.outcome, effects);
     }
     updateRunCounts(ctx.db, ctx.runId, ctx.totals);
   });
@@ -68,13 +81,51 @@ export function commitTransactions(db: Db): CommitTransactions {
     stage.commit(ctx.db, { taskId: task.id, fileId: task.fileId, identity: task.identity }, value);
     return true;
   });
-  return { batch: (c, b, e) => batch.immediate(c, b, e), done: (c, t, v) => done(c, t, v) };
+  return { batch: (c, b, e) => countOnlyCommitted(c, () => batch.immediate(c, b, e)), done: (c, t, v) => done(c, t, v) };
+}
+
+/** The run's counters move with the transaction: when it fails (the catalog's disk is full), they are put back. */
+function countOnlyCommitted(ctx: CommitContext, commit: () => void): void {
+  const totals = { ...ctx.totals };
+  const perStage = JSON.stringify(ctx.perStage);
+  try {
+    commit();
+  } catch (err) {
+    Object.assign(ctx.totals, totals);
+    for (const key of Object.keys(ctx.perStage)) delete ctx.perStage[key];
+    Object.assign(ctx.perStage, JSON.parse(perStage) as PerStageCounts);
+    throw err;
+  }
 }
 
 export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffects {
-  const effects: CommitEffects = { failed: [], stageFaults: [] };
+  const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 };
   ctx.tx.batch(ctx, batch, effects);
   return effects;
+}
+
+/** The file, not its content, was the problem: the task goes back with its attempt and waits for the file. */
+function settleSource(ctx: CommitContext, task: ClaimedTask, finding: SourceFinding, effects: CommitEffects): void {
+  const settle = finding.kind === 'changed' ? ctx.now + CHANGED_SETTLE_MS : 0;
+  if (!ctx.store.release(task.id, ctx.runId, ctx.now, true, settle)) return;
+  ctx.totals.released++;
+  const offline = applySourceFinding(ctx.db, task, finding, { stages: [...ctx.stages.values()], now: ctx.now });
+  if (offline) effects.offlineRoots.push(offline);
+}
+
+/**
+ * The task ran alone in a process of its own (it was a suspect) and that process died of its own fault: the task's
+ * doing, so the attempt counts. It stays a suspect, so any retry runs isolated again, never in the main process.
+ */
+function recordCrash(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {
+  const detail = outcome.status === 'failed' ? outcome.reason : 'crashed';
+  if (task.attempts < task.maxAttempts) {
+    ctx.store.retryLater(task.id, ctx.runId, detail, ctx.now + backoffDelay(task.attempts, ctx.random, ctx.backoff), ctx.now, true);
+    return;
+  }
+  const reason = `${task.path}: the process died while running this task ${task.attempts} times (${detail.replace(`${task.path}: `, '')}; quarantined, see indexer retry)`;
+  recordOutcome(ctx, task, { status: 'failed', reason, retryable: false }, effects);
+  effects.quarantined++;
 }
 
 function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutcome, effects: CommitEffects): void {
@@ -88,12 +139,15 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
       }
       return;
     } catch (err) {
+      // The catalog's fault is no file's: the whole batch rolls back and the run stops (catalog/faults.ts).
+      if (catalogFaultCode(err)) throw err;
       const reason = `${task.path}: could not save the ${task.stage} result: ${(err as Error).message}`;
       return recordOutcome(ctx, task, { status: 'failed', reason }, effects);
     }
   }
   if (outcome.status === 'skipped') {
     if (store.end(task.id, runId, 'skipped', now, outcome.reason)) {
+      ctx.forget?.(ctx.db, task.fileId, task.stage);
       counts.skipped++;
       ctx.totals.skipped++;
     }
@@ -107,6 +161,7 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
   }
   if (outcome.retryable === false || task.attempts >= task.maxAttempts) {
     if (store.end(task.id, runId, 'failed', now, outcome.reason)) {
+      ctx.forget?.(ctx.db, task.fileId, task.stage);
       counts.failed++;
       ctx.totals.failed++;
       effects.failed.push({ task, reason: outcome.reason });

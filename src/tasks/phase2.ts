@@ -7,6 +7,8 @@ import type { Db } from '../catalog/open.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
 import { blockedByStage } from '../catalog/task-queries.js';
+import { catalogFaultCode } from '../catalog/faults.js';
+import { keepReserve } from '../catalog/reserve.js';
 import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } from '../catalog/runs.js';
 import { loadAllStages } from '../extract/registry.js';
 import type { StageDefinition } from '../extract/stage.js';
@@ -20,6 +22,7 @@ import { pausedPart } from './run-note.js';
 import { durationText } from './duration-text.js';
 import { tasksPerSecond } from './status.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
+import { createIsolation } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
@@ -67,6 +70,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   const stages = selectStages(all, options);
   const store = new TaskStore(db);
   const started = clock.now();
+  // Taken before the run writes anything, while the disk may still have the room.
+  const reserve = keepReserve(req.catalogPath);
 
   const temps = await sweepTempsAfterCrash(store, req.cacheDir, { pid: process.pid, isAlive: pidAlive });
   for (const f of temps.failed) cli.stderr.write(`indexer: cannot remove ${f}, a temp file left by a killed run: remove it by hand\n`);
@@ -113,8 +118,12 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   };
   req.signal.addEventListener('abort', onAbort, { once: true });
   const pool = (seams.pool ?? createWorkerPool)(options.threads);
+  // Suspects run in a process of their own; a test's or benchmark's fake pool runs them itself.
+  const isolation = seams.pool ? null : createIsolation();
   let stop: StopReason | 'failed' = 'failed';
   let perStage: PerStageCounts = {};
+  let offlineRoots: { rootPath: string; why: string; files: number }[] = [];
+  let quarantined = recovery.quarantined;
   let error: unknown = null;
   try {
     const result = await runTasks({
@@ -132,17 +141,49 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       tuning: { ...defaultTuning, ...drainFromEnv(cli.env), ...seams.tuning },
       events,
       totals,
+      isolate: isolation?.run,
+      forget: forgetter(all),
     });
     stop = result.stop;
     perStage = result.perStage;
+    offlineRoots = result.offlineRoots;
+    quarantined += result.quarantined;
   } catch (err) {
     error = err;
   } finally {
     req.signal.removeEventListener('abort', onAbort);
     progress?.stop();
     await pool.close();
+    isolation?.close();
   }
 
+  // After the progress display is gone, so the line is not drawn over; shown with --quiet, as a scan's is.
+  for (const r of offlineRoots) {
+    cli.stderr.write(`indexer: root ${r.rootPath} ${r.why} during extraction: treated as offline, its ${r.files} files' tasks wait for it\n`);
+  }
+  if (error && catalogFaultCode(error)) {
+    // The catalog cannot take more writes now: hand this run's tasks back and record what was committed, as far as
+    // it still can (whatever it cannot, the next run's recovery does, charging nothing).
+    const bestEffort = (write: () => void) => {
+      try {
+        write();
+      } catch {
+        // A checkpoint lets the next write reuse the WAL's space from its start, which the disk already gave us.
+        try {
+          db.pragma('wal_checkpoint(RESTART)');
+          write();
+        } catch {
+          // still full: the next run's recovery hands the tasks back, charging nothing
+        }
+      }
+    };
+    reserve.free();
+    bestEffort(() => store.releaseRun(runId, clock.now()));
+    bestEffort(() => updateRunCounts(db, runId, totals));
+    bestEffort(() => endRun(db, runId, { outcome: 'failed', note: noteFor('failed', paused, options, error), now: clock.now() }));
+    throw error;
+  }
+  reserve.free();
   const remaining = store.pendingByStage(stages.map((s) => s.name));
   const left = Object.values(remaining).reduce((a, b) => a + b, 0);
   const outcome: RunOutcome =
@@ -161,7 +202,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       stages.map((s) => [s.name, { ...(perStage[s.name] ?? { done: 0, failed: 0, skipped: 0 }), pending: remaining[s.name] ?? 0 }]),
     ),
     ...totals,
-    quarantined: recovery.quarantined,
+    quarantined,
     /** Temp files a killed run left in the cache, removed at start. */
     tempsRemoved: temps.removed,
     canceled: plan.canceled,
@@ -170,12 +211,31 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
     /** Pending but waiting on a failed or canceled dependency. */
     blocked: Object.values(blockedByStage(db)).reduce((a, b) => a + b, 0),
     paused: Object.fromEntries(paused),
+    offlineRoots: offlineRoots.map((r) => r.rootPath),
     tasksPerSecond: tasksPerSecond(worked, durationMs) ?? 0,
     durationMs,
     note,
   };
   progress?.summary(summary);
   return { exitCode: outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok, summary };
+}
+
+/**
+ * A stage's task ended failed or skipped for a file's current bytes: what the stage stored for the file before, and
+ * what every stage that depends on it stored (the clip embedding made from the thumbnail's preview), is dropped.
+ * Every loaded stage counts, not only this run's --stages.
+ */
+function forgetter(all: StageDefinition[]): (db: Db, fileId: number, stage: string) => void {
+  return (db, fileId, stage) => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      all.find((s) => s.name === name)?.forget?.(db, fileId);
+      for (const s of all) if (s.dependsOn.includes(name)) visit(s.name);
+    };
+    visit(stage);
+  };
 }
 
 /** --stages picks stages by name; the stages they depend on come along, since their tasks would otherwise wait. */

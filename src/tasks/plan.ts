@@ -32,7 +32,7 @@ export function fingerprintSuffix(stage: StageDefinition): string {
 export function planTasks(
   db: Db,
   stages: StageDefinition[],
-  opts: { now: number; priority: number | null; rootIds?: number[] },
+  opts: { now: number; priority: number | null; rootIds?: number[]; fileIds?: number[] },
 ): PlanTotals {
   const kinds = presentKinds(db);
   return db.transaction(() => {
@@ -47,6 +47,7 @@ export function planTasks(
         rejected: [],
         maxAttempts: stage.maxAttempts,
         priority: opts.priority ?? priorities.normal,
+        fileIds: opts.fileIds,
       };
       for (const k of kinds) {
         const key = `${k.kind}/${k.ext}`;

@@ -44,6 +44,15 @@ export function createWorkerPool(threads: number): TaskPool {
     maxThreads: threads,
     idleTimeout: 60_000,
   });
+  // Results that arrive while the pool is being destroyed (a run stopped with tasks in flight, e.g. its catalog's
+  // disk full) belong to no task any more: piscina reports them as errors, which must not crash the process then.
+  let closing = false;
+  pool.on('error', (err: unknown) => {
+    if (closing) return;
+    queueMicrotask(() => {
+      throw err;
+    });
+  });
   const batcher = new Batcher(threads, (batch, port, signal) => pool.run({ batch, port }, { signal, transferList: [port] }));
   return {
     threads,
@@ -59,6 +68,7 @@ export function createWorkerPool(threads: number): TaskPool {
       }
     },
     async close() {
+      closing = true;
       await pool.destroy();
     },
   };

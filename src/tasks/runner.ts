@@ -13,6 +13,8 @@ import { BatchQueue } from './batch.js';
 import { durationText } from './duration-text.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
+import { inspectSource } from './source-fault.js';
+import type { Isolate, IsolatedResult } from './isolated.js';
 
 export interface RunnerLimits {
   maxDurationMs?: number;
@@ -60,6 +62,10 @@ export interface RunnerContext {
   tuning: RunnerTuning;
   events: EngineEvents;
   totals: RunCounts;
+  /** Drops a file's derived data of a stage and its dependents when the stage's task ends without a result. */
+  forget?: (db: Db, fileId: number, stage: string) => void;
+  /** Runs a suspect alone in a process of its own (isolated.ts); without it suspects run alone in the pool. */
+  isolate?: Isolate;
 }
 
 export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-tasks';
@@ -67,6 +73,10 @@ export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-task
 export interface RunnerResult {
   stop: StopReason;
   perStage: PerStageCounts;
+  /** Roots found gone during the run (now offline; their tasks wait for them). */
+  offlineRoots: { rootPath: string; why: string; files: number }[];
+  /** Suspects failed for good in this run: they crashed the process that ran them alone every time. */
+  quarantined: number;
 }
 
 interface InFlight {
@@ -103,6 +113,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
   const inPool = new Map<number, InFlight>();
   let batchedInPool = 0;
   const settled: Settled[] = [];
+  // Outcomes whose file a worker found gone or changed, while the main thread looks at the file and its root.
+  let inspecting = 0;
+  const offlineRoots: RunnerResult['offlineRoots'] = [];
+  let quarantined = 0;
   const perStage: RunnerResult['perStage'] = {};
   let claimed = 0;
   let stop: StopReason | null = null;
@@ -159,7 +173,9 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     }
   };
 
-  const dispatch = (task: ClaimedTask) => {
+  // Suspects killed from outside while isolated, per task: once is forgiven; again and it counts as its own crash.
+  const outsideKills = new Map<number, number>();
+  const dispatch = (task: ClaimedTask, isolated = false) => {
     const stage = byName.get(task.stage)!;
     const input: TaskInput = {
       taskId: task.id,
@@ -174,8 +190,9 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       sidecarPath: task.sidecarPath,
       cacheDir: ctx.cacheDir,
       options: stage.options(),
+      verify: stage.verifySource ?? 'none',
     };
-    const batched = batchedLanes.has(stage.lane);
+    const batched = !isolated && batchedLanes.has(stage.lane);
     const entry: InFlight = { task, controller: new AbortController(), timedOut: false, batched };
     const timeout = ctx.limits.taskTimeoutMs;
     inPool.set(task.id, entry);
@@ -185,7 +202,10 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     laneBusy[stage.lane]++;
     claimed++;
     const hooks = batched ? { batch: true, onStart: () => arm(entry) } : undefined;
-    void ctx.pool.run({ workerModule: stage.workerModule, input }, entry.controller.signal, hooks).then((res) => {
+    const req = { workerModule: stage.workerModule, input };
+    const running: Promise<IsolatedResult> =
+      isolated && ctx.isolate ? ctx.isolate(req, entry.controller.signal) : ctx.pool.run(req, entry.controller.signal, hooks);
+    void running.then((res) => {
       clearTimeout(entry.timer);
       inPool.delete(task.id);
       if (batched) batchedInPool--;
@@ -196,10 +216,26 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       }
       laneBusy[stage.lane]--;
       if ('outcome' in res) {
-        if (res.outcome.status === 'failed' && isStageFault(res.outcome)) pause(task.stage, res.outcome.reason);
-        settled.push({ task, outcome: res.outcome });
+        const outcome = res.outcome;
+        if (outcome.status === 'failed' && outcome.source) {
+          inspecting++;
+          void inspectSource(ctx.db, task)
+            .catch(() => ({ kind: 'file gone' as const }))
+            .then((source) => settled.push({ task, outcome, source }))
+            .finally(() => {
+              inspecting--;
+              poke();
+            });
+          return;
+        }
+        if (outcome.status === 'failed' && isStageFault(outcome)) pause(task.stage, outcome.reason);
+        settled.push({ task, outcome });
+      } else if ('crashed' in res && isolated && ctx.isolate) {
+        settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: ${res.crashed}` }, crashed: true });
       } else if ('crashed' in res) {
         settled.push({ task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } });
+      } else if ('killed' in res) {
+        settled.push(outsideKill(task, res.killed));
       } else if (entry.timedOut) {
         const reason = `${task.path}: timed out after ${durationText(timeout!)} (--task-timeout); worker replaced`;
         settled.push({ task, outcome: { status: 'failed', reason, retryable: false } });
@@ -216,11 +252,11 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     if (budget <= 0) return;
     if (suspectsLeft) {
       // A task whose previous owner died may be what killed it: run it alone, so only its attempts count.
-      if (inPool.size > 0 || batches.size > 0 || settled.length > 0) return;
+      if (inPool.size > 0 || batches.size > 0 || settled.length > 0 || inspecting > 0) return;
       const [task] = store.claim({ ...lease(), stages: stagesIn(null), limit: 1, suspect: true });
       if (task) {
         suspectRunning = true;
-        dispatch(task);
+        dispatch(task, true);
         return;
       }
       suspectsLeft = false;
@@ -242,10 +278,18 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       if (n <= 0 || dryUntil[lane] > clock.now()) continue;
       const tasks = store.claim({ ...lease(), stages: stagesIn(lane), limit: n, suspect: false });
       if (tasks.length < n) dryUntil[lane] = clock.now() + dryMs;
-      tasks.forEach(dispatch);
+      tasks.forEach((t) => dispatch(t));
       budget -= tasks.length;
     }
     rr++;
+  };
+
+  const outsideKill = (task: ClaimedTask, signal: string): Settled => {
+    const kills = (outsideKills.get(task.id) ?? 0) + 1;
+    outsideKills.set(task.id, kills);
+    if (kills < 2) return { task, release: 'refund', runAfter: clock.now() + 2_000 };
+    // The process running it alone is killed every time: most likely the OOM killer, for this task's memory.
+    return { task, outcome: { status: 'failed', reason: `${task.path}: the process running it alone was killed (${signal}) twice in a row (out of memory?)` }, crashed: true };
   };
 
   const lease = () => ({ runId: ctx.runId, pid: ctx.pid, now: clock.now(), leaseMs: tuning.leaseMs });
@@ -255,13 +299,15 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     if (settled.length === 0) return;
     const batch = settled.splice(0, settled.length);
     const effects = commitSettled(
-      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals, tx },
+      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals, tx, forget: ctx.forget },
       batch,
     );
     suspectRunning = false;
     lastFlush = clock.now();
     for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
     for (const p of effects.stageFaults) pause(p.stage, p.reason);
+    offlineRoots.push(...effects.offlineRoots);
+    quarantined += effects.quarantined;
   };
 
   try {
@@ -280,7 +326,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
           settled.push({ task, release: 'refund' });
         }
       }
-      const busy = inPool.size + batches.size + settled.length;
+      const busy = inPool.size + batches.size + settled.length + inspecting;
       if (stop || busy === 0 || settled.length >= tuning.flushSize || now - lastFlush >= tuning.flushMs) flush();
       if (stop || inPool.size === 0) batches.flushDue(now, true);
       else batches.flushDue(now, false);
@@ -294,7 +340,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
         lastProgress = now;
       }
       let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
-      if (inPool.size + batches.size + settled.length === 0) {
+      if (inPool.size + batches.size + settled.length + inspecting === 0) {
         if (stop) break;
         if (!lookedAgain && anyDry()) {
           lookedAgain = true;
@@ -309,6 +355,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
           break;
         }
         wetAll();
+        suspectsLeft = true; // a suspect may be what waits out its backoff
         waitMs = Math.min(Math.max(next - now, 1), 1_000);
       }
       if (ctx.limits.maxDurationMs !== undefined && !stop) waitMs = Math.min(waitMs, Math.max(1, started + ctx.limits.maxDurationMs - now));
@@ -326,5 +373,5 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     ctx.signal.removeEventListener('abort', poke);
   }
   ctx.events.progress({ perStage, elapsedMs: clock.now() - started, running: 0 });
-  return { stop: stop ?? 'complete', perStage };
+  return { stop: stop ?? 'complete', perStage, offlineRoots, quarantined };
 }

@@ -7,6 +7,7 @@ import type { StageOutcome, TaskInput } from '../extract/stage.js';
 import { describeError } from '../errors.js';
 import { METADATA_FIRST_READ, SharedReads } from '../extract/image-shared-reads.js';
 import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
+import { checkAfter, checkBefore } from './source-check.js';
 import { capturing, installOutputCapture, withLibraryOutput } from './output-capture.js';
 
 // Nothing a library prints in this thread reaches the CLI's stdout; it is kept for the task's reason instead.
@@ -66,11 +67,13 @@ async function runOne(req: DispatchRequest, shared: SharedReads | undefined): Pr
 
 async function runCaught(run: RunFn, req: DispatchRequest, shared: SharedReads | undefined): Promise<StageOutcome> {
   try {
+    const stale = await checkBefore(req.input);
+    if (stale) return stale;
     const outcome = await run(req.input, shared);
     if (!outcome || typeof outcome !== 'object' || !('status' in outcome)) {
       return { status: 'failed', reason: `stage ${req.input.stage} returned no outcome for ${req.input.path}` };
     }
-    return outcome;
+    return checkAfter(req.input, outcome);
   } catch (err) {
     return { status: 'failed', reason: `${req.input.path}: ${describeError(err)}` };
   }

@@ -5,7 +5,7 @@
  *
  * - trivial:  returns at once (meta lane).
  * - crashtest: writes one output file per file (atomic rename) and logs every execution; many attempts allowed.
- * - poison:   kills the whole process on any file whose name contains "poison".
+ * - poison:   crashes the whole process (SIGSEGV) on any file whose name contains "poison".
  * - after:    depends on trivial.
  * - broken:   fails with a stage fault (circuit breaker); preflight pauses it when TEST_BROKEN_PREFLIGHT is set.
  * - slow:     sleeps TEST_SLOW_MS (default 60 s) on files named "*slow*", else returns at once.

@@ -13,7 +13,8 @@ export async function run(input: TaskInput): Promise<StageOutcome> {
     case 'crashtest':
       return crashtest(input, env);
     case 'poison':
-      if (name.includes('poison')) process.kill(process.pid, 'SIGKILL');
+      // A crash of its own making, as a decoder's segfault would be (a SIGKILL would say "killed from outside").
+      if (name.includes('poison')) process.kill(process.pid, 'SIGSEGV');
       return { status: 'done', value: { ok: true } };
     case 'broken':
       return { status: 'failed', reason: 'the inference device is gone', stageFault: true };

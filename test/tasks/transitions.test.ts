@@ -85,18 +85,22 @@ test('recovery returns the tasks of a dead owner to pending as suspects, keeps a
   assert.equal(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: 3, pid: 333, isAlive: alive }).recovered, 2);
 });
 
-test('a task that keeps killing the process is quarantined as failed after its attempts, and retry re-arms it', () => {
+test('a dead owner never charges its tasks, even one that ran alone: it may have been killed from outside', () => {
   const { db, clock, store, ids } = setup(1, [fakeStage('one', { maxAttempts: 3 })]);
   const dead = () => false;
-  for (let i = 1; i <= 3; i++) {
+  for (let i = 1; i <= 4; i++) {
     const [t] = store.claim({ runId: i, pid: 1000 + i, leaseMs: 60_000, stages: ['one'], limit: 1, now: clock.now(), suspect: i > 1 });
-    assert.equal(t!.attempts, i);
-    recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead });
+    assert.equal(t!.attempts, 1, 'each claim starts from the attempt given back');
+    assert.deepEqual(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead }), { recovered: 1, quarantined: 0 });
   }
   const row = taskRow(db, ids[0]!, 'one');
-  assert.equal(row.state, 'failed');
-  assert.match(row.reason, /process died while running this task 3 times/);
-  assert.equal(store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: true }).length, 0);
+  assert.deepEqual([row.state, row.attempts, row.suspect], ['pending', 0, 1], 'a suspect: the next run runs it alone, isolated');
+  // Its own crash in isolation is what counts (runner); a failed task is re-armed by retry.
+  const [t] = store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: true });
+  assert.ok(store.retryLater(t!.id, lease.runId, 'crashed', clock.now(), clock.now(), true));
+  assert.equal(taskRow(db, ids[0]!, 'one').suspect, 1, 'a crash keeps it a suspect');
+  const [again] = store.claim({ ...lease, stages: ['one'], limit: 1, now: clock.now(), suspect: true });
+  assert.ok(store.end(again!.id, lease.runId, 'failed', clock.now(), 'the process died while running this task 2 times'));
   assert.equal(rearmFailed(db, { now: clock.now() }), 1);
   assert.equal(taskRow(db, ids[0]!, 'one').attempts, 0);
   assert.equal(claimAt(store, clock, ['one'], 1).length, 1);
@@ -146,13 +150,10 @@ test('cancel applies to pending tasks, by stage and by path prefix, and retry --
   assert.equal(rearmFailed(db, { stage: 'one', canceled: true, now: clock.now() }), 1);
 });
 
-test('a crash with several tasks in flight proves nothing: their attempts are given back; a crash running alone counts', () => {
+test('a crash with several tasks in flight proves nothing: their attempts are given back and they become suspects', () => {
   const { db, clock, store } = setup(3, [fakeStage('one', { maxAttempts: 1 })]);
   const dead = () => false;
   store.claim({ runId: 1, pid: 1001, leaseMs: 60_000, stages: ['one'], limit: 3, now: clock.now(), suspect: false });
   assert.deepEqual(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead }), { recovered: 3, quarantined: 0 });
   assert.deepEqual(db.prepare(`SELECT attempts, suspect, state FROM tasks`).all(), Array(3).fill({ attempts: 0, suspect: 1, state: 'pending' }));
-  // Alone, with its last attempt: the crash is its own.
-  store.claim({ runId: 2, pid: 1002, leaseMs: 60_000, stages: ['one'], limit: 1, now: clock.now(), suspect: true });
-  assert.deepEqual(recoverDeadOwners(db, store, { now: clock.now(), currentRunId: null, pid: 1, isAlive: dead }), { recovered: 0, quarantined: 1 });
 });

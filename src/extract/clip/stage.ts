@@ -4,6 +4,7 @@
  * of the next batch's previews for as long as each batch runs); commit stores the embedding with its model id.
  * The model id is part of the task fingerprint, so pointing --model at another model re-arms every file.
  */
+import { deleteEmbeddingRow } from '../../catalog/derived.js';
 import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
 import { describeError } from '../../errors.js';
 import { ClipModel } from '../../models/clip-model.js';
@@ -46,6 +47,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
     dependsOn: ['thumbnail', 'video'],
     workerModule: new URL('./worker.js', import.meta.url).href,
     fingerprintExtra: 'none',
+    verifySource: 'stat',
     accepts: () => ({ ok: true }),
     modelId: () => {
       const r = resolve();
@@ -94,6 +96,7 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
         });
       },
     },
+    forget: (db, fileId) => deleteEmbeddingRow(db, fileId),
     commit: (db, target, embedding) => {
       const r = resolve();
       if (!('model' in r)) throw new Error('clip: commit without a model');

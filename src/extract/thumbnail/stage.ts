@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metadata.js';
+import { deleteThumbnailRow } from '../../catalog/derived.js';
 import { formatChoices } from './formats.js';
 import { thumbnailOptions } from './options.js';
 import { modelInputFiles, previewPath, thumbPath } from './paths.js';
@@ -22,6 +23,8 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
       file.kind === 'video' ? { ok: false, reason: 'video: its poster is made by the video stage' } : { ok: true },
     fingerprintExtra: 'none',
     writesCache: true,
+    // Renditions are keyed by identity and shared by identical files: check the bytes, not just size and mtime.
+    verifySource: 'identity',
     // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).
     options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
     commit(db, target, value) {
@@ -33,6 +36,15 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
         for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
           fs.rmSync(file, { force: true });
         }
+      }
+    },
+    forget(db, fileId) {
+      const previous = getThumbnail(db, fileId);
+      if (!previous) return;
+      deleteThumbnailRow(db, fileId);
+      if (identityShared(db, previous.identity, fileId)) return;
+      for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+        fs.rmSync(file, { force: true });
       }
     },
     purge(identity) {

@@ -17,6 +17,7 @@ import { modelInputPath, previewPath, thumbPath } from './paths.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
 import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
+import { checkedSourceMoved } from '../source-stat.js';
 
 /** What the worker hands the main thread for one file. */
 export interface ThumbnailValue {
@@ -174,6 +175,9 @@ async function save(
   const thumb = thumbPath(input.cacheDir, input.identity, thumbFormat);
   const preview = previewPath(input.cacheDir, input.identity, previewFormat);
   const modelInput = geometry && d.rendered.modelInput;
+  // Renditions are shared by identity: bytes that changed during the decode must not land under the old identity.
+  const moved = checkedSourceMoved(input);
+  if (moved) return moved;
   try {
     await Promise.all([
       writeAtomic(thumb, d.rendered.thumb),

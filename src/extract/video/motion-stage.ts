@@ -30,6 +30,7 @@ export function motionStage(config: StageConfig): StageDefinition {
         ? { ok: true }
         : { ok: false, reason: 'motion photos are JPEG or HEIC stills' },
     fingerprintExtra: 'none',
+    verifySource: 'stat',
     options: () => ({ ...tools, videoTimeoutMs: childTimeoutMs(timeout) }),
     commit(db, target, value) {
       if (!value) return deleteVideo(db, target.fileId);

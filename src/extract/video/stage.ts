@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../catalog/metadata.js';
-import { saveVideo } from '../../catalog/videos.js';
+import { deleteVideo, saveVideo } from '../../catalog/videos.js';
+import { deleteExifRow, deleteThumbnailRow } from '../../catalog/derived.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
 import { modelInputFiles } from '../thumbnail/paths.js';
 import { modelInputGeometry } from '../clip/model-source.js';
@@ -31,6 +32,10 @@ export function videoStage(config: StageConfig): StageDefinition {
     workerModule: new URL('./work.js', import.meta.url).href,
     accepts: (file) => (file.kind === 'video' ? { ok: true } : { ok: false, reason: 'not a video' }),
     fingerprintExtra: 'none',
+    // Posters are keyed by identity and shared by identical files, as thumbnails are: check the bytes, and check the
+    // cache is writable before any work.
+    verifySource: 'identity',
+    writesCache: true,
     preflight: async () => {
       checked ??= checkTools(tools);
       return checked;
@@ -52,6 +57,12 @@ export function videoStage(config: StageConfig): StageDefinition {
           fs.rmSync(file, { force: true });
         }
       }
+    },
+    // A changed video whose new bytes fail keeps nothing that described the old ones (facts, capture data, poster).
+    forget(db, fileId) {
+      deleteVideo(db, fileId);
+      deleteExifRow(db, fileId);
+      deleteThumbnailRow(db, fileId);
     },
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.

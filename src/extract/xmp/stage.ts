@@ -15,7 +15,9 @@ export function xmpStage(_config: StageConfig): StageDefinition {
     // Videos are accepted: their sidecars are read even though their embedded metadata is not.
     accepts: () => ({ ok: true }),
     fingerprintExtra: 'sidecar',
+    verifySource: 'stat',
     options: () => ({}),
+    forget: (db, fileId) => deleteXmp(db, fileId),
     commit(db, target, value) {
       if (!value) {
         deleteXmp(db, target.fileId);

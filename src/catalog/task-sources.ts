@@ -1,0 +1,47 @@
+/**
+ * What phase 2 writes when a task's file turns out not to be what the scan recorded: gone from its path (the file or
+ * its whole root), or changed. The task then waits for the file instead of failing: the next scan finds the move,
+ * the root coming back, or the deletion, and the file's rows follow from there.
+ */
+import type { Db } from './open.js';
+
+/** The root a file belongs to. */
+export function rootOfFile(db: Db, fileId: number): { id: number; path: string } | undefined {
+  return db.prepare(`SELECT r.id, r.path FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id = ?`).get(fileId) as
+    | { id: number; path: string }
+    | undefined;
+}
+
+/**
+ * One file is not at its path while its root is there: it waits offline until a scan finds where it went (a move
+ * keeps its id and its tasks) or that it was deleted (its tasks are canceled).
+ */
+export function markFileOffline(db: Db, fileId: number): boolean {
+  return db.prepare(`UPDATE files SET state = 'offline' WHERE id = ? AND state = 'present'`).run(fileId).changes === 1;
+}
+
+/**
+ * The root is gone (renamed, unmounted): it and its present files go offline, as a scan would mark them. Returns how
+ * many files went offline, or null when the root was already offline.
+ */
+export function markRootOffline(db: Db, rootId: number): number | null {
+  const files = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`).run(rootId).changes;
+  const root = db.prepare(`UPDATE roots SET online = 0 WHERE id = ? AND online = 1`).run(rootId).changes;
+  return root === 0 && files === 0 ? null : files;
+}
+
+/** The file at this path is not the one recorded: the row takes what is there now (the scan would do the same). */
+export function refreshFileContent(
+  db: Db,
+  fileId: number,
+  seen: { size: number; mtimeMs: number; ino: string; dev: number; identity: string },
+): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE files SET size = @size, mtime_ms = @mtimeMs, ino = @ino, dev = @dev, identity = @identity
+         WHERE id = @id AND state = 'present'`,
+      )
+      .run({ ...seen, id: fileId }).changes === 1
+  );
+}
