@@ -87,7 +87,7 @@ test('a lock from another host is respected and says so: which host, and which f
     assert.equal(
       err.message,
       `another indexer (pid 4242 on host nas-box) is using ${catalog}; it cannot be checked from ${os.hostname()}: ` +
-        `if no indexer runs on nas-box, delete ${catalog}.lock`,
+        `if no indexer runs on nas-box, delete ${catalog}.lock; add --wait to wait for it`,
     );
     return true;
   });
