@@ -13,8 +13,6 @@ import {
   fileFilter,
   modelsInUse,
   presentFileId,
-  vectorsOf,
-  type FileFilter,
   type SearchFilters,
 } from '../catalog/embeddings.js';
 import { describeError, UserError } from '../errors.js';
@@ -22,7 +20,8 @@ import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../models/image.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
-import { candidates as findCandidates, type VectorCache } from './vector-store.js';
+import { rank } from './rank.js';
+import type { VectorCache } from './vector-store.js';
 import { normalize, type Hit } from './vectors.js';
 
 export interface SearchRequest {
@@ -34,6 +33,8 @@ export interface SearchRequest {
   /** --model: where to find a model whose files moved since it embedded the catalog. */
   modelSpec?: string;
   device: Device;
+  /** --exact: scan every vector even where the approximate index would answer. */
+  exact?: boolean;
 }
 
 export interface SearchResult {
@@ -76,7 +77,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
         else parts.push((await model.encodeImages([await readExample(likePath, info)]))[0]!);
       }
       const query = combine(parts);
-      hits = hits.concat(await rank(db, group.id, query, req.limit, filter, ctx));
+      hits = hits.concat(await rank(db, group.id, query, { limit: req.limit, filter, exact: req.exact === true, cache: ctx.cache, env: ctx.env }));
     } finally {
       await model.release();
     }
@@ -91,28 +92,6 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
     const f = files.get(h.fileId);
     return f ? [{ fileId: h.fileId, path: f.path, score: h.score, thumbPath: f.thumbPath }] : [];
   });
-}
-
-/**
- * The approximate scan over the quantized vectors picks a generous candidate list; exact float32 scores from the
- * catalog then decide the order and are what the user sees.
- */
-async function rank(db: Db, modelId: string, query: Float32Array, limit: number, filter: FileFilter, ctx: SearchContext): Promise<Hit[]> {
-  const candidates = await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter, ctx.cache);
-  const exact = vectorsOf(
-    db,
-    modelId,
-    candidates.map((c) => c.fileId),
-  );
-  const hits: Hit[] = [];
-  for (const c of candidates) {
-    const v = exact.get(c.fileId);
-    if (!v) continue;
-    let score = 0;
-    for (let j = 0; j < v.length; j++) score += v[j]! * query[j]!;
-    hits.push({ fileId: c.fileId, score });
-  }
-  return hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId).slice(0, limit);
 }
 
 function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelInfo | null {

@@ -15,6 +15,7 @@ import { addAllPhase2Options, engineOptions, type EngineOptions } from './option
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { tasksPerSecond } from './status.js';
+import { refreshSearchIndex } from './search-index.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
@@ -136,6 +137,9 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   updateRunCounts(db, runId, totals);
   endRun(db, runId, { outcome, note, now: clock.now() });
   if (error) throw error;
+  if (stop !== 'interrupted' && stages.some((s) => s.name === 'clip')) {
+    await refreshSearchIndex(db, req, cli, req.opts.quiet === true, req.signal);
+  }
 
   const durationMs = clock.now() - started;
   const worked = totals.done + totals.failed + totals.skipped;

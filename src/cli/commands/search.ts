@@ -19,6 +19,7 @@ interface SearchOptions {
   keyword?: string[];
   model?: string;
   device: Device;
+  exact?: boolean;
 }
 
 const dateOption = (flag: string) => (value: string) => {
@@ -47,6 +48,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
     .option('--camera <text>', 'camera make or model contains TEXT (case-insensitive)')
     .option('--min-rating <n>', 'XMP rating at least N', ratingOption)
     .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--exact', 'scan every embedding even on a catalog big enough for the approximate index')
     .option('--model <dir|name>', 'model directory, when the one that embedded the catalog has moved')
     .addOption(new Option('--device <device>', 'device for embedding the query').choices([...devices]).default('cpu'))
     .action(
@@ -67,6 +69,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
               limit: opts.limit,
               modelSpec: opts.model,
               device: opts.device,
+              exact: opts.exact === true,
               filters: {
                 afterMs: opts.after,
                 beforeMs: opts.before,
