@@ -26,7 +26,7 @@ const searchPatchLimit = 5_000;
 /** A filter that keeps less than this share of the photos goes to the full scan (over-fetching would cost more). */
 const minShare = 0.05;
 /** Candidates asked of the index per result wanted, and at least. */
-const overFetch = { perResult: 5, atLeast: 100, atMost: 50_000 };
+const overFetch = { perResult: 10, atLeast: 200, atMost: 50_000 };
 
 export interface AnnPlace {
   /** The cache dir. */
