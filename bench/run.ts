@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,clip,search,gpu picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,heic,clip,search,gpu picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
@@ -8,11 +8,13 @@ import { benchStages } from './stages.js';
 import { benchClip } from './clip.js';
 import { benchSearch } from './search-ann.js';
 import { benchGpu } from './gpu.js';
+import { benchHeic } from './heic.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
   engine: benchEngine,
   stages: benchStages,
+  heic: benchHeic,
   clip: benchClip,
   search: benchSearch,
   gpu: benchGpu,
