@@ -58,7 +58,11 @@ export async function peers(commands: string[][], threads: number): Promise<Side
       const cmd = commands[next++]!;
       const argv = timed ? ['/usr/bin/time', '-f', 'RSSKB=%M CPU=%U %S', ...cmd] : cmd;
       const stderr = await new Promise<string>((resolve, reject) => {
-        const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+        // Without VIPSHOME: sharp's libvips sets it in this process, and Debian's vipsthumbnail would then look for
+        // its loader modules (HEIF among them) under sharp's build prefix and fail on every HEIC.
+        const env = { ...process.env };
+        delete env.VIPSHOME;
+        const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
         let err = '';
         p.stderr.on('data', (d: Buffer) => (err += d.toString()));
         p.on('error', reject);

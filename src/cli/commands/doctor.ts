@@ -19,10 +19,10 @@ export const registerDoctor: Register = (program, cli, wrap) => {
         const threshold = thresholdFrom(cli.env);
         if (globalOptions(cmd).json) {
           cli.stdout.write(
-            JSON.stringify({ heifDecoder: { kind: heif.kind, detail: describeHeifDecoder(heif) }, searchIndexFrom: threshold }) + '\n',
+            JSON.stringify({ heifDecoder: { kind: heif.kind, detail: describeHeifDecoder(heif, cli.env) }, searchIndexFrom: threshold }) + '\n',
           );
         } else {
-          cli.stdout.write(`HEIC/HEIF decoder: ${describeHeifDecoder(heif)}\n`);
+          cli.stdout.write(`HEIC/HEIF decoder: ${describeHeifDecoder(heif, cli.env)}\n`);
           cli.stdout.write(
             `search: every embedding is scanned below ${threshold.toLocaleString('en')} per model; from there an approximate index answers (--exact scans)\n`,
           );

@@ -8,7 +8,7 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, TAIL_BYTES, describeHead, looksTruncated, sniffFormat, type SniffedFormat } from '../image-sniff.js';
 import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
 import { decodeHeicPrimary } from '../image-heic.js';
-import { decodeToPreview, describeHeifDecoder, heifDecoder } from '../heif-native.js';
+import { decodeToPreview, describeHeifDecoder, heifDecoder, nativeFirst } from '../heif-native.js';
 import { badFile, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
@@ -111,11 +111,13 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
   if (!Buffer.isBuffer(bytes)) return bytes;
   // The decoders ignore the container's colour profile; the rendering converts from it (Display P3 on iPhones).
   const profile = sourceProfile(readPrimaryColour(bytes)) ?? undefined;
-  const native = await fromNativeHeif(path, req, profile);
-  if (native) return native;
+  const first = nativeFirst() ? await fromNativeHeif(path, req, profile) : null;
+  if (first) return first;
   const result = await decodeHeicPrimary(bytes, req.pixelLimit);
   if (!result.ok) {
     if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
+    const native = nativeFirst() ? null : await fromNativeHeif(path, req, profile);
+    if (native) return native;
     return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${decoderMessage(result.error, path)}${await highBitDepthNote(path)}`) };
   }
   try {
@@ -128,7 +130,7 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
 
 /**
  * HEIF (HEVC or AV1, 8- or 10-bit) through native libheif (heif-native.ts), decoded straight to the preview size;
- * null when the machine has no native decoder or it failed, so the caller's fallback decides (and words the error).
+ * null when the machine has no native decoder or it failed, so the other decoder decides (and words the error).
  */
 async function fromNativeHeif(path: string, req: RenderRequest, profile: SourceProfile | undefined): Promise<Decoded | null> {
   const decoder = heifDecoder();
