@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
-import { allVectors, embeddedIds, modelGeneration, modelsInUse, type FileFilter } from '../catalog/embeddings.js';
+import { allVectors, embeddedIds, embeddingCount, modelGeneration, searchableModels, type FileFilter } from '../catalog/embeddings.js';
 import { openReader, readManifest, removeIndex, updateIndex, type AnnKey, type UpdateOutcome } from './ann-index.js';
 import { allowFor } from './quantized.js';
 
@@ -94,17 +94,18 @@ export function refreshIndexes(
   adding?: (modelId: string, rows: number) => void,
 ): { modelId: string; outcome: UpdateOutcome | 'current'; rows: number }[] {
   const out: { modelId: string; outcome: UpdateOutcome | 'current'; rows: number }[] = [];
-  for (const model of modelsInUse(db)) {
+  for (const model of searchableModels(db)) {
     const key = { modelId: model.id, dim: model.dim };
     const base = annBase(place, model.id);
-    if (model.files < threshold) {
-      removeIndex(base);
-      continue;
-    }
     const generation = modelGeneration(db, model.id);
     let manifest = readManifest(base, key);
     if (manifest?.generation === generation) {
       out.push({ modelId: model.id, outcome: 'current', rows: 0 });
+      continue;
+    }
+    // Counted from the index only when something changed: a nightly scan that embedded nothing pays nothing here.
+    if (embeddingCount(db, model.id) < threshold) {
+      removeIndex(base);
       continue;
     }
     if (manifest && manifest.generation > generation) manifest = null;

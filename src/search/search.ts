@@ -11,7 +11,8 @@ import {
   describeFiles,
   embeddingOf,
   fileFilter,
-  modelsInUse,
+  presentEmbeddingCount,
+  searchableModels,
   presentFileId,
   type SearchFilters,
 } from '../catalog/embeddings.js';
@@ -55,7 +56,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   if (!req.text && !req.likePath) throw new UserError('search needs a QUERY text or --like IMAGE');
   const likePath = req.likePath ? path.resolve(req.likePath) : undefined;
   if (likePath && !fs.existsSync(likePath)) throw new UserError(`--like ${req.likePath}: no such file`);
-  const groups = modelsInUse(db);
+  const groups = searchableModels(db);
   if (groups.length === 0) {
     ctx.warn("search: no embeddings in the catalog yet: run 'indexer scan' (or 'indexer resume') with a CLIP model");
     return [];
@@ -66,7 +67,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   let hits: Hit[] = [];
   const filter = fileFilter(db, req.filters);
   for (const group of groups) {
-    const info = openable(group, explicit, ctx);
+    const info = openable(db, group, explicit, ctx);
     if (!info) continue;
     const model = new ClipModel(info, { device: req.device, warn: ctx.warn });
     try {
@@ -101,14 +102,14 @@ function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelI
 }
 
 /** The model a group was embedded with, if its files can still be found (or --model points at the same model). */
-function openable(group: { id: string; dir: string; name: string; files: number }, explicit: ModelInfo | null, ctx: SearchContext): ModelInfo | null {
+function openable(db: Db, group: { id: string; dir: string; name: string }, explicit: ModelInfo | null, ctx: SearchContext): ModelInfo | null {
   if (explicit?.id === group.id) return explicit;
   try {
     const info = loadModelInfo(group.dir);
     if (info.id === group.id) return info;
-    ctx.warn(`search: ${group.files} files were embedded with ${group.id}, but ${group.dir} now holds ${info.id}; pass --model DIR of the original (skipped)`);
+    ctx.warn(`search: ${presentEmbeddingCount(db, group.id)} files were embedded with ${group.id}, but ${group.dir} now holds ${info.id}; pass --model DIR of the original (skipped)`);
   } catch (err) {
-    ctx.warn(`search: ${group.files} files were embedded with ${group.id}, which cannot be loaded (${describeError(err)}); pass --model DIR (skipped)`);
+    ctx.warn(`search: ${presentEmbeddingCount(db, group.id)} files were embedded with ${group.id}, which cannot be loaded (${describeError(err)}); pass --model DIR (skipped)`);
   }
   return null;
 }

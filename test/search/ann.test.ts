@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { fileFilter, modelGeneration, recordModel, saveEmbedding, type FileFilter } from '../../src/catalog/embeddings.js';
+import { fileFilter, modelGeneration, presentEmbeddingCount, recordModel, saveEmbedding, searchableModels, type FileFilter } from '../../src/catalog/embeddings.js';
 import { readManifest } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
 import { rank } from '../../src/search/rank.js';
@@ -136,4 +136,20 @@ test('an index file damaged on disk is rebuilt from the catalog', async () => {
   assert.deepEqual(ann, exact);
   assert.deepEqual(refreshIndexes(s.c.db, place(s.c), 1000), [{ modelId, outcome: 'done', rows: 1501 }]);
   assert.equal(readManifest(base, key)!.count, 1501);
+});
+
+test('searchableModels: models with a present file, newest first, found without counting the embeddings', () => {
+  const s = syntheticCatalog(30);
+  recordModel(s.c.db, { id: 'newer@1', name: 'newer', dir: s.c.dir, dim }, 5);
+  recordModel(s.c.db, { id: 'gone@2', name: 'gone', dir: s.c.dir, dim }, 9);
+  const onNewer = addFile(s.c, 'newer.jpg');
+  saveEmbedding(s.c.db, onNewer.id, 'newer@1', clustered(s.rand, s.centers), 5);
+  const onGone = addFile(s.c, 'gone.jpg', 'deleted');
+  saveEmbedding(s.c.db, onGone.id, 'gone@2', clustered(s.rand, s.centers), 9);
+  assert.deepEqual(
+    searchableModels(s.c.db).map((m) => m.id),
+    ['newer@1', modelId],
+  );
+  assert.equal(presentEmbeddingCount(s.c.db, modelId), 30);
+  assert.equal(presentEmbeddingCount(s.c.db, 'gone@2'), 0);
 });
