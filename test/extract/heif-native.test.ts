@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { test } from 'node:test';
+import fs from 'node:fs';
+import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { describeHeifDecoder, heifDecoder } from '../../src/extract/heif-native.js';
 import { run } from '../../src/extract/thumbnail/work.js';
@@ -75,8 +76,12 @@ test('P3 HEICs (ICC and nclx) come out in sRGB like the same JPEG on both decode
 });
 
 /** A 16-bit PNG of four coloured quadrants, and 10-bit HEIC and AVIF encodings of it (when the tools are here). */
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 async function tenBit(): Promise<{ png: string; heic?: string; avif?: string }> {
   const dir = tempDir('ten-bit');
+  dirs.push(dir);
   const [w, h] = [128, 96];
   const colours: Rgb[] = [
     [220, 30, 30],

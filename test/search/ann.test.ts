@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileFilter, modelGeneration, presentEmbeddingCount, recordModel, saveEmbedding, searchableModels, type FileFilter } from '../../src/catalog/embeddings.js';
 import { readManifest } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
@@ -28,8 +28,17 @@ function clustered(rand: () => number, centers: Float32Array[], spread = 0.8): F
   return normalize(Float32Array.from(c, (x) => x + rand() * spread));
 }
 
+const made: TestCatalog[] = [];
+after(() => {
+  for (const c of made) {
+    c.db.close();
+    fs.rmSync(c.dir, { recursive: true, force: true });
+  }
+});
+
 function syntheticCatalog(n: number): Synthetic {
   const c = makeCatalog('ann');
+  made.push(c);
   const rand = lcg(42);
   const centers = Array.from({ length: 40 }, () => Float32Array.from({ length: dim }, () => rand()));
   recordModel(c.db, { id: modelId, name: 'synthetic', dir: c.dir, dim }, 1);
