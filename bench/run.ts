@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,clip,moves,video picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
@@ -8,14 +8,20 @@ import { benchStages } from './stages.js';
 import { benchClip } from './clip.js';
 import { benchMoves } from './moves.js';
 import { benchVideo } from './video.js';
+import { benchSearch } from './search-ann.js';
+import { benchGpu } from './gpu.js';
+import { benchHeic } from './heic.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
   engine: benchEngine,
   stages: benchStages,
+  heic: benchHeic,
   clip: benchClip,
   moves: benchMoves,
   video: benchVideo,
+  search: benchSearch,
+  gpu: benchGpu,
 };
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);

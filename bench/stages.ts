@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { mib } from './format.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const corpus = path.resolve(here, '..', '..', '..', 'shared', 'corpus');
+export const corpus = path.resolve(here, '..', '..', '..', 'shared', 'corpus');
 const child = path.join(here, 'stages-child.js');
 
 interface Side {
@@ -31,14 +31,14 @@ interface Side {
   passes?: { seconds: number; cpuSeconds: number }[];
 }
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+export const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-function list(dir: string, pattern: RegExp): string[] {
+export function list(dir: string, pattern: RegExp): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-function ours(mode: 'thumbnail' | 'metadata', threads: number, files: string[]): Side {
+export function ours(mode: 'thumbnail' | 'metadata', threads: number, files: string[]): Side {
   const listFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-list-')), 'files');
   fs.writeFileSync(listFile, files.join('\n'));
   const r = spawnSync(process.execPath, [child, mode, String(threads), listFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -47,7 +47,7 @@ function ours(mode: 'thumbnail' | 'metadata', threads: number, files: string[]):
 }
 
 /** Runs commands N at a time; peak RSS from GNU time when it is installed. */
-async function peers(commands: string[][], threads: number): Promise<Side> {
+export async function peers(commands: string[][], threads: number): Promise<Side> {
   const timed = has('/usr/bin/time');
   let maxRssKb: number | null = timed ? 0 : null;
   let cpuSeconds: number | null = timed ? 0 : null;
@@ -58,7 +58,11 @@ async function peers(commands: string[][], threads: number): Promise<Side> {
       const cmd = commands[next++]!;
       const argv = timed ? ['/usr/bin/time', '-f', 'RSSKB=%M CPU=%U %S', ...cmd] : cmd;
       const stderr = await new Promise<string>((resolve, reject) => {
-        const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+        // Without VIPSHOME: sharp's libvips sets it in this process, and Debian's vipsthumbnail would then look for
+        // its loader modules (HEIF among them) under sharp's build prefix and fail on every HEIC.
+        const env = { ...process.env };
+        delete env.VIPSHOME;
+        const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
         let err = '';
         p.stderr.on('data', (d: Buffer) => (err += d.toString()));
         p.on('error', reject);
@@ -75,11 +79,11 @@ async function peers(commands: string[][], threads: number): Promise<Side> {
 }
 
 /** The CPU-time ratio, printed alongside: wall-clock ratios swing when other work shares the machine. */
-function cpuRatio(peer: Side, mine: Side): string {
+export function cpuRatio(peer: Side, mine: Side): string {
   return peer.cpuSeconds !== null && mine.cpuSeconds ? `; CPU time ${peer.cpuSeconds.toFixed(2)} s vs ${mine.cpuSeconds.toFixed(2)} s = ${(peer.cpuSeconds / mine.cpuSeconds).toFixed(1)}x` : '';
 }
 
-function warm(files: string[]): void {
+export function warm(files: string[]): void {
   for (const f of files) fs.readFileSync(f); // both sides read from the page cache
 }
 

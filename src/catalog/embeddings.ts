@@ -61,6 +61,29 @@ export function modelsInUse(db: Db): (ClipModelRow & { files: number })[] {
     .all() as (ClipModelRow & { files: number })[];
 }
 
+/**
+ * Models that embedded at least one present file, newest first, without counting them: modelsInUse counts every
+ * embedding (2.4 s over 200,000 on 2 loaded cores, since the count reads the table), which a search cannot afford
+ * on a big catalog. EXISTS stops at the first present file.
+ */
+export function searchableModels(db: Db): ClipModelRow[] {
+  return db
+    .prepare(
+      `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS firstUsed, m.last_used AS lastUsed FROM clip_models m
+       WHERE EXISTS (SELECT 1 FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = m.id AND f.state = 'present')
+       ORDER BY m.first_used DESC, m.id`,
+    )
+    .all() as ClipModelRow[];
+}
+
+/** How many present files hold this model's embedding (for messages; slow on big catalogs). */
+export function presentEmbeddingCount(db: Db, modelId: string): number {
+  return db
+    .prepare(`SELECT COUNT(*) FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = ? AND f.state = 'present'`)
+    .pluck()
+    .get(modelId) as number;
+}
+
 /** Filters search combines with the query; all optional. */
 export interface SearchFilters {
   /** Taken at or after (ms, compared with exif.taken_at_ms). */

@@ -22,6 +22,7 @@ const commandModules: Record<string, () => Promise<Register[]>> = {
   search: async () => [(await import('./commands/search.js')).registerSearch],
   models: async () => [(await import('./commands/models.js')).registerModels],
   roots: async () => [(await import('./commands/roots.js')).registerRoots],
+  doctor: async () => [(await import('./commands/doctor.js')).registerDoctor],
 };
 
 /** Global options that take a value, so the word after them is not mistaken for the command. */

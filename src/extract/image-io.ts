@@ -20,6 +20,8 @@ export interface ImageHeader {
   orientation: number;
   /** True when the pixels carry an alpha channel. */
   hasAlpha: boolean;
+  /** Bits per sample as stored (8 for most; 10 for HDR AVIF/HEIF). */
+  bitsPerSample: number;
   /**
    * True when the pixels are 8-bit RGB(A) and the embedded ICC profile is sRGB itself: converting through it to sRGB
    * is an identity (up to lcms' rounding), so renderEncoded skips that conversion.
@@ -90,6 +92,7 @@ export async function readHeader(input: string | Buffer): Promise<ImageHeader> {
     height: m.pageHeight ?? m.height ?? 0,
     orientation: m.orientation && m.orientation >= 1 && m.orientation <= 8 ? m.orientation : 1,
     hasAlpha: !!m.hasAlpha,
+    bitsPerSample: m.bitsPerSample ?? 8,
     profileIsSrgb: !!m.icc && m.space === 'srgb' && m.depth === 'uchar' && (m.channels === 3 || m.channels === 4) && isSrgbProfile(m.icc),
   };
 }

@@ -11,10 +11,9 @@ import {
   describeFiles,
   embeddingOf,
   fileFilter,
-  modelsInUse,
+  presentEmbeddingCount,
+  searchableModels,
   presentFileId,
-  vectorsOf,
-  type FileFilter,
   type SearchFilters,
 } from '../catalog/embeddings.js';
 import { describeError, UserError } from '../errors.js';
@@ -22,7 +21,8 @@ import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../models/image.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
-import { candidates as findCandidates, type VectorCache } from './vector-store.js';
+import { rank } from './rank.js';
+import type { VectorCache } from './vector-store.js';
 import { normalize, type Hit } from './vectors.js';
 
 export interface SearchRequest {
@@ -34,6 +34,8 @@ export interface SearchRequest {
   /** --model: where to find a model whose files moved since it embedded the catalog. */
   modelSpec?: string;
   device: Device;
+  /** --exact: scan every vector even where the approximate index would answer. */
+  exact?: boolean;
 }
 
 export interface SearchResult {
@@ -54,7 +56,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   if (!req.text && !req.likePath) throw new UserError('search needs a QUERY text or --like IMAGE');
   const likePath = req.likePath ? path.resolve(req.likePath) : undefined;
   if (likePath) assertRegularFile(likePath, req.likePath!);
-  const groups = modelsInUse(db);
+  const groups = searchableModels(db);
   if (groups.length === 0) {
     ctx.warn("search: no embeddings in the catalog yet: run 'indexer scan' (or 'indexer resume') with a CLIP model");
     return [];
@@ -65,7 +67,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   let hits: Hit[] = [];
   const filter = fileFilter(db, req.filters);
   for (const group of groups) {
-    const info = openable(group, explicit, ctx);
+    const info = openable(db, group, explicit, ctx);
     if (!info) continue;
     const model = new ClipModel(info, { device: req.device, warn: ctx.warn });
     try {
@@ -76,7 +78,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
         else parts.push((await model.encodeImages([await readExample(likePath, info)]))[0]!);
       }
       const query = combine(parts);
-      hits = hits.concat(await rank(db, group.id, query, req.limit, filter, ctx));
+      hits = hits.concat(await rank(db, group.id, query, { limit: req.limit, filter, exact: req.exact === true, cache: ctx.cache, env: ctx.env }));
     } finally {
       await model.release();
     }
@@ -93,28 +95,6 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   });
 }
 
-/**
- * The approximate scan over the quantized vectors picks a generous candidate list; exact float32 scores from the
- * catalog then decide the order and are what the user sees.
- */
-async function rank(db: Db, modelId: string, query: Float32Array, limit: number, filter: FileFilter, ctx: SearchContext): Promise<Hit[]> {
-  const candidates = await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter, ctx.cache);
-  const exact = vectorsOf(
-    db,
-    modelId,
-    candidates.map((c) => c.fileId),
-  );
-  const hits: Hit[] = [];
-  for (const c of candidates) {
-    const v = exact.get(c.fileId);
-    if (!v) continue;
-    let score = 0;
-    for (let j = 0; j < v.length; j++) score += v[j]! * query[j]!;
-    hits.push({ fileId: c.fileId, score });
-  }
-  return hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId).slice(0, limit);
-}
-
 function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelInfo | null {
   if (!spec) return null;
   const dir = resolveModelDir(spec, env);
@@ -122,14 +102,14 @@ function explicitModel(spec: string | undefined, env: NodeJS.ProcessEnv): ModelI
 }
 
 /** The model a group was embedded with, if its files can still be found (or --model points at the same model). */
-function openable(group: { id: string; dir: string; name: string; files: number }, explicit: ModelInfo | null, ctx: SearchContext): ModelInfo | null {
+function openable(db: Db, group: { id: string; dir: string; name: string }, explicit: ModelInfo | null, ctx: SearchContext): ModelInfo | null {
   if (explicit?.id === group.id) return explicit;
   try {
     const info = loadModelInfo(group.dir);
     if (info.id === group.id) return info;
-    ctx.warn(`search: ${group.files} files were embedded with ${group.id}, but ${group.dir} now holds ${info.id}; pass --model DIR of the original (skipped)`);
+    ctx.warn(`search: ${presentEmbeddingCount(db, group.id)} files were embedded with ${group.id}, but ${group.dir} now holds ${info.id}; pass --model DIR of the original (skipped)`);
   } catch (err) {
-    ctx.warn(`search: ${group.files} files were embedded with ${group.id}, which cannot be loaded (${describeError(err)}); pass --model DIR (skipped)`);
+    ctx.warn(`search: ${presentEmbeddingCount(db, group.id)} files were embedded with ${group.id}, which cannot be loaded (${describeError(err)}); pass --model DIR (skipped)`);
   }
   return null;
 }

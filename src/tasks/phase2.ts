@@ -21,6 +21,7 @@ import { cacheWriteProblem } from './cache-check.js';
 import { pausedPart } from './run-note.js';
 import { durationText } from './duration-text.js';
 import { tasksPerSecond } from './status.js';
+import { refreshSearchIndex } from './search-index.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
 import { createIsolation } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
@@ -192,6 +193,9 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   updateRunCounts(db, runId, totals);
   endRun(db, runId, { outcome, note, now: clock.now() });
   if (error) throw error;
+  if (stop !== 'interrupted' && stages.some((s) => s.name === 'clip')) {
+    await refreshSearchIndex(db, req, cli, req.opts.quiet === true, req.signal);
+  }
 
   const durationMs = clock.now() - started;
   const worked = totals.done + totals.failed + totals.skipped;

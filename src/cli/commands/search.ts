@@ -22,6 +22,7 @@ interface SearchOptions {
   print0?: boolean;
   model?: string;
   device: Device;
+  exact?: boolean;
 }
 
 const dateOption = (flag: string) => (value: string) => {
@@ -52,6 +53,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
     .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--paths', 'print only the paths, one per line (for scripts)')
     .option('-0, --print0', 'print only the paths, each ended by a NUL byte (for xargs -0)')
+    .option('--exact', 'scan every embedding even on a catalog big enough for the approximate index')
     .option('--model <dir|name>', 'model directory, when the one that embedded the catalog has moved')
     .addOption(new Option('--device <device>', 'device for embedding the query').choices([...devices]).default('cpu'))
     .action(
@@ -74,6 +76,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
               limit: opts.limit,
               modelSpec: opts.model,
               device: opts.device,
+              exact: opts.exact === true,
               filters: {
                 afterMs: opts.after,
                 beforeMs: opts.before,

@@ -8,6 +8,7 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, TAIL_BYTES, describeHead, looksTruncated, sniffFormat, type SniffedFormat } from '../image-sniff.js';
 import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
 import { decodeHeicPrimary } from '../image-heic.js';
+import { decodeToPreview, describeHeifDecoder, heifDecoder, nativeFirst } from '../heif-native.js';
 import { badFile, cacheWriteFailure, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
@@ -109,18 +110,57 @@ async function readWhole(path: string): Promise<Buffer | Decoded> {
 async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
   const bytes = await readWhole(path);
   if (!Buffer.isBuffer(bytes)) return bytes;
+  // The decoders ignore the container's colour profile; the rendering converts from it (Display P3 on iPhones).
+  const profile = sourceProfile(readPrimaryColour(bytes)) ?? undefined;
+  const first = nativeFirst() ? await fromNativeHeif(path, req, profile) : null;
+  if (first) return first;
   const result = await decodeHeicPrimary(bytes, req.pixelLimit);
   if (!result.ok) {
     if (result.tooLarge) return bombCheck(path, result.width, result.height, req.pixelLimit)!;
-    return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${decoderMessage(result.error, path)}`) };
+    const native = nativeFirst() ? null : await fromNativeHeif(path, req, profile);
+    if (native) return native;
+    return { ok: false, outcome: badFile(path, `cannot decode HEIC: ${decoderMessage(result.error, path)}${await highBitDepthNote(path)}`) };
   }
-  // The decoder ignores the container's colour profile; the rendering converts from it (Display P3 on iPhones).
-  const profile = sourceProfile(readPrimaryColour(bytes)) ?? undefined;
   try {
     const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' }, profile);
     return { ok: true, rendered, width: result.pixels.width, height: result.pixels.height };
   } catch (err) {
     return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${errorText(err)}`) };
+  }
+}
+
+/**
+ * HEIF (HEVC or AV1, 8- or 10-bit) through native libheif (heif-native.ts), decoded straight to the preview size;
+ * null when the machine has no native decoder or it failed, so the other decoder decides (and words the error).
+ */
+async function fromNativeHeif(path: string, req: RenderRequest, profile: SourceProfile | undefined): Promise<Decoded | null> {
+  const decoder = heifDecoder();
+  if (decoder.kind !== 'native') return null;
+  let header;
+  try {
+    header = await readHeader(path);
+  } catch {
+    return null;
+  }
+  const refused = bombCheck(path, header.width, header.height, req.pixelLimit);
+  if (refused) return refused;
+  const decoded = await decodeToPreview(decoder.vips, path, req.previewSize);
+  if (!decoded.ok) return null;
+  try {
+    const out = await fromEncoded(path, decoded.file, { ...req, orient: 'none' }, profile);
+    return out.ok ? { ...out, width: header.width, height: header.height } : null;
+  } finally {
+    decoded.release();
+  }
+}
+
+/** Said when a decode failed on a file of more than 8 bits per sample and no decoder here reads those. */
+async function highBitDepthNote(path: string): Promise<string> {
+  try {
+    const bits = (await readHeader(path)).bitsPerSample;
+    return bits > 8 ? ` (${bits}-bit HEIF/AVIF is unsupported by this machine's decoders: ${describeHeifDecoder(heifDecoder())})` : '';
+  } catch {
+    return '';
   }
 }
 
@@ -132,8 +172,17 @@ async function fromAvif(path: string, req: RenderRequest): Promise<Decoded> {
   const bytes = await readWhole(path);
   if (!Buffer.isBuffer(bytes)) return bytes;
   const colour = readPrimaryColour(bytes);
+  const nclx = colour?.kind === 'nclx' ? (sourceProfile(colour) ?? undefined) : undefined;
   // sharp reads the file itself, as for the other formats (same errors, sequential reads).
-  return fromEncoded(path, path, req, colour?.kind === 'nclx' ? (sourceProfile(colour) ?? undefined) : undefined);
+  const viaSharp = await fromEncoded(path, path, req, nclx);
+  if (viaSharp.ok) return viaSharp;
+  // sharp's AV1 decoder refuses 10-bit files ("Bitstream not supported"): native libheif reads them.
+  const native = await fromNativeHeif(path, req, sourceProfile(colour) ?? undefined);
+  if (native?.ok) return native;
+  if (viaSharp.outcome.status === 'failed') {
+    viaSharp.outcome.reason += await highBitDepthNote(path);
+  }
+  return viaSharp;
 }
 
 /** RAW: the largest embedded JPEG preview, oriented by its own EXIF or else by the RAW file's. */
