@@ -18,6 +18,7 @@ const commandModules: Record<string, () => Promise<Register[]>> = {
   info: async () => [(await import('./commands/info.js')).registerInfo],
   search: async () => [(await import('./commands/search.js')).registerSearch],
   models: async () => [(await import('./commands/models.js')).registerModels],
+  duplicates: async () => [(await import('./commands/duplicates.js')).registerDuplicates],
 };
 
 /** Global options that take a value, so the word after them is not mistaken for the command. */

@@ -4,9 +4,10 @@ import { tasks } from './003-tasks.js';
 import { metadata } from './004-metadata.js';
 import { clip } from './005-clip.js';
 import { folderDigests } from './006-folder-digests.js';
+import { duplicates } from './008-duplicates.js';
 
 /**
  * Numbered migrations: entry i brings the catalog to PRAGMA user_version = i + 1.
  * Never edit a migration that has shipped; append a new one.
  */
-export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests];
+export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, duplicates];

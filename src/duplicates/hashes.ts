@@ -1,0 +1,34 @@
+/** 64-bit perceptual hashes in memory: two Uint32Arrays (high and low halves), and their Hamming distance. */
+
+export interface HashArray {
+  hi: Uint32Array;
+  lo: Uint32Array;
+}
+
+/** Bits set in every 16-bit value: the distance of two hashes is four lookups. */
+const POP16 = (() => {
+  const t = new Uint8Array(65536);
+  for (let i = 1; i < 65536; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
+
+export function popcount32(x: number): number {
+  return POP16[x & 0xffff]! + POP16[x >>> 16]!;
+}
+
+/** Hamming distance of items i and j. */
+export function distance(h: HashArray, i: number, j: number): number {
+  return popcount32((h.hi[i]! ^ h.hi[j]!) >>> 0) + popcount32((h.lo[i]! ^ h.lo[j]!) >>> 0);
+}
+
+/** Parses 16 hex digits per hash (the catalog's form). Throws on anything else: a bad row is a bug, not input. */
+export function hashArray(hex: readonly string[]): HashArray {
+  const hi = new Uint32Array(hex.length);
+  const lo = new Uint32Array(hex.length);
+  hex.forEach((h, i) => {
+    if (!/^[0-9a-f]{16}$/i.test(h)) throw new Error(`not a 64-bit hash: '${h}'`);
+    hi[i] = parseInt(h.slice(0, 8), 16);
+    lo[i] = parseInt(h.slice(8), 16);
+  });
+  return { hi, lo };
+}
