@@ -4,6 +4,7 @@
  * while a scan runs they are computed again next time instead.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
@@ -25,6 +26,9 @@ export interface RunOptions {
   html?: string;
 }
 
+/** Threads for the near-pair search: every core, as the extraction stages use them. */
+const THREADS = Math.max(1, os.availableParallelism());
+
 export async function runDuplicates(
   cmd: Command,
   cli: CliEnv,
@@ -42,7 +46,7 @@ export async function runDuplicates(
       if (unhashed) log.warn(`duplicates: ${unhashed} photo${unhashed === 1 ? ' has' : 's have'} no perceptual hash yet (run 'indexer resume'); they are matched as exact copies only`);
       const groups = await findDuplicates(
         { candidates, contentHash: (f) => contentHash(db, !!release, f, log), embeddings: (ids) => newestEmbeddings(db, ids) },
-        opts,
+        { ...opts, threads: THREADS },
       );
       const thumbs = opts.html ? thumbPaths(db, groups.flatMap((g) => g.files.map((f) => f.id))) : new Map<number, string>();
       return { groups, writeHtml: (target) => writeDuplicatesPage(target, groups, thumbs) };

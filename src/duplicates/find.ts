@@ -10,7 +10,7 @@ import type { DuplicateCandidate } from '../catalog/duplicates.js';
 import { completeLinkage, type Group } from './grouping.js';
 import { hashArray } from './hashes.js';
 import { chooseKeep, keepComparator } from './keep.js';
-import { nearPairs } from './near-pairs.js';
+import { nearPairsThreaded } from './near-pairs-threads.js';
 import { similarPairs } from './similar.js';
 
 export type DuplicateKind = 'exact' | 'near' | 'similar';
@@ -31,6 +31,8 @@ export interface FindOptions {
   similar: number | null;
   /** --prefer globs (absolute). */
   prefer: string[];
+  /** Worker threads for the near-pair search of large sets (1: this thread only). */
+  threads: number;
 }
 
 /** What the search needs from outside: the files, and the side-effecting lookups. */
@@ -58,7 +60,7 @@ export async function findDuplicates(sources: FindSources, opts: FindOptions): P
   };
   const hashed = contents.filter((c) => c[0]!.kind === 'image' && c.some((f) => f.phash));
   const hashes = hashArray(hashed.map((c) => c.find((f) => f.phash)!.phash!));
-  collect('near', hashed, completeLinkage(hashed.length, nearPairs(hashes, opts.threshold)), (g) => g.diameter);
+  collect('near', hashed, completeLinkage(hashed.length, await nearPairsThreaded(hashes, opts.threshold, opts.threads)), (g) => g.diameter);
   if (opts.similar !== null && sources.embeddings) {
     const rest = contents.filter((c, i) => c[0]!.kind === 'image' && !grouped.has(i));
     const vectors = sources.embeddings(rest.map((c) => c[0]!.id));

@@ -38,14 +38,20 @@ function masksWithin(radius: number): number[] {
   return out;
 }
 
-export function nearPairs(h: HashArray, threshold: number): Pairs {
+/** Part of the work: only buckets whose keys lie in [from, to) are compared with their neighbours (for threads). */
+export interface KeyRange {
+  from: number;
+  to: number;
+}
+
+export function nearPairs(h: HashArray, threshold: number, range: KeyRange = { from: 0, to: 65536 }): Pairs {
   if (!Number.isInteger(threshold) || threshold < 0 || threshold > 64) throw new Error(`threshold must be 0..64, got ${threshold}`);
   const out: Pairs = { a: [], b: [], d: [] };
   const radii = chunkRadii(threshold);
   for (let c = 0; c < CHUNKS; c++) {
     if (radii[c]! < 0) continue;
     const sorted = buckets(h, c);
-    for (const mask of masksWithin(radii[c]!)) comparePairs(h, sorted, mask, threshold, c, radii, out);
+    for (const mask of masksWithin(radii[c]!)) comparePairs(h, sorted, mask, threshold, c, radii, range, out);
   }
   return out;
 }
@@ -54,9 +60,19 @@ export function nearPairs(h: HashArray, threshold: number): Pairs {
  * Compares every bucket with the bucket whose key differs by `mask`. The hashes are read from copies laid out in
  * bucket order, so the inner loop walks memory in sequence: it runs about a billion times for a million hashes.
  */
-function comparePairs(h: HashArray, sorted: Sorted, mask: number, threshold: number, c: number, radii: number[], out: Pairs): void {
+function comparePairs(
+  h: HashArray,
+  sorted: Sorted,
+  mask: number,
+  threshold: number,
+  c: number,
+  radii: number[],
+  range: KeyRange,
+  out: Pairs,
+): void {
   const { start, order, hi, lo } = sorted;
-  for (let key = 0; key < 65536; key++) {
+  const { from, to } = range;
+  for (let key = from; key < to; key++) {
     const other = key ^ mask;
     if (other < key) continue;
     const b0 = start[key]!;
