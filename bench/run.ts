@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,clip picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,clip,duplicates picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
 import { benchStages } from './stages.js';
 import { benchClip } from './clip.js';
+import { benchDuplicates } from './duplicates.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
   engine: benchEngine,
   stages: benchStages,
   clip: benchClip,
+  duplicates: benchDuplicates,
 };
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);

@@ -49,27 +49,32 @@ type Content = DuplicateCandidate[];
 
 export async function findDuplicates(sources: FindSources, opts: FindOptions): Promise<DuplicateGroup[]> {
   const contents = await exactContents(sources);
-  const position = new Map(contents.map((c, i) => [c, i]));
-  const grouped = new Set<number>();
+  const grouped = new Uint8Array(contents.length);
   const out: { kind: DuplicateKind; score: number; files: DuplicateCandidate[] }[] = [];
-  const collect = (kind: DuplicateKind, items: Content[], groups: Group[], score: (g: Group) => number) => {
+  /** items: indices into contents; groups: of positions in items. */
+  const collect = (kind: DuplicateKind, items: number[], groups: Group[], score: (g: Group) => number) => {
     for (const g of groups) {
-      for (const m of g.members) grouped.add(position.get(items[m]!)!);
-      out.push({ kind, score: score(g), files: g.members.flatMap((m) => items[m]!) });
+      for (const m of g.members) grouped[items[m]!] = 1;
+      out.push({ kind, score: score(g), files: g.members.flatMap((m) => contents[items[m]!]!) });
     }
   };
-  const hashed = contents.filter((c) => c[0]!.kind === 'image' && c.some((f) => f.phash));
-  const hashes = hashArray(hashed.map((c) => c.find((f) => f.phash)!.phash!));
-  collect('near', hashed, completeLinkage(hashed.length, await nearPairsThreaded(hashes, opts.threshold, opts.threads)), (g) => g.diameter);
+  const hashed: number[] = [];
+  const hex: string[] = [];
+  contents.forEach((c, i) => {
+    const withHash = c[0]!.kind === 'image' ? c.find((f) => f.phash) : undefined;
+    if (withHash) hashed.push(i), hex.push(withHash.phash!);
+  });
+  const pairs = await nearPairsThreaded(hashArray(hex), opts.threshold, opts.threads);
+  collect('near', hashed, completeLinkage(hashed.length, pairs), (g) => g.diameter);
   if (opts.similar !== null && sources.embeddings) {
-    const rest = contents.filter((c, i) => c[0]!.kind === 'image' && !grouped.has(i));
-    const vectors = sources.embeddings(rest.map((c) => c[0]!.id));
-    const items = rest.filter((c) => vectors.has(c[0]!.id));
-    const edges = similarPairs(items.map((c) => vectors.get(c[0]!.id)!), opts.similar);
+    const rest = contents.flatMap((c, i) => (c[0]!.kind === 'image' && !grouped[i] ? [i] : []));
+    const vectors = sources.embeddings(rest.map((i) => contents[i]![0]!.id));
+    const items = rest.filter((i) => vectors.has(contents[i]![0]!.id));
+    const edges = similarPairs(items.map((i) => vectors.get(contents[i]![0]!.id)!), opts.similar);
     collect('similar', items, completeLinkage(items.length, edges), (g) => Math.round((1 - g.diameter) * 10_000) / 10_000);
   }
   contents.forEach((c, i) => {
-    if (c.length > 1 && !grouped.has(i)) out.push({ kind: 'exact', score: 0, files: c });
+    if (c.length > 1 && !grouped[i]) out.push({ kind: 'exact', score: 0, files: c });
   });
   const compare = keepComparator(opts.prefer);
   const kindOrder: Record<DuplicateKind, number> = { exact: 0, near: 1, similar: 2 };
@@ -87,17 +92,19 @@ export async function findDuplicates(sources: FindSources, opts: FindOptions): P
  * (an identity covers the size and the first and last 64 KiB, so a change in the middle would otherwise pass).
  */
 async function exactContents(sources: FindSources): Promise<Content[]> {
-  const byIdentity = new Map<string, DuplicateCandidate[]>();
-  const contents: Content[] = [];
+  // One pass to find the identities held by more than one file: most files have none to share, and a million
+  // one-element arrays in a map would cost more than the rest of the search.
+  const firstSeen = new Map<string, DuplicateCandidate>();
+  const shared = new Map<string, DuplicateCandidate[]>();
   for (const f of sources.candidates) {
-    if (!f.identity) contents.push([f]);
-    else byIdentity.set(f.identity, [...(byIdentity.get(f.identity) ?? []), f]);
+    if (!f.identity) continue;
+    const first = firstSeen.get(f.identity);
+    if (!first) firstSeen.set(f.identity, f);
+    else shared.get(f.identity)?.push(f) ?? shared.set(f.identity, [first, f]);
   }
-  for (const files of byIdentity.values()) {
-    if (files.length === 1) {
-      contents.push(files);
-      continue;
-    }
+  const contents: Content[] = [];
+  for (const f of sources.candidates) if (!f.identity || !shared.has(f.identity)) contents.push([f]);
+  for (const files of shared.values()) {
     const byHash = new Map<string, DuplicateCandidate[]>();
     for (const f of files) {
       const hash = await sources.contentHash(f);

@@ -26,9 +26,12 @@ export function hashArray(hex: readonly string[]): HashArray {
   const hi = new Uint32Array(hex.length);
   const lo = new Uint32Array(hex.length);
   hex.forEach((h, i) => {
-    if (!/^[0-9a-f]{16}$/i.test(h)) throw new Error(`not a 64-bit hash: '${h}'`);
-    hi[i] = parseInt(h.slice(0, 8), 16);
-    lo[i] = parseInt(h.slice(8), 16);
+    // Number() of '0x' + 8 hex digits is NaN for anything else (parseInt would stop quietly at a bad digit).
+    const high = h.length === 16 ? Number('0x' + h.slice(0, 8)) : NaN;
+    const low = h.length === 16 ? Number('0x' + h.slice(8)) : NaN;
+    if (Number.isNaN(high) || Number.isNaN(low)) throw new Error(`not a 64-bit hash: '${h}'`);
+    hi[i] = high;
+    lo[i] = low;
   });
   return { hi, lo };
 }
