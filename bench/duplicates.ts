@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mib } from './format.js';
+import { DEFAULT_THRESHOLD } from '../src/cli/commands/duplicates.js';
 import { pairScores, truthPairs, writeVariantSet, type VariantFile } from '../scripts/duplicate-variants.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -95,7 +96,7 @@ async function quality(sources: string[]): Promise<void> {
     for (const threshold of [4, 6, 8, 10, 12, 14]) {
       const r = timed([process.execPath, bin, ...db, 'duplicates', '--json', '--threshold', String(threshold)]);
       const groups = (JSON.parse(r.stdout) as { groups: { files: { path: string }[] }[] }).groups.map((g) => g.files.map((f) => f.path));
-      const label = threshold === 10 ? ' (default)' : '';
+      const label = threshold === DEFAULT_THRESHOLD ? ' (default)' : '';
       console.log(`ours --threshold ${threshold}${label}: ${fmt(pairScores(groups, truth))}; ${r.seconds.toFixed(2)} s, ${mib(r.maxRssKb)}`);
     }
 

@@ -67,6 +67,16 @@ export function duplicateCandidates(db: Db): DuplicateCandidate[] {
     .all() as DuplicateCandidate[];
 }
 
+/** Identities held by more than one present file (from the identity index): the only candidates for exact copies. */
+export function sharedIdentities(db: Db): Set<string> {
+  return new Set(
+    db
+      .prepare(`SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`)
+      .pluck()
+      .all() as string[],
+  );
+}
+
 /** The cached full-file hash of a file, if it was computed while the file had this size and mtime. */
 export function cachedContentHash(db: Db, fileId: number, size: number, mtimeMs: number): string | null {
   const row = statement(db, `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`).get(fileId, size, mtimeMs) as

@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
-import { cachedContentHash, duplicateCandidates, saveContentHash, thumbPaths, type DuplicateCandidate } from '../catalog/duplicates.js';
+import { cachedContentHash, duplicateCandidates, saveContentHash, sharedIdentities, thumbPaths, type DuplicateCandidate } from '../catalog/duplicates.js';
 import { modelsInUse, vectorsOf } from '../catalog/embeddings.js';
 import { describeError, ExitCode, UserError } from '../errors.js';
 import { sha256File } from '../duplicates/content-hash.js';
@@ -45,7 +45,12 @@ export async function runDuplicates(
       const unhashed = candidates.filter((f) => f.kind === 'image' && !f.phash).length;
       if (unhashed) log.warn(`duplicates: ${unhashed} photo${unhashed === 1 ? ' has' : 's have'} no perceptual hash yet (run 'indexer resume'); they are matched as exact copies only`);
       const groups = await findDuplicates(
-        { candidates, contentHash: (f) => contentHash(db, !!release, f, log), embeddings: (ids) => newestEmbeddings(db, ids) },
+        {
+          candidates,
+          sharedIdentities: sharedIdentities(db),
+          contentHash: (f) => contentHash(db, !!release, f, log),
+          embeddings: (ids) => newestEmbeddings(db, ids),
+        },
         { ...opts, threads: THREADS },
       );
       const thumbs = opts.html ? thumbPaths(db, groups.flatMap((g) => g.files.map((f) => f.id))) : new Map<number, string>();

@@ -40,6 +40,11 @@ export interface FindSources {
   candidates: DuplicateCandidate[];
   /** Whole-file SHA-256 of a file (cached or computed); null when it cannot be read (then it is not matched exactly). */
   contentHash(file: DuplicateCandidate): Promise<string | null>;
+  /**
+   * Identities held by more than one file, when known (the catalog answers from its index): the rest cannot be
+   * exact copies, so they need no map of their own. Without it they are found here.
+   */
+  sharedIdentities?: ReadonlySet<string>;
   /** Unit-length CLIP embeddings of some files (only asked for with `similar`). */
   embeddings?(fileIds: number[]): Map<number, Float32Array>;
 }
@@ -92,19 +97,19 @@ export async function findDuplicates(sources: FindSources, opts: FindOptions): P
  * (an identity covers the size and the first and last 64 KiB, so a change in the middle would otherwise pass).
  */
 async function exactContents(sources: FindSources): Promise<Content[]> {
-  // One pass to find the identities held by more than one file: most files have none to share, and a million
-  // one-element arrays in a map would cost more than the rest of the search.
-  const firstSeen = new Map<string, DuplicateCandidate>();
   const shared = new Map<string, DuplicateCandidate[]>();
-  for (const f of sources.candidates) {
-    if (!f.identity) continue;
-    const first = firstSeen.get(f.identity);
-    if (!first) firstSeen.set(f.identity, f);
-    else shared.get(f.identity)?.push(f) ?? shared.set(f.identity, [first, f]);
-  }
+  const repeated = sources.sharedIdentities ?? repeatedIdentities(sources.candidates);
   const contents: Content[] = [];
-  for (const f of sources.candidates) if (!f.identity || !shared.has(f.identity)) contents.push([f]);
+  for (const f of sources.candidates) {
+    if (f.identity && repeated.has(f.identity)) shared.get(f.identity)?.push(f) ?? shared.set(f.identity, [f]);
+    else contents.push([f]);
+  }
   for (const files of shared.values()) {
+    // Its twins may lie outside the PATHs asked about: then there is nothing to confirm.
+    if (files.length === 1) {
+      contents.push(files);
+      continue;
+    }
     const byHash = new Map<string, DuplicateCandidate[]>();
     for (const f of files) {
       const hash = await sources.contentHash(f);
@@ -114,4 +119,15 @@ async function exactContents(sources: FindSources): Promise<Content[]> {
     contents.push(...byHash.values());
   }
   return contents;
+}
+
+function repeatedIdentities(files: DuplicateCandidate[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const f of files) {
+    if (!f.identity) continue;
+    if (seen.has(f.identity)) repeated.add(f.identity);
+    else seen.add(f.identity);
+  }
+  return repeated;
 }
