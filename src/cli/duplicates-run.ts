@@ -1,13 +1,14 @@
 /**
- * The catalog side of `indexer duplicates`. It only reads, except for one cache: whole-file hashes that confirm
- * exact copies are kept in the catalog when no other indexer holds it (the writer lock is tried, never waited for);
- * while a scan runs they are computed again next time instead.
+ * The catalog side of `indexer duplicates`. It reads, and writes one cache: the whole-file hashes that confirm exact
+ * copies (a table nothing else reads, each row checked against the file's size and mtime, so writing it beside a
+ * running scan is safe; SQLite orders the writes). It does not hold the writer lock, so a cron scan is never turned
+ * away by it; only a catalog of an older schema is upgraded first, under the lock when that is free.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
-import { openCatalog, type Db } from '../catalog/open.js';
+import { openCatalog, schemaVersion, type Db } from '../catalog/open.js';
 import { cachedContentHash, duplicateCandidates, saveContentHash, sharedIdentities, thumbPaths, type DuplicateCandidate } from '../catalog/duplicates.js';
 import { modelsInUse, vectorsOf } from '../catalog/embeddings.js';
 import { describeError, ExitCode, UserError } from '../errors.js';
@@ -37,30 +38,45 @@ export async function runDuplicates(
 ): Promise<{ groups: DuplicateGroup[]; writeHtml(file: string): void }> {
   const file = catalogPath(cmd, cli);
   if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
-  const release = await tryWriterLock(file, cli);
+  const db = await openUpToDate(file, cli);
+  const writable = !db.readonly;
   try {
-    const db = openCatalog(file, { readonly: !release });
-    try {
-      const candidates = selectUnder(loadCandidates(db), opts.under);
-      const unhashed = candidates.filter((f) => f.kind === 'image' && !f.phash).length;
-      if (unhashed) log.warn(`duplicates: ${unhashed} photo${unhashed === 1 ? ' has' : 's have'} no perceptual hash yet (run 'indexer resume'); they are matched as exact copies only`);
-      const groups = await findDuplicates(
-        {
-          candidates,
-          sharedIdentities: sharedIdentities(db),
-          contentHash: (f) => contentHash(db, !!release, f, log),
-          embeddings: (ids) => newestEmbeddings(db, ids),
-        },
-        { ...opts, threads: THREADS },
-      );
-      const thumbs = opts.html ? thumbPaths(db, groups.flatMap((g) => g.files.map((f) => f.id))) : new Map<number, string>();
-      return { groups, writeHtml: (target) => writeDuplicatesPage(target, groups, thumbs) };
-    } finally {
-      db.close();
-    }
+    const candidates = selectUnder(loadCandidates(db), opts.under);
+    const unhashed = candidates.filter((f) => f.kind === 'image' && !f.phash).length;
+    if (unhashed) log.warn(`duplicates: ${unhashed} photo${unhashed === 1 ? ' has' : 's have'} no perceptual hash yet (run 'indexer resume'); they are matched as exact copies only`);
+    const groups = await findDuplicates(
+      {
+        candidates,
+        sharedIdentities: sharedIdentities(db),
+        contentHash: (f) => contentHash(db, writable, f, log),
+        embeddings: (ids) => newestEmbeddings(db, ids),
+      },
+      { ...opts, threads: THREADS },
+    );
+    const thumbs = opts.html ? thumbPaths(db, groups.flatMap((g) => g.files.map((f) => f.id))) : new Map<number, string>();
+    return { groups, writeHtml: (target) => writeDuplicatesPage(target, groups, thumbs) };
   } finally {
-    release?.();
+    db.close();
   }
+}
+
+/**
+ * The catalog opened for reading and caching. A catalog of an older schema is migrated first when the writer lock
+ * is free (as a scan would); when another indexer holds it, it is read as it is (and without the cache).
+ */
+async function openUpToDate(file: string, cli: CliEnv): Promise<Db> {
+  const probe = openCatalog(file, { readonly: true });
+  const version = probe.pragma('user_version', { simple: true }) as number;
+  probe.close();
+  if (version === schemaVersion) return openCatalog(file);
+  const release = await tryWriterLock(file, cli);
+  if (!release) return openCatalog(file, { readonly: true });
+  try {
+    openCatalog(file).close();
+  } finally {
+    release();
+  }
+  return openCatalog(file);
 }
 
 async function tryWriterLock(file: string, cli: CliEnv): Promise<(() => void) | null> {
@@ -97,14 +113,19 @@ function selectUnder(files: DuplicateCandidate[], under: string[]): DuplicateCan
 async function contentHash(db: Db, writable: boolean, f: DuplicateCandidate, log: Logger): Promise<string | null> {
   const cached = cachedContentHash(db, f.id, f.size, f.mtimeMs);
   if (cached) return cached;
+  let hash: string;
   try {
-    const hash = await sha256File(f.path);
-    if (writable) saveContentHash(db, f.id, f.size, f.mtimeMs, hash);
-    return hash;
+    hash = await sha256File(f.path);
   } catch (err) {
     log.warn(`${f.path}: cannot read it to confirm an exact copy: ${describeError(err)}`);
     return null;
   }
+  try {
+    if (writable) saveContentHash(db, f.id, f.size, f.mtimeMs, hash);
+  } catch {
+    // Only a cache (a scan removed the file's row meanwhile, or kept the catalog busy too long): computed again next time.
+  }
+  return hash;
 }
 
 /** Embeddings of the newest CLIP model (vectors of different models are not comparable). */

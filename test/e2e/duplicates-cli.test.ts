@@ -6,10 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sandbox } from './helpers.js';
 import { pairScores, truthPairs, writeVariantSet, type VariantFile } from '../../scripts/duplicate-variants.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -116,7 +121,7 @@ test('indexer duplicates finds a generated variant set with pair precision >= 0.
   }
 });
 
-test('byte copies are exact groups, confirmed by a whole-file hash: same identity but different middle bytes is no match', async () => {
+test('byte copies are exact groups, confirmed by a whole-file hash (cached, also while another indexer works): same identity but different middle bytes is no match', async () => {
   const box = sandbox('indexer-dupes-exact-');
   try {
     const dir = path.join(box.dir, 'lib');
@@ -130,8 +135,15 @@ test('byte copies are exact groups, confirmed by a whole-file hash: same identit
     changed[150 * 1024] = 8;
     fs.writeFileSync(path.join(dir, 'b', 'clip-edited.mp4'), changed);
     assert.equal((await box.run(['scan', dir, '--no-extract'])).code, 0);
+    // Another indexer (this live process, as far as the lock says) holds the catalog: duplicates neither waits nor
+    // fails, and still caches the whole-file hashes it computed.
+    fs.writeFileSync(`${box.db}.lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), startTicks: null }) + '\n');
     const r = await box.run(['duplicates', '--json']);
     assert.equal(r.code, 0, r.stderr);
+    const db = new Database(box.db, { readonly: true });
+    assert.equal(db.prepare('SELECT COUNT(*) FROM content_hashes').pluck().get(), 3);
+    db.close();
+    fs.rmSync(`${box.db}.lock`);
     const groups = (JSON.parse(r.stdout) as { groups: JsonGroup[] }).groups;
     assert.deepEqual(
       groups.map((g) => ({ kind: g.kind, files: g.files.map((f) => path.relative(dir, f.path)).sort() })),
