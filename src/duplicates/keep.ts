@@ -7,8 +7,9 @@
  *    file, so at equal pixel count it is not better);
  * 4. more metadata (EXIF/XMP fields: camera, lens, exposure, GPS, capture time, rating, title, keywords...);
  * 5. the oldest capture time (an unknown one counts as newest);
- * 6. the larger file (same pixels, same format: the less compressed one);
- * 7. the shorter path, then the path in byte order, so the choice never depends on catalog order.
+ * 6. the older file (modification time: edits and re-exports are written after their original);
+ * 7. the larger file (same pixels, same format: the less compressed one);
+ * 8. the shorter path, then the path in byte order, so the choice never depends on catalog order.
  */
 import micromatch from 'micromatch';
 import type { DuplicateCandidate } from '../catalog/duplicates.js';
@@ -33,6 +34,7 @@ export function keepComparator(prefer: readonly string[]): (x: DuplicateCandidat
     (FORMAT_RANK[x.ext] ?? 2) - (FORMAT_RANK[y.ext] ?? 2) ||
     y.metadataFields - x.metadataFields ||
     (x.takenAtMs ?? Infinity) - (y.takenAtMs ?? Infinity) ||
+    x.mtimeMs - y.mtimeMs ||
     y.size - x.size ||
     x.path.length - y.path.length ||
     (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);

@@ -28,12 +28,14 @@ function file(path: string, over: Partial<DuplicateCandidate> = {}): DuplicateCa
   return { id: 0, path, kind: 'image', ext, size: 1000, mtimeMs: 0, identity: 'x', width: 4000, height: 3000, phash: null, takenAt: null, takenAtMs: null, metadataFields: 0, ...over };
 }
 
-test('keep: more pixels, then original format over re-export, then more metadata, then oldest capture', () => {
+test('keep: more pixels, original format over re-export, more metadata, oldest capture, older file, larger file, shorter path', () => {
   const keep = (files: DuplicateCandidate[], prefer: string[] = []) => chooseKeep(files, keepComparator(prefer)).path;
   assert.equal(keep([file('/a/half.jpg', { width: 2000, height: 1500 }), file('/a/full.png')]), '/a/full.png');
   assert.equal(keep([file('/a/export.png', { metadataFields: 9 }), file('/a/camera.jpg'), file('/a/export.webp')]), '/a/camera.jpg');
   assert.equal(keep([file('/a/bare.jpg'), file('/a/rich.jpg', { metadataFields: 5 })]), '/a/rich.jpg');
   assert.equal(keep([file('/a/new.jpg', { takenAtMs: 2000 }), file('/a/old.jpg', { takenAtMs: 1000 }), file('/a/none.jpg')]), '/a/old.jpg');
+  assert.equal(keep([file('/a/edited.jpg', { mtimeMs: 9000, size: 5000 }), file('/a/first.jpg', { mtimeMs: 1000 })]), '/a/first.jpg');
+  assert.equal(keep([file('/a/q55.jpg', { size: 500 }), file('/a/q90.jpg', { size: 900 })]), '/a/q90.jpg');
   assert.equal(keep([file('/backup/deep/x.jpg'), file('/b/x.jpg')]), '/b/x.jpg');
 });
 
