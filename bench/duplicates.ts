@@ -5,8 +5,9 @@
  *   scripts/duplicate-variants.ts) in a temp dir, indexed by the real CLI (thumbnail stage), then pair precision and
  *   recall of `indexer duplicates` at several thresholds and of Debian's `findimagedupes` (default threshold) on the
  *   same files, against the truth;
- * - latency: `indexer duplicates --json` on that catalog (wall, peak RSS), and on 1,000,000 synthetic hashes
- *   (duplicates-million.ts, a child process so its peak RSS is its own).
+ * - latency: `indexer duplicates --json` on that catalog (wall, CPU, peak RSS); the grouping alone over 1,000,000
+ *   synthetic hashes (duplicates-million.ts, a child process so its peak RSS is its own); and the real command on a
+ *   catalog of 1,000,000 photos with synthetic hashes (duplicates-catalog.ts: the catalog read included).
  * Sources: JPEGs outside corrupt/ and orientation/ over 100 KB whose manifest line names a camera (80 photos; 25 with
  * BENCH_QUICK=1, i.e. 250 files). Derived variants are made from the photo shrunk to 2048 px (BENCH_DUPES_MAX_SIDE)
  * to keep the set quick to build; the original and its copies keep their bytes.
@@ -73,6 +74,8 @@ export async function benchDuplicates({ quick }: { quick: boolean }): Promise<vo
   else await quality(sources);
   const million = spawnSync(process.execPath, [path.join(here, 'duplicates-million.js'), quick ? '200000' : '1000000'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (million.status !== 0) throw new Error(`duplicates-million failed with ${million.status}`);
+  const catalog = spawnSync(process.execPath, [path.join(here, 'duplicates-catalog.js'), quick ? '200000' : '1000000'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+  if (catalog.status !== 0) throw new Error(`duplicates-catalog failed with ${catalog.status}`);
 }
 
 async function quality(sources: string[]): Promise<void> {
