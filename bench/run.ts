@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu,duplicates picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
@@ -11,6 +11,7 @@ import { benchVideo } from './video.js';
 import { benchSearch } from './search-ann.js';
 import { benchGpu } from './gpu.js';
 import { benchHeic } from './heic.js';
+import { benchDuplicates } from './duplicates.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
@@ -22,6 +23,7 @@ const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   video: benchVideo,
   search: benchSearch,
   gpu: benchGpu,
+  duplicates: benchDuplicates,
 };
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);

@@ -23,6 +23,7 @@ const commandModules: Record<string, () => Promise<Register[]>> = {
   models: async () => [(await import('./commands/models.js')).registerModels],
   roots: async () => [(await import('./commands/roots.js')).registerRoots],
   doctor: async () => [(await import('./commands/doctor.js')).registerDoctor],
+  duplicates: async () => [(await import('./commands/duplicates.js')).registerDuplicates],
 };
 
 /** Global options that take a value, so the word after them is not mistaken for the command. */

@@ -7,9 +7,10 @@ import { folderDigests } from './006-folder-digests.js';
 import { moveLookup } from './012-move-lookup.js';
 import { rootSettings } from './009-root-settings.js';
 import { videos } from './007-videos.js';
+import { duplicates } from './008-duplicates.js';
 
 /**
  * Numbered migrations: entry i brings the catalog to PRAGMA user_version = i + 1.
  * Never edit a migration that has shipped; append a new one.
  */
-export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos];
+export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates];

@@ -3,6 +3,7 @@ import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metadata.js';
 import { deleteThumbnailRow } from '../../catalog/derived.js';
+import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { formatChoices } from './formats.js';
 import { thumbnailOptions } from './options.js';
 import { modelInputFiles, previewPath, thumbPath } from './paths.js';
@@ -14,7 +15,8 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
   const options = thumbnailOptions(config.options);
   const definition: StageDefinition<ThumbnailValue> = {
     name: 'thumbnail',
-    version: 1,
+    // 2: adds the perceptual hash (phash.ts), so catalogs made before it fill it in on `resume`.
+    version: 2,
     lane: 'cpu',
     maxAttempts: 3,
     dependsOn: [],
@@ -29,7 +31,9 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
     commit(db, target, value) {
       const previous = getThumbnail(db, target.fileId);
-      saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...value });
+      const { phash, ...thumbnail } = value;
+      saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...thumbnail });
+      if (phash) savePerceptualHash(db, target.fileId, target.identity, phash);
       // A modified file has a new identity: its old renditions would stay in the cache forever unless removed here
       // (but not while an identical copy elsewhere still uses them).
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {

@@ -19,6 +19,7 @@ import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } 
 import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
 import { checkedSourceMoved } from '../source-stat.js';
+import { perceptualHash } from './phash.js';
 
 /** What the worker hands the main thread for one file. */
 export interface ThumbnailValue {
@@ -29,6 +30,8 @@ export interface ThumbnailValue {
   height: number;
   /** base64 */
   thumbhash: string;
+  /** 64-bit DCT perceptual hash, 16 hex digits (phash.ts), for `indexer duplicates`. */
+  phash: string;
 }
 
 /** Formats sharp decodes directly. */
@@ -238,6 +241,7 @@ async function save(
   }
   const { width, height, data } = d.rendered.hashPixels;
   const hash = Buffer.from(rgbaToThumbHash(width, height, data)).toString('base64');
-  const value: ThumbnailValue = { thumbPath: thumb, previewPath: preview, width: d.width, height: d.height, thumbhash: hash };
+  const phash = perceptualHash(d.rendered.hashPixels);
+  const value: ThumbnailValue = { thumbPath: thumb, previewPath: preview, width: d.width, height: d.height, thumbhash: hash, phash };
   return { status: 'done' as const, value };
 }

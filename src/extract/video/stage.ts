@@ -9,6 +9,7 @@ import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../catalog/metadata.js';
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
+import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { deleteExifRow, deleteThumbnailRow } from '../../catalog/derived.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
 import { modelInputFiles } from '../thumbnail/paths.js';
@@ -50,7 +51,9 @@ export function videoStage(config: StageConfig): StageDefinition {
       const previous = getThumbnail(db, target.fileId);
       saveVideo(db, target.fileId, { ...value.facts, posterSec: value.posterSec, motionPhoto: null, clipOffset: null, clipLength: null });
       saveExif(db, target.fileId, value.exif);
-      saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...value.thumbnail });
+      const { phash, ...thumbnail } = value.thumbnail;
+      saveThumbnail(db, { fileId: target.fileId, identity: target.identity, ...thumbnail });
+      savePerceptualHash(db, target.fileId, target.identity, phash);
       // As the thumbnail stage does: a modified video's old renditions go, unless an identical copy still uses them.
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
         for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {

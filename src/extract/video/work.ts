@@ -18,6 +18,7 @@ import { probeVideo, type VideoFacts } from './probe.js';
 import { clipFrameTimes, fitInside, grabFrame, pickPoster } from './poster.js';
 import { videoRecord, type VideoExifRecord } from './record.js';
 import { frameKey, readVideoOptions } from './options.js';
+import { perceptualHash } from '../thumbnail/phash.js';
 
 /** What the worker hands the main thread for one video. */
 export interface VideoValue {
@@ -65,12 +66,14 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
     }
     const { width, height, data } = rendered.hashPixels;
     const thumbhash = Buffer.from(rgbaToThumbHash(width, height, data)).toString('base64');
+    // The poster's perceptual hash, as a photo's thumbnail has one (indexer duplicates).
+    const phash = perceptualHash(rendered.hashPixels);
     return {
       status: 'done',
       value: {
         facts,
         exif: videoRecord(facts, tags, input.mtimeMs),
-        thumbnail: { thumbPath: thumb, previewPath: preview, width: facts.width, height: facts.height, thumbhash },
+        thumbnail: { thumbPath: thumb, previewPath: preview, width: facts.width, height: facts.height, thumbhash, phash },
         posterSec: poster.frame.atSec,
       },
     };

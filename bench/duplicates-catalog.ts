@@ -1,0 +1,60 @@
+/**
+ * Child of the duplicates benchmark: a real catalog of N present photos with synthetic perceptual hashes (every
+ * 100th with a near copy, as duplicates-million.ts), written straight to SQLite, then the real
+ * `indexer duplicates --json` on it, timed with its peak RSS: the catalog read included.
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCatalog } from '../src/catalog/open.js';
+
+const n = Number(process.argv[2] ?? 1_000_000);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, '..', '..', 'bin', 'indexer.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dupes-catalog-'));
+try {
+  const file = path.join(dir, 'catalog.db');
+  const db = openCatalog(file);
+  const words = new Uint32Array(crypto.randomBytes(n * 8).buffer);
+  for (let i = 0; i + 1 < n; i += 100) {
+    words[(i + 1) * 2] = words[i * 2]!;
+    words[(i + 1) * 2 + 1] = words[i * 2 + 1]!;
+    for (let f = 0; f < 1 + (i % 10); f++) {
+      const bit = crypto.randomInt(64);
+      words[(i + 1) * 2 + (bit >> 5)]! ^= 1 << (bit & 31);
+    }
+  }
+  const hex = (w: number) => w.toString(16).padStart(8, '0');
+  db.transaction(() => {
+    db.prepare(`INSERT INTO roots (id, path, added_at) VALUES (1, '/photos', 0)`).run();
+    const fileRow = db.prepare(
+      `INSERT INTO files (id, root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, first_seen, last_seen, dir)
+       VALUES (?, 1, ?, 'image', 'jpg', ?, 0, ?, 1, ?, 0, 0, ?)`,
+    );
+    const thumb = db.prepare(`INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height) VALUES (?, ?, '', '', 4000, 3000)`);
+    const hash = db.prepare(`INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)`);
+    for (let i = 0; i < n; i++) {
+      const folder = `/photos/${Math.floor(i / 1000)}`;
+      const identity = `${i.toString(16)}-synthetic`;
+      fileRow.run(i + 1, `${folder}/IMG_${i}.jpg`, 3_000_000 + i, String(i), identity, folder);
+      thumb.run(i + 1, identity);
+      hash.run(i + 1, identity, hex(words[i * 2]!) + hex(words[i * 2 + 1]!));
+    }
+  })();
+  db.close();
+  const started = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M CPU=%U %S', process.execPath, bin, '--db', file, 'duplicates', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`indexer duplicates failed (${r.status}): ${r.stderr.slice(-400)}`);
+  const m = /RSSKB=(\d+) CPU=([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const groups = (JSON.parse(r.stdout) as { groups: unknown[] }).groups.length;
+  console.log(
+    `indexer duplicates --json on a ${n.toLocaleString('en')}-photo catalog: ${groups} groups in ${seconds.toFixed(2)} s ` +
+      `(CPU ${m ? (Number(m[2]) + Number(m[3])).toFixed(2) : '?'} s), peak RSS ${m ? (Number(m[1]) / 1024).toFixed(0) : '?'} MiB (goal: < 10 s)`,
+  );
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

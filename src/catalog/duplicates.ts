@@ -1,0 +1,105 @@
+/** SQL of `indexer duplicates`: perceptual hashes (thumbnail stage), cached full-file hashes, the candidate load. */
+import type { Db } from './open.js';
+import { statement } from './statements.js';
+
+/** The thumbnail stage's commit: the hash of the content it decoded (identity says which content that was). */
+export function savePerceptualHash(db: Db, fileId: number, identity: string, phash: string): void {
+  statement(
+    db,
+    `INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)
+     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, phash = excluded.phash`,
+  ).run(fileId, identity, phash);
+}
+
+/** One present file as duplicate detection sees it. */
+export interface DuplicateCandidate {
+  id: number;
+  /** Absolute path. */
+  path: string;
+  /** image | raw | video */
+  kind: string;
+  /** Lower-case extension without the dot. */
+  ext: string;
+  size: number;
+  mtimeMs: number;
+  /** Size + hash of the first and last 64 KiB (null before phase 1 hashed it). */
+  identity: string | null;
+  /** Oriented pixel size from the thumbnail stage (null before it ran). */
+  width: number | null;
+  height: number | null;
+  /** 16 hex digits; null before the thumbnail stage ran on this content (or for videos). */
+  phash: string | null;
+  /** Capture time as stored (ISO); null when unknown or only the file's mtime. */
+  takenAt: string | null;
+  takenAtMs: number | null;
+  /** How many EXIF/XMP fields the file carries (camera, lens, exposure, GPS, rating, title, keywords, ...). */
+  metadataFields: number;
+}
+
+const EXIF_FIELDS = ['make', 'model', 'lens', 'iso', 'exposure_time', 'f_number', 'focal_length', 'gps_lat', 'software'];
+const XMP_FIELDS = ['rating', 'label', 'title', 'description', 'keywords', 'creator', 'rights', 'people'];
+
+/**
+ * Every present file (offline and deleted ones are never listed) with what the keep rule and the grouping need.
+ * One pass over the catalog; a perceptual hash computed for an older content of the file is left out.
+ */
+export function duplicateCandidates(db: Db): DuplicateCandidate[] {
+  const fieldCount = [
+    ...EXIF_FIELDS.map((c) => `(x.${c} IS NOT NULL)`),
+    `(x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime')`,
+    ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
+  ].join(' + ');
+  return db
+    .prepare(
+      `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, f.identity, t.width, t.height,
+              CASE WHEN h.identity = f.identity THEN h.phash END AS phash,
+              CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at END AS takenAt,
+              CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at_ms END AS takenAtMs,
+              coalesce(${fieldCount}, 0) AS metadataFields
+       FROM files f
+       LEFT JOIN thumbnails t ON t.file_id = f.id
+       LEFT JOIN perceptual_hashes h ON h.file_id = f.id
+       LEFT JOIN exif x ON x.file_id = f.id
+       LEFT JOIN xmp p ON p.file_id = f.id
+       WHERE f.state = 'present'
+       ORDER BY f.id`,
+    )
+    .all() as DuplicateCandidate[];
+}
+
+/** Identities held by more than one present file (from the identity index): the only candidates for exact copies. */
+export function sharedIdentities(db: Db): Set<string> {
+  return new Set(
+    db
+      .prepare(`SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`)
+      .pluck()
+      .all() as string[],
+  );
+}
+
+/** The cached full-file hash of a file, if it was computed while the file had this size and mtime. */
+export function cachedContentHash(db: Db, fileId: number, size: number, mtimeMs: number): string | null {
+  const row = statement(db, `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`).get(fileId, size, mtimeMs) as
+    | { sha256: string }
+    | undefined;
+  return row?.sha256 ?? null;
+}
+
+export function saveContentHash(db: Db, fileId: number, size: number, mtimeMs: number, sha256: string): void {
+  statement(
+    db,
+    `INSERT INTO content_hashes (file_id, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
+     ON CONFLICT(file_id) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`,
+  ).run(fileId, size, mtimeMs, sha256);
+}
+
+/** Thumbnail paths of some files, for the HTML page. */
+export function thumbPaths(db: Db, fileIds: number[]): Map<number, string> {
+  const stmt = db.prepare(`SELECT thumb_path FROM thumbnails WHERE file_id = ?`).pluck();
+  const out = new Map<number, string>();
+  for (const id of fileIds) {
+    const p = stmt.get(id) as string | undefined;
+    if (p) out.set(id, p);
+  }
+  return out;
+}
