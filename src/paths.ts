@@ -1,11 +1,48 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ExitCode, UserError } from './errors.js';
 
-/** Where the catalog lives: --db, else $INDEXER_DB, else $XDG_DATA_HOME/indexer/catalog.db. */
+/**
+ * Where the catalog lives: --db, else $INDEXER_DB, else $XDG_DATA_HOME/indexer/catalog.db.
+ * A URL is a server or an error, never a file: path.resolve('postgres://u@h/db') would make a SQLite file under a
+ * folder named `postgres:` in the current folder, so every URL is refused here, before anything opens or creates.
+ */
 export function resolveCatalogPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (flag) return path.resolve(flag);
-  if (env.INDEXER_DB) return path.resolve(env.INDEXER_DB);
+  if (flag) return catalogFile(flag, '--db');
+  if (env.INDEXER_DB) return catalogFile(env.INDEXER_DB, '$INDEXER_DB');
   return path.join(dataHome(env), 'indexer', 'catalog.db');
+}
+
+/** `scheme://`, the scheme two letters or more, so a Windows drive (`C://x`) still reads as a path. */
+const urlLike = /^([a-z][a-z0-9+.-]+):\/\//i;
+
+function catalogFile(value: string, source: string): string {
+  const scheme = urlLike.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) return path.resolve(value);
+  const shown = withoutPassword(value);
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    throw new UserError(
+      `${source} ${shown}: PostgreSQL catalogs are not supported by this version yet; give a file path for a SQLite catalog`,
+      ExitCode.usage,
+    );
+  }
+  throw new UserError(
+    `${source} ${shown}: a catalog is a file path (SQLite); ${scheme}:// URLs are not supported, and PostgreSQL catalogs are not supported by this version yet`,
+    ExitCode.usage,
+  );
+}
+
+/** The URL as the user wrote it, less any password (in the user-info part or a `password=` parameter). */
+export function withoutPassword(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const rest = url.slice(start);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf('@'); // an unescaped '@' in a password: the host follows the last one
+  const colon = authority.indexOf(':');
+  const hidden = at > 0 && colon >= 0 && colon < at ? authority.slice(0, colon) + authority.slice(at) : authority;
+  const tail = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
+  return url.slice(0, start) + hidden + tail.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** Where derived files live: --cache-dir, else $INDEXER_CACHE, else $XDG_CACHE_HOME/indexer. */

@@ -5,7 +5,7 @@
  */
 import type { Db } from './open.js';
 import { statement } from './statements.js';
-import { fromBlob, toBlob, type VectorSet } from '../search/vectors.js';
+import { fromBlob, toBlob, type VectorSet } from '../vectors.js';
 
 export interface ClipModelRow {
   /** name@hash. */

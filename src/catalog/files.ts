@@ -72,6 +72,11 @@ export const ADDED_TWIN_SQL = `SELECT id, root_id AS rootId, path, kind, ext, si
 
 /** File rows and their transitions, for the scan. Statements are prepared once per connection. */
 export function filesCatalog(db: Db) {
+  return { ...folderReads(db), ...rowWrites(db), ...rootSweep(db) };
+}
+
+/** What the diff of one folder reads: its rows and its digest. */
+function folderReads(db: Db) {
   // One index range per folder: far cheaper than a lookup per path on a rescan where nothing changed.
   // Raw rows: no per-row key objects, which is most of the cost of reading 100k+ rows.
   const inDir = db
@@ -80,37 +85,11 @@ export function filesCatalog(db: Db) {
        FROM files WHERE dir = ?`,
     )
     .raw();
-  const insert = db.prepare(
-    `INSERT INTO files (root_id, path, dir, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
-       sidecar_path, sidecar_size, sidecar_mtime_ms, seen_scan, added_scan)
-     VALUES (:rootId, :path, :dir, :kind, :ext, :size, :mtimeMs, :ino, :dev, :identity, 'present', :now, :now,
-       :sidecarPath, :sidecarSize, :sidecarMtimeMs, :scanId, :scanId)`,
-  );
-  const update = db.prepare(`UPDATE files SET ${CONTENT} WHERE id = :id`);
-  const backOnline = db.prepare(
-    `UPDATE files SET seen_scan = ?, last_seen = ?, state = 'present' WHERE id IN (SELECT value FROM json_each(?))`,
-  );
-  const sidecar = db.prepare(
-    `UPDATE files SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime_ms = ? WHERE id = ?`,
-  );
-  const reroot = db.prepare(`UPDATE files SET root_id = ? WHERE id = ?`);
-  const offline = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`);
-  const countOffline = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state = 'offline'`).pluck();
-  const countLive = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state != 'deleted'`).pluck();
-  // Covered by the (root_id, state) index: reads ids only.
-  const liveIds = db.prepare(`SELECT id FROM files WHERE root_id = ? AND state IN ('present', 'offline')`).pluck();
-  const byIds = db.prepare(`SELECT id, path, identity FROM files WHERE id IN (SELECT value FROM json_each(?))`);
-  const addedTwin = db.prepare(ADDED_TWIN_SQL);
-  const remove = db.prepare(`DELETE FROM files WHERE id = ?`);
-  const markDeleted = db.prepare(
-    `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`,
-  );
   // Digests (migration 006): its triggers drop a folder's digest whenever one of the folder's rows changes.
   const digestOf = db.prepare(`SELECT digest FROM folder_digests WHERE dir = ?`).pluck();
   const setDigest = db.prepare(`INSERT OR REPLACE INTO folder_digests (dir, digest) VALUES (?, ?)`);
   // Covered by the files_dir index: reads ids only.
   const idsInDir = db.prepare(`SELECT id FROM files WHERE dir = ?`).pluck();
-
   return {
     /** Known rows of one folder (any state), by path. */
     inFolder(dir: string): FolderRows {
@@ -135,6 +114,26 @@ export function filesCatalog(db: Db) {
     idsInFolder(dir: string): number[] {
       return idsInDir.all(dir) as number[];
     },
+  };
+}
+
+/** What the diff writes for one file it met: a new row, new content, a sidecar, a root, back online. */
+function rowWrites(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO files (root_id, path, dir, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
+       sidecar_path, sidecar_size, sidecar_mtime_ms, seen_scan, added_scan)
+     VALUES (:rootId, :path, :dir, :kind, :ext, :size, :mtimeMs, :ino, :dev, :identity, 'present', :now, :now,
+       :sidecarPath, :sidecarSize, :sidecarMtimeMs, :scanId, :scanId)`,
+  );
+  const update = db.prepare(`UPDATE files SET ${CONTENT} WHERE id = :id`);
+  const backOnline = db.prepare(
+    `UPDATE files SET seen_scan = ?, last_seen = ?, state = 'present' WHERE id IN (SELECT value FROM json_each(?))`,
+  );
+  const sidecar = db.prepare(
+    `UPDATE files SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime_ms = ? WHERE id = ?`,
+  );
+  const reroot = db.prepare(`UPDATE files SET root_id = ? WHERE id = ?`);
+  return {
     /** A new file; returns its id. */
     insert(rec: FileRecord, scanId: number, now: number): number {
       return Number(insert.run(params(rec, scanId, now)).lastInsertRowid);
@@ -155,6 +154,24 @@ export function filesCatalog(db: Db) {
     reroot(id: number, rootId: number): void {
       reroot.run(rootId, id);
     },
+  };
+}
+
+/** A root as a whole, and the sweep after a complete walk: offline, unseen files, moves, soft deletes. */
+function rootSweep(db: Db) {
+  const update = db.prepare(`UPDATE files SET ${CONTENT} WHERE id = :id`);
+  const offline = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`);
+  const countOffline = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state = 'offline'`).pluck();
+  const countLive = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state != 'deleted'`).pluck();
+  // Covered by the (root_id, state) index: reads ids only.
+  const liveIds = db.prepare(`SELECT id FROM files WHERE root_id = ? AND state IN ('present', 'offline')`).pluck();
+  const byIds = db.prepare(`SELECT id, path, identity FROM files WHERE id IN (SELECT value FROM json_each(?))`);
+  const addedTwin = db.prepare(ADDED_TWIN_SQL);
+  const remove = db.prepare(`DELETE FROM files WHERE id = ?`);
+  const markDeleted = db.prepare(
+    `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`,
+  );
+  return {
     /** The root is unavailable: its present files go offline (never deleted). Returns the offline count. */
     markRootOffline(rootId: number): number {
       offline.run(rootId);

@@ -2,7 +2,7 @@
  * A loaded CLIP model: both encoders (each opened on first use) and the tokenizer. Outputs are L2-normalised
  * embeddings, so comparing them is a dot product.
  */
-import { normalize } from '../search/vectors.js';
+import { normalize } from '../vectors.js';
 import type { ModelInfo } from './model-dir.js';
 import { ModelSession, type Device } from './onnx.js';
 import { RemoteSession } from './remote-session.js';

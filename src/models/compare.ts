@@ -3,7 +3,7 @@
  * images and texts, and the smallest cosine between corresponding embeddings is reported. A variant is only worth
  * offering if that stays at or above 0.99.
  */
-import { cosine } from '../search/vectors.js';
+import { cosine } from '../vectors.js';
 import { ClipModel } from './clip-model.js';
 import type { ModelInfo } from './model-dir.js';
 import { minAgreement } from './agreement.js';

@@ -1,8 +1,7 @@
 /**
  * A ModelSession that lives on its own worker thread (session-thread.ts). onnxruntime-node loads and runs models
  * synchronously on the calling thread, so on the scheduler's thread it would stall dispatching for the whole of
- * every batch: the preprocessing workers ran dry and each batch waited ~60 ms for the next one's inputs (measured,
- * 96 images on 2 cores). Here the scheduler keeps feeding the workers while the model loads and runs.
+ * every batch: the preprocessing workers ran dry and each batch waited for the next one's inputs. Here the scheduler keeps feeding the workers while the model loads and runs.
  */
 import { Worker } from 'node:worker_threads';
 import type { SessionOptions } from './onnx.js';

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of RemoteSession (remote-session.ts): holds one ModelSession and answers its requests.
- * onnxruntime-node runs a model synchronously on the calling thread's event loop (a 16-image ViT-B/32 batch blocks
- * it for ~0.4 s), so the clip stage keeps it here, off the scheduler's thread. Never throws: errors are replies.
+ * onnxruntime-node runs a model synchronously on the calling thread's event loop (a whole batch blocks
+ * it), so the clip stage keeps it here, off the scheduler's thread. Never throws: errors are replies.
  */
 import { parentPort } from 'node:worker_threads';
 import { ModelSession, type SessionOptions } from './onnx.js';

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { listedFromGroup, listedFromThread, type ListedFolder } from './listed-folder.js';
 import { StatBatch, statNames } from './stat-batch.js';
 import type { Walk, WalkOptions, WalkResult } from './walk.js';
@@ -63,48 +64,20 @@ function threaded(opts: FolderWalkOptions): FolderSource {
   };
   const worker = takeWalkerThread();
   worker.postMessage(start);
-  const listings = new Map<number, ListedFolder>();
-  const stats = new Map<number, StatBatch>();
-  let listed = 0;
-  let end: Extract<FromWalker, { type: 'end' }> | null = null;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
+  const inbox = listen(worker, opts.root);
   let result: WalkResult = { problems: [], complete: false };
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
   const stop = () => {
     Atomics.store(control, Control.stop, 1);
     Atomics.notify(control, Control.acked);
-    notify();
+    inbox.notify();
   };
-  worker.on('message', (m: FromWalker) => {
-    if (m.type === 'listing') {
-      listings.set(m.seq, listedFromThread(m.dir, m.media, m.sidecars, m.mediaCount));
-      listed = Math.max(listed, m.seq + 1);
-    } else if (m.type === 'stats') stats.set(m.seq, new StatBatch(m.stats));
-    else if (m.type === 'end') end = m;
-    else failure ??= new Error(`walking ${opts.root}: ${m.message}`);
-    notify();
-  });
-  worker.on('error', (err) => {
-    failure ??= err;
-    notify();
-  });
-  worker.on('exit', (code) => {
-    // Its messages are all delivered before 'exit': after 'end' this is the normal way out.
-    if (!end) failure ??= new Error(`the walker thread exited (code ${code}) before finishing`);
-    notify();
-  });
   opts.signal.addEventListener('abort', stop, { once: true });
 
   /** Takes the next listed folder nobody has stat()ed yet, if any, and stats it here. */
   const statOneHere = (): boolean => {
     const next = Atomics.load(control, Control.nextToStat);
-    if (next >= listed || Atomics.compareExchange(control, Control.nextToStat, next, next + 1) !== next) return false;
-    stats.set(next, statFolder(listings.get(next)!, opts));
+    if (next >= inbox.listed || Atomics.compareExchange(control, Control.nextToStat, next, next + 1) !== next) return false;
+    inbox.stats.set(next, statFolder(inbox.listings.get(next)!, opts));
     return true;
   };
 
@@ -113,24 +86,25 @@ function threaded(opts: FolderWalkOptions): FolderSource {
       // Folders are diffed in walk order; this thread stats ahead of that order whenever it would otherwise wait.
       for (let seq = 0; ; ) {
         if (opts.signal.aborted) return;
-        if (failure) throw failure;
-        const folder = listings.get(seq);
-        const batch = stats.get(seq);
+        if (inbox.failure) throw inbox.failure;
+        const folder = inbox.listings.get(seq);
+        const batch = inbox.stats.get(seq);
         if (folder && batch) {
-          listings.delete(seq);
-          stats.delete(seq);
+          inbox.listings.delete(seq);
+          inbox.stats.delete(seq);
           yield { folder, stats: batch };
           seq++;
           Atomics.add(control, Control.acked, 1); // diffed: the walker may list one more
           Atomics.notify(control, Control.acked);
           continue;
         }
+        const end = inbox.end;
         if (end && (seq >= end.folders || !end.complete)) {
           result = { problems: end.problems, complete: end.complete && seq >= end.folders && !opts.signal.aborted };
           return;
         }
         if (statOneHere()) continue;
-        await new Promise<void>((r) => (wake = r));
+        await new Promise<void>((r) => (inbox.wake = r));
       }
     } finally {
       opts.signal.removeEventListener('abort', stop);
@@ -140,4 +114,51 @@ function threaded(opts: FolderWalkOptions): FolderSource {
     }
   }
   return { folders: folders(), result: () => result };
+}
+
+/** What the walker thread has sent so far, and a way to wake the consumer when more arrives. */
+interface Inbox {
+  listings: Map<number, ListedFolder>;
+  stats: Map<number, StatBatch>;
+  /** Folders listed so far (their seq numbers are 0 .. listed - 1). */
+  listed: number;
+  end: Extract<FromWalker, { type: 'end' }> | null;
+  failure: unknown;
+  wake: (() => void) | null;
+  notify(): void;
+}
+
+function listen(worker: Worker, root: string): Inbox {
+  const inbox: Inbox = {
+    listings: new Map(),
+    stats: new Map(),
+    listed: 0,
+    end: null,
+    failure: null,
+    wake: null,
+    notify() {
+      const w = inbox.wake;
+      inbox.wake = null;
+      w?.();
+    },
+  };
+  worker.on('message', (m: FromWalker) => {
+    if (m.type === 'listing') {
+      inbox.listings.set(m.seq, listedFromThread(m.dir, m.media, m.sidecars, m.mediaCount));
+      inbox.listed = Math.max(inbox.listed, m.seq + 1);
+    } else if (m.type === 'stats') inbox.stats.set(m.seq, new StatBatch(m.stats));
+    else if (m.type === 'end') inbox.end = m;
+    else inbox.failure ??= new Error(`walking ${root}: ${m.message}`);
+    inbox.notify();
+  });
+  worker.on('error', (err) => {
+    inbox.failure ??= err;
+    inbox.notify();
+  });
+  worker.on('exit', (code) => {
+    // Its messages are all delivered before 'exit': after 'end' this is the normal way out.
+    if (!inbox.end) inbox.failure ??= new Error(`the walker thread exited (code ${code}) before finishing`);
+    inbox.notify();
+  });
+  return inbox;
 }

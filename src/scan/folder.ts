@@ -176,6 +176,11 @@ async function processSlice(
     ctx,
   );
   if (walked.length === 0 && back.length === 0) return;
+  writeSlice(walked, back, ctx, check);
+}
+
+/** One transaction for a slice: new and changed rows, re-rooted or sidecar-only updates, files back online. */
+function writeSlice(walked: Walked[], back: number[], ctx: FolderContext, check: FolderCheck): void {
   const now = ctx.now();
   ctx.tally.wrote = true;
   ctx.db.transaction(() => {

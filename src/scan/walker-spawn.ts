@@ -1,6 +1,6 @@
 /**
- * Starting the walker thread (walk-thread.ts): a fresh V8 isolate plus its modules take about 40 ms, as long as
- * the CLI takes to load and open the catalog. `indexer scan` calls prewarmWalkerThread() as its first act (see
+ * Starting the walker thread (walk-thread.ts): a fresh V8 isolate plus its modules take about as long as the
+ * CLI takes to load and open the catalog. `indexer scan` calls prewarmWalkerThread() as its first act (see
  * src/cli/main.ts), so the two overlap and the first walk starts at once; the walk takes the thread with
  * takeWalkerThread(). Without a prewarm (tests, later roots) a thread is started on demand.
  *

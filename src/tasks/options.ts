@@ -79,7 +79,7 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
 
 /**
  * Each worker thread loads its own decoders and model session (tens of MB), and extraction is CPU-bound: more than a
- * few per CPU only adds memory (100,000 threads died of a V8 out-of-memory after 36 s). 4 per CPU, never over 256.
+ * few per CPU only adds memory (100,000 threads ended in a V8 out-of-memory). 4 per CPU, never over 256.
  */
 export function maxThreads(cpus: number): number {
   return Math.min(256, 4 * Math.max(1, cpus));

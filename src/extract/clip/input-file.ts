@@ -1,7 +1,7 @@
 /**
  * The model-input file: the pixels a CLIP model sees, resampled by the thumbnail stage from the same decode that made
- * the preview, so the clip stage does not decode the preview again (about 6 ms of CPU per photo, on the cores that
- * inference needs). Written atomically next to the preview, read once by the clip worker and then deleted.
+ * the preview, so the clip stage does not decode the preview again (CPU taken from the cores that inference
+ * needs). Written atomically next to the preview, read once by the clip worker and then deleted.
  *
  * Layout: 4-byte magic "IXM1", width and height as uint16 little-endian, then width*height packed RGB bytes (upright,
  * sRGB, alpha flattened on white as in the preview). The pixels are modelWindow's part of the resized image, so the

@@ -3,8 +3,8 @@
  *
  * Many cameras and editors embed "sRGB IEC61966-2.1" in photos that are already sRGB. Converting through such a
  * profile to sRGB changes no pixel (measured: identical bytes on the corpus), yet libvips runs the full lcms
- * transform on the shrink-on-load-sized image, through a float Lab connection space: 40-135 ms of CPU on a 12 MP
- * photo, more than the decode itself. The thumbnail worker skips that transform when this module says the profile
+ * transform on the shrink-on-load-sized image, through a float Lab connection space: on a 12 MP photo more CPU than
+ * the decode itself. The thumbnail worker skips that transform when this module says the profile
  * is sRGB's; every other profile (Display P3, Adobe RGB, CMYK, LUT-based, unreadable) is converted as before.
  *
  * "Is sRGB's" is decided from what lcms itself uses for a matrix/shaper RGB profile, not from the description text:

@@ -78,23 +78,10 @@ export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNo
       i = end + 1;
     } else {
       if (!flush()) return null;
-      NAME.lastIndex = lt + 1;
-      const m = NAME.exec(xml);
-      if (!m) return null;
-      const qname = m[0];
-      let p = NAME.lastIndex;
-      const raw: [string, string][] = [];
-      for (;;) {
-        ATTR.lastIndex = p;
-        const a = ATTR.exec(xml);
-        if (!a) break;
-        raw.push([a[1]!, a[2] ?? a[3] ?? '']);
-        p = ATTR.lastIndex;
-      }
-      while (p < n && isSpace(xml.charCodeAt(p))) p++;
-      const selfClosing = xml.startsWith('/>', p);
-      if (!selfClosing && xml.charCodeAt(p) !== 0x3e /* > */) return null;
-      i = p + (selfClosing ? 2 : 1);
+      const tag = readStartTag(xml, lt);
+      if (!tag) return null;
+      const { qname, raw, selfClosing } = tag;
+      i = tag.next;
       const parent = stack[stack.length - 1];
       const inherited = parent ? parent.scope : rootScope;
       let scope = inherited;
@@ -116,6 +103,26 @@ export function parseXmlLite(xml: string, rootScope: Map<string, string>): XmlNo
     }
   }
   return stack.length || !flush() ? null : top;
+}
+
+/** The start tag at `lt` (`<name attr="v" ...>` or `.../>`): its name, raw attributes and where it ends; null if malformed. */
+function readStartTag(xml: string, lt: number): { qname: string; raw: [string, string][]; selfClosing: boolean; next: number } | null {
+  NAME.lastIndex = lt + 1;
+  const m = NAME.exec(xml);
+  if (!m) return null;
+  let p = NAME.lastIndex;
+  const raw: [string, string][] = [];
+  for (;;) {
+    ATTR.lastIndex = p;
+    const a = ATTR.exec(xml);
+    if (!a) break;
+    raw.push([a[1]!, a[2] ?? a[3] ?? '']);
+    p = ATTR.lastIndex;
+  }
+  while (p < xml.length && isSpace(xml.charCodeAt(p))) p++;
+  const selfClosing = xml.startsWith('/>', p);
+  if (!selfClosing && xml.charCodeAt(p) !== 0x3e /* > */) return null;
+  return { qname: m[0], raw, selfClosing, next: p + (selfClosing ? 2 : 1) };
 }
 
 function close(open: Open): void {
