@@ -63,7 +63,7 @@ function params(rec: FileRecord, scanId: number, now: number) {
 
 /**
  * A row this scan added with this identity: the new path of a vanished file. One lookup per vanished file, through
- * the (identity, added_scan) index of migration 012, so it reads only this scan's rows of that content, not every
+ * the (identity, added_scan) index of migration 007, so it reads only this scan's rows of that content, not every
  * file that shares it (exported for the test that checks the plan).
  */
 export const ADDED_TWIN_SQL = `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,

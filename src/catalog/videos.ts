@@ -1,8 +1,8 @@
-/** SQL for the video stage's results (table from migration 007) and for pairing Live Photos. */
+/** SQL for the video stage's results (table from migration 009) and for pairing Live Photos. */
 import type { Db } from './open.js';
 import { statement } from './statements.js';
 
-/** One row of the videos table; see 007-videos.ts for the columns. */
+/** One row of the videos table; see 009-videos.ts for the columns. */
 export interface VideoRow {
   durationSec: number | null;
   width: number | null;
@@ -51,7 +51,7 @@ export function deleteVideo(db: Db, fileId: number): void {
 }
 
 export function getVideo(db: Db, fileId: number): VideoRow | null {
-  // A catalog from before migration 007 (read-only `info` on an old catalog) has no table: nothing to show.
+  // A catalog from before migration 009 (read-only `info` on an old catalog) has no table: nothing to show.
   const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'videos'`).get();
   if (!has) return null;
   const r = db.prepare(`SELECT ${COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM videos WHERE file_id = ?`).get(fileId) as

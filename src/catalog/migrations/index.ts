@@ -4,10 +4,10 @@ import { tasks } from './003-tasks.js';
 import { metadata } from './004-metadata.js';
 import { clip } from './005-clip.js';
 import { folderDigests } from './006-folder-digests.js';
-import { moveLookup } from './012-move-lookup.js';
-import { rootSettings } from './009-root-settings.js';
-import { videos } from './007-videos.js';
-import { duplicates } from './008-duplicates.js';
+import { moveLookup } from './007-move-lookup.js';
+import { rootSettings } from './008-root-settings.js';
+import { videos } from './009-videos.js';
+import { duplicates } from './010-duplicates.js';
 
 /**
  * Numbered migrations: entry i brings the catalog to PRAGMA user_version = i + 1.
