@@ -198,12 +198,40 @@ export class TaskStore {
 /** `indexer retry`: failed (and, if asked, canceled) tasks back to pending with fresh attempts. */
 export function rearmFailed(db: Db, opts: { stage?: string; canceled?: boolean; now: number }): number {
   const states = opts.canceled ? ['failed', 'canceled'] : ['failed'];
+  return db.transaction(() => {
+    const rearmed = db
+      .prepare(
+        `UPDATE tasks SET state = 'pending', attempts = 0, run_after = 0, suspect = 0, reason = NULL, updated_at = @now
+         WHERE state IN (SELECT value FROM json_each(@states)) AND (@stage IS NULL OR stage = @stage)`,
+      )
+      .run({ states: JSON.stringify(states), stage: opts.stage ?? null, now: opts.now }).changes;
+    // Tasks skipped because this file's task of a stage they depend on failed run again once that task is re-armed.
+    db.prepare(
+      `UPDATE tasks SET state = 'pending', reason = NULL, updated_at = @now
+       WHERE state = 'skipped' AND reason LIKE '${DEPENDENCY_FAILED}%'
+         AND NOT EXISTS (SELECT 1 FROM tasks d WHERE d.file_id = tasks.file_id AND d.state = 'failed'
+                         AND tasks.reason = '${DEPENDENCY_FAILED}' || d.stage)`,
+    ).run({ now: opts.now });
+    return rearmed;
+  })();
+}
+
+/** Reason prefix of a task skipped because a stage it depends on failed for good on the same file (then its name). */
+export const DEPENDENCY_FAILED = 'not run, this file failed: ';
+
+/**
+ * A task that failed for good ends its file's pending tasks of the stages that depend on it (a broken video's clip
+ * task): they could never run, so they are skipped with a reason naming the stage, not left pending forever.
+ * `indexer retry` re-arms them with the failed task (rearmFailed); a changed file re-plans them anyway.
+ */
+export function skipDependents(db: Db, fileId: number, failedStage: string, dependents: readonly string[], now: number): number {
+  if (dependents.length === 0) return 0;
   return db
     .prepare(
-      `UPDATE tasks SET state = 'pending', attempts = 0, run_after = 0, suspect = 0, reason = NULL, updated_at = @now
-       WHERE state IN (SELECT value FROM json_each(@states)) AND (@stage IS NULL OR stage = @stage)`,
+      `UPDATE tasks SET state = 'skipped', reason = @reason, updated_at = @now, finished_at = @now
+       WHERE file_id = @fileId AND state = 'pending' AND stage IN (SELECT value FROM json_each(@stages))`,
     )
-    .run({ states: JSON.stringify(states), stage: opts.stage ?? null, now: opts.now }).changes;
+    .run({ fileId, reason: DEPENDENCY_FAILED + failedStage, stages: JSON.stringify(dependents), now }).changes;
 }
 
 /** `indexer cancel`: pending tasks (of a stage, under some paths) become canceled. */

@@ -3,7 +3,7 @@
  * together, so a result is either fully recorded or not at all (then the task runs again).
  */
 import type { Db } from '../catalog/open.js';
-import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
+import { skipDependents, type ClaimedTask, type TaskStore } from '../catalog/tasks.js';
 import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -45,6 +45,8 @@ export interface CommitContext {
   tx: CommitTransactions;
   /** Drops a file's derived data of a stage (and of the stages that depend on it) whose task ended without a result. */
   forget?: (db: Db, fileId: number, stage: string) => void;
+  /** Every stage that depends on STAGE, directly or not (all loaded stages, not only this run's). */
+  dependents?: (stage: string) => readonly string[];
 }
 
 /** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
@@ -162,6 +164,8 @@ function recordOutcome(ctx: CommitContext, task: ClaimedTask, outcome: StageOutc
   if (outcome.retryable === false || task.attempts >= task.maxAttempts) {
     if (store.end(task.id, runId, 'failed', now, outcome.reason)) {
       ctx.forget?.(ctx.db, task.fileId, task.stage);
+      const dependents = ctx.dependents?.(task.stage) ?? [];
+      if (dependents.length) skipDependents(ctx.db, task.fileId, task.stage, dependents, now);
       counts.failed++;
       ctx.totals.failed++;
       effects.failed.push({ task, reason: outcome.reason });

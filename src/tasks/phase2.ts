@@ -144,6 +144,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       totals,
       isolate: isolation?.run,
       forget: forgetter(all),
+      dependents: dependentsOf(all),
     });
     stop = result.stop;
     perStage = result.perStage;
@@ -229,6 +230,24 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
  * what every stage that depends on it stored (the clip embedding made from the thumbnail's preview), is dropped.
  * Every loaded stage counts, not only this run's --stages.
  */
+/** STAGE's dependents, direct and indirect, among every loaded stage. */
+export function dependentsOf(all: StageDefinition[]): (stage: string) => readonly string[] {
+  const memo = new Map<string, string[]>();
+  return (stage) => {
+    let out = memo.get(stage);
+    if (!out) {
+      const seen = new Set<string>();
+      const visit = (name: string) => {
+        for (const s of all) if (s.dependsOn.includes(name) && !seen.has(s.name)) (seen.add(s.name), visit(s.name));
+      };
+      visit(stage);
+      out = [...seen];
+      memo.set(stage, out);
+    }
+    return out;
+  };
+}
+
 function forgetter(all: StageDefinition[]): (db: Db, fileId: number, stage: string) => void {
   return (db, fileId, stage) => {
     const seen = new Set<string>();

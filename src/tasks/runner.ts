@@ -64,6 +64,8 @@ export interface RunnerContext {
   totals: RunCounts;
   /** Drops a file's derived data of a stage and its dependents when the stage's task ends without a result. */
   forget?: (db: Db, fileId: number, stage: string) => void;
+  /** Every stage that depends on STAGE (a failed task skips its file's pending dependents). */
+  dependents?: (stage: string) => readonly string[];
   /** Runs a suspect alone in a process of its own (isolated.ts); without it suspects run alone in the pool. */
   isolate?: Isolate;
 }
@@ -299,7 +301,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
     if (settled.length === 0) return;
     const batch = settled.splice(0, settled.length);
     const effects = commitSettled(
-      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals, tx, forget: ctx.forget },
+      { db: ctx.db, store, stages: byName, runId: ctx.runId, now: clock.now(), random: tuning.random, backoff: tuning.backoff, perStage, totals: ctx.totals, tx, forget: ctx.forget, dependents: ctx.dependents },
       batch,
     );
     suspectRunning = false;
