@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import usearch, { type Index } from 'usearch';
+import { sortedHas } from './quantized.js';
 
 /**
  * Graph settings: 16 links per node, 128-wide beams while adding and 256-wide while searching. With 200 candidates
@@ -122,7 +123,7 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
       if (keys.length !== index.size()) return 'failed';
     }
     const changed = new Set(changes.ids);
-    const stale = keys.filter((id) => changed.has(id) || !contains(changes.live, id));
+    const stale = keys.filter((id) => changed.has(id) || !sortedHas(changes.live, id));
     if (stale.length) index.remove(toKeys(stale));
     const threads = Math.max(1, os.availableParallelism());
     for (let start = 0; start < changes.ids.length; start += addChunk) {
@@ -220,18 +221,4 @@ function toKeys(ids: Int32Array): BigUint64Array {
   const out = new BigUint64Array(ids.length);
   for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]!);
   return out;
-}
-
-/** Binary search in an ascending array. */
-function contains(sorted: Int32Array, value: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid]!;
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }

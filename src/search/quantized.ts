@@ -87,7 +87,7 @@ export function patchSet(old: QuantizedSet, live: Int32Array, changed: Quantized
   const keep: number[] = [];
   for (let r = 0; r < old.count; r++) {
     const id = old.ids[r]!;
-    if (!replaced.has(id) && binarySearch(live, id)) keep.push(r);
+    if (!replaced.has(id) && sortedHas(live, id)) keep.push(r);
   }
   const count = keep.length + changed.count;
   const ids = new Int32Array(count);
@@ -104,7 +104,8 @@ export function patchSet(old: QuantizedSet, live: Int32Array, changed: Quantized
   return { dim, count, ids, scales, codes };
 }
 
-function binarySearch(sorted: Int32Array, value: number): boolean {
+/** Whether an ascending array holds VALUE (binary search); the vector file and the ANN index both test live ids. */
+export function sortedHas(sorted: Int32Array, value: number): boolean {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
