@@ -11,24 +11,28 @@ export function savePerceptualHash(db: Db, fileId: number, identity: string, pha
   ).run(fileId, identity, phash);
 }
 
-/** One present file as duplicate detection sees it. */
-export interface DuplicateCandidate {
+/** What grouping needs of a present file: read for every file, so kept small. */
+export interface DuplicateKey {
   id: number;
-  /** Absolute path. */
-  path: string;
   /** image | raw | video */
   kind: string;
+  /** Size + hash of the first and last 64 KiB (null before phase 1 hashed it). */
+  identity: string | null;
+  /** 16 hex digits; null before the thumbnail stage ran on this content (or for videos). */
+  phash: string | null;
+}
+
+/** One present file as duplicate detection sees it: the key plus what the keep rule and the output need. */
+export interface DuplicateCandidate extends DuplicateKey {
+  /** Absolute path. */
+  path: string;
   /** Lower-case extension without the dot. */
   ext: string;
   size: number;
   mtimeMs: number;
-  /** Size + hash of the first and last 64 KiB (null before phase 1 hashed it). */
-  identity: string | null;
   /** Oriented pixel size from the thumbnail stage (null before it ran). */
   width: number | null;
   height: number | null;
-  /** 16 hex digits; null before the thumbnail stage ran on this content (or for videos). */
-  phash: string | null;
   /** Capture time as stored (ISO); null when unknown or only the file's mtime. */
   takenAt: string | null;
   takenAtMs: number | null;
@@ -40,16 +44,36 @@ const EXIF_FIELDS = ['make', 'model', 'lens', 'iso', 'exposure_time', 'f_number'
 const XMP_FIELDS = ['rating', 'label', 'title', 'description', 'keywords', 'creator', 'rights', 'people'];
 
 /**
- * Every present file (offline and deleted ones are never listed) with what the keep rule and the grouping need.
- * One pass over the catalog; a perceptual hash computed for an older content of the file is left out.
+ * Every present file (offline and deleted ones are never listed), with only what grouping needs: reading the keep
+ * rule's columns (four joined tables) for a million files took most of the command's time, and only the few files
+ * that end up in groups need them (`duplicateDetails`). `withPath` adds the path (to select files under PATHs).
+ * A perceptual hash computed for an older content of the file is left out.
  */
-export function duplicateCandidates(db: Db): DuplicateCandidate[] {
+export function duplicateKeys(db: Db, withPath: boolean): (DuplicateKey & { path?: string })[] {
+  return db
+    .prepare(
+      `SELECT f.id, f.kind, f.identity, CASE WHEN h.identity = f.identity THEN h.phash END AS phash${withPath ? ', f.path' : ''}
+       FROM files f
+       LEFT JOIN perceptual_hashes h ON h.file_id = f.id
+       WHERE f.state = 'present'
+       ORDER BY f.id`,
+    )
+    .all() as (DuplicateKey & { path?: string })[];
+}
+
+/**
+ * The full rows of some files, by id (one query). A file whose row is gone since its key was read is missing from
+ * the map; its state is not checked again, so a file read as present stays in the answer.
+ */
+export function duplicateDetails(db: Db, fileIds: readonly number[]): Map<number, DuplicateCandidate> {
+  const out = new Map<number, DuplicateCandidate>();
+  if (fileIds.length === 0) return out;
   const fieldCount = [
     ...EXIF_FIELDS.map((c) => `(x.${c} IS NOT NULL)`),
     `(x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime')`,
     ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
   ].join(' + ');
-  return db
+  const rows = db
     .prepare(
       `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, f.identity, t.width, t.height,
               CASE WHEN h.identity = f.identity THEN h.phash END AS phash,
@@ -61,10 +85,11 @@ export function duplicateCandidates(db: Db): DuplicateCandidate[] {
        LEFT JOIN perceptual_hashes h ON h.file_id = f.id
        LEFT JOIN exif x ON x.file_id = f.id
        LEFT JOIN xmp p ON p.file_id = f.id
-       WHERE f.state = 'present'
-       ORDER BY f.id`,
+       WHERE f.id IN (SELECT value FROM json_each(?))`,
     )
-    .all() as DuplicateCandidate[];
+    .all(JSON.stringify(fileIds)) as DuplicateCandidate[];
+  for (const r of rows) out.set(r.id, r);
+  return out;
 }
 
 /** Identities held by more than one present file (from the identity index): the only candidates for exact copies. */

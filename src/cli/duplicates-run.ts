@@ -9,7 +9,16 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, schemaVersion, type Db } from '../catalog/open.js';
-import { cachedContentHash, duplicateCandidates, saveContentHash, sharedIdentities, thumbPaths, type DuplicateCandidate } from '../catalog/duplicates.js';
+import {
+  cachedContentHash,
+  duplicateDetails,
+  duplicateKeys,
+  saveContentHash,
+  sharedIdentities,
+  thumbPaths,
+  type DuplicateCandidate,
+  type DuplicateKey,
+} from '../catalog/duplicates.js';
 import { modelsInUse, vectorsOf } from '../catalog/embeddings.js';
 import { describeError, ExitCode, UserError } from '../errors.js';
 import { sha256File } from '../duplicates/content-hash.js';
@@ -41,12 +50,13 @@ export async function runDuplicates(
   const db = await openUpToDate(file, cli);
   const writable = !db.readonly;
   try {
-    const candidates = selectUnder(loadCandidates(db), opts.under);
+    const candidates = selectUnder(loadKeys(db, opts.under.length > 0), opts.under);
     const unhashed = candidates.filter((f) => f.kind === 'image' && !f.phash).length;
     if (unhashed) log.warn(`duplicates: ${unhashed} photo${unhashed === 1 ? ' has' : 's have'} no perceptual hash yet (run 'indexer resume'); they are matched as exact copies only`);
     const groups = await findDuplicates(
       {
         candidates,
+        details: (ids) => duplicateDetails(db, ids),
         sharedIdentities: sharedIdentities(db),
         contentHash: (f) => contentHash(db, writable, f, log),
         embeddings: (ids) => newestEmbeddings(db, ids),
@@ -88,9 +98,10 @@ async function tryWriterLock(file: string, cli: CliEnv): Promise<(() => void) | 
   }
 }
 
-function loadCandidates(db: Db): DuplicateCandidate[] {
+/** Keys of every present file (with paths when some PATHs select among them); the full rows come later, for few. */
+function loadKeys(db: Db, withPath: boolean): (DuplicateKey & { path?: string })[] {
   try {
-    return duplicateCandidates(db);
+    return duplicateKeys(db, withPath);
   } catch (err) {
     if (/no such table/.test(String((err as Error)?.message))) {
       throw new UserError("this catalog has no perceptual hashes yet and another indexer is using it: run 'indexer resume' when it is done");
@@ -100,14 +111,14 @@ function loadCandidates(db: Db): DuplicateCandidate[] {
 }
 
 /** Files under any of `under` (all when empty); a PATH with no indexed file under it is a usage error. */
-function selectUnder(files: DuplicateCandidate[], under: string[]): DuplicateCandidate[] {
+function selectUnder(files: (DuplicateKey & { path?: string })[], under: string[]): DuplicateKey[] {
   if (under.length === 0) return files;
   const prefixes = under.map((p) => p.replace(/\/+$/, '') || '/');
   const inside = (f: string, p: string) => f === p || f.startsWith(p === '/' ? p : p + '/');
   for (const p of prefixes) {
-    if (!files.some((f) => inside(f.path, p))) throw new UserError(`${p}: no indexed files there (run 'indexer scan' on it first)`);
+    if (!files.some((f) => inside(f.path!, p))) throw new UserError(`${p}: no indexed files there (run 'indexer scan' on it first)`);
   }
-  return files.filter((f) => prefixes.some((p) => inside(f.path, p)));
+  return files.filter((f) => prefixes.some((p) => inside(f.path!, p)));
 }
 
 async function contentHash(db: Db, writable: boolean, f: DuplicateCandidate, log: Logger): Promise<string | null> {

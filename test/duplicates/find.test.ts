@@ -56,3 +56,38 @@ test('same identity but different whole-file hashes are different contents; an u
   );
   assert.deepEqual(groups, []);
 });
+
+test('with keys only, full rows are asked for twins and grouped files alone; a file gone meanwhile is left out', async () => {
+  const rows = [
+    file('/k/a.jpg', { phash: 'ffff0000ffff0000', width: 50, height: 50 }),
+    file('/k/a-big.jpg', { phash: 'ffff0000ffff0001' }),
+    file('/k/gone.jpg', { phash: 'ffff0000ffff0002' }),
+    file('/k/x.jpg', { identity: 'twin', phash: '0123456789abcdef' }),
+    file('/l/x.jpg', { identity: 'twin', phash: '0123456789abcdef' }),
+    file('/k/alone.jpg', { phash: 'fedcba9876543210' }),
+    file('/k/alone2.jpg', { phash: '00ff00ff00ff00ff' }),
+  ];
+  const gone = rows[2]!.id;
+  const asked: number[][] = [];
+  const groups = await findDuplicates(
+    {
+      candidates: rows.map(({ id, kind, identity, phash }) => ({ id, kind, identity, phash })),
+      contentHash: async (f) => f.identity,
+      details: (ids) => {
+        asked.push([...ids]);
+        return new Map(rows.filter((r) => ids.includes(r.id) && r.id !== gone).map((r) => [r.id, r]));
+      },
+    },
+    { threshold: 10, similar: null, prefer: [], threads: 1 },
+  );
+  assert.deepEqual(
+    groups.map((g) => ({ kind: g.kind, keep: g.keep.path, files: g.files.map((f) => f.path) })),
+    [
+      { kind: 'exact', keep: '/k/x.jpg', files: ['/k/x.jpg', '/l/x.jpg'] },
+      { kind: 'near', keep: '/k/a-big.jpg', files: ['/k/a-big.jpg', '/k/a.jpg'] },
+    ],
+  );
+  const alone = rows.slice(5).map((r) => r.id);
+  assert.ok(asked.flat().every((id) => !alone.includes(id)), `details asked for ungrouped files: ${JSON.stringify(asked)}`);
+  assert.equal(new Set(asked.flat()).size, asked.flat().length, 'each row is read once');
+});
