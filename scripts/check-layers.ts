@@ -19,6 +19,8 @@ const layerOf: Record<string, number> = {
   scan: 2,
   search: 2,
   extract: 2,
+  // indexer duplicates: reads the catalog, groups, renders; beside search, which it resembles.
+  duplicates: 2,
   catalog: 1,
   models: 1,
 };

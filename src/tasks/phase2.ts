@@ -2,7 +2,6 @@
  * Phase 2 as `scan` and `resume` call it: recover, plan, preflight, run the pool until done, a limit or an
  * interrupt, and record the run.
  */
-import type { Command } from 'commander';
 import type { Db } from '../catalog/open.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
@@ -13,7 +12,7 @@ import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } fr
 import { loadAllStages } from '../extract/registry.js';
 import type { StageDefinition } from '../extract/stage.js';
 import { ExitCode, UserError } from '../errors.js';
-import { addAllPhase2Options, engineOptions, type EngineOptions } from './options.js';
+import { engineOptions, type EngineOptions } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { sweepTempsAfterCrash } from './temp-sweep.js';
@@ -49,10 +48,6 @@ export interface Phase2Result {
   summary: Record<string, unknown>;
 }
 
-/** Declares phase-2 flags (--stages, --priority, --max-duration, --max-tasks, --task-timeout, stage flags). */
-export function addPhase2Options(cmd: Command): Command {
-  return addAllPhase2Options(cmd);
-}
 
 /** Seams for tests and the benchmark: a fake pool, tuning, events, command name. */
 export interface Phase2Seams {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { planTasks, recoverDeadOwners } from '../../src/tasks/plan.js';
 import { cancelPending, rearmFailed, TaskStore } from '../../src/catalog/tasks.js';
 import { backoffDelay } from '../../src/tasks/backoff.js';
-import { addFile, addRoot, claimAt, fakeStage, FakeClock, lease, taskRow, tempCatalog } from './helpers.js';
+import { addFile, addRoot, claimAt, fakeStage, FakeClock, lease, taskRow, tempCatalog } from '../tasks/helpers.js';
 
 function setup(n: number, stages = [fakeStage('one')]) {
   const { db } = tempCatalog();
