@@ -4,12 +4,12 @@
  * `indexer duplicates --json` on it, timed with its peak RSS: the catalog read included.
  */
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog } from '../src/catalog/open.js';
+import { hashHex, syntheticHashWords } from './synthetic-hashes.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,16 +18,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dupes-catalog-'));
 try {
   const file = path.join(dir, 'catalog.db');
   const db = openCatalog(file);
-  const words = new Uint32Array(crypto.randomBytes(n * 8).buffer);
-  for (let i = 0; i + 1 < n; i += 100) {
-    words[(i + 1) * 2] = words[i * 2]!;
-    words[(i + 1) * 2 + 1] = words[i * 2 + 1]!;
-    for (let f = 0; f < 1 + (i % 10); f++) {
-      const bit = crypto.randomInt(64);
-      words[(i + 1) * 2 + (bit >> 5)]! ^= 1 << (bit & 31);
-    }
-  }
-  const hex = (w: number) => w.toString(16).padStart(8, '0');
+  const words = syntheticHashWords(n);
   db.transaction(() => {
     db.prepare(`INSERT INTO roots (id, path, added_at) VALUES (1, '/photos', 0)`).run();
     const fileRow = db.prepare(
@@ -41,7 +32,7 @@ try {
       const identity = `${i.toString(16)}-synthetic`;
       fileRow.run(i + 1, `${folder}/IMG_${i}.jpg`, 3_000_000 + i, String(i), identity, folder);
       thumb.run(i + 1, identity);
-      hash.run(i + 1, identity, hex(words[i * 2]!) + hex(words[i * 2 + 1]!));
+      hash.run(i + 1, identity, hashHex(words, i));
     }
   })();
   db.close();

@@ -3,23 +3,14 @@
  * complete linkage, keep choice) over N synthetic 64-bit hashes: random ones, plus one near copy (1 to 10 bits
  * flipped) for every 100th, all with distinct identities (as the catalog's index reports them). Prints wall and CPU time and this process's peak RSS (the candidates included).
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
 import type { DuplicateCandidate } from '../src/catalog/duplicates.js';
 import { findDuplicates } from '../src/duplicates/find.js';
 import { DEFAULT_THRESHOLD } from '../src/cli/commands/duplicates.js';
+import { hashHex, syntheticHashWords } from './synthetic-hashes.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
-const hex = (hi: number, lo: number) => hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
-const words = new Uint32Array(crypto.randomBytes(n * 8).buffer);
-for (let i = 0; i + 1 < n; i += 100) {
-  words[(i + 1) * 2] = words[i * 2]!;
-  words[(i + 1) * 2 + 1] = words[i * 2 + 1]!;
-  for (let f = 0; f < 1 + (i % 10); f++) {
-    const bit = crypto.randomInt(64);
-    words[(i + 1) * 2 + (bit >> 5)]! ^= 1 << (bit & 31);
-  }
-}
+const words = syntheticHashWords(n);
 const candidates: DuplicateCandidate[] = Array.from({ length: n }, (_, i) => ({
   id: i + 1,
   path: `/photos/${Math.floor(i / 1000)}/IMG_${i}.jpg`,
@@ -30,7 +21,7 @@ const candidates: DuplicateCandidate[] = Array.from({ length: n }, (_, i) => ({
   identity: `id${i}`,
   width: 4000,
   height: 3000,
-  phash: hex(words[i * 2]!, words[i * 2 + 1]!),
+  phash: hashHex(words, i),
   takenAt: null,
   takenAtMs: null,
   metadataFields: 5,
