@@ -3,13 +3,13 @@
  * 100th with a near copy, as duplicates-million.ts), written straight to SQLite, then the real
  * `indexer duplicates --json` on it, timed with its peak RSS: the catalog read included.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog } from '../src/catalog/open.js';
 import { hashHex, syntheticHashWords } from './synthetic-hashes.js';
+import { timed } from './timed.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,15 +36,11 @@ try {
     }
   })();
   db.close();
-  const started = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M CPU=%U %S', process.execPath, bin, '--db', file, 'duplicates', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`indexer duplicates failed (${r.status}): ${r.stderr.slice(-400)}`);
-  const m = /RSSKB=(\d+) CPU=([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const r = timed([process.execPath, bin, '--db', file, 'duplicates', '--json']);
   const groups = (JSON.parse(r.stdout) as { groups: unknown[] }).groups.length;
   console.log(
-    `indexer duplicates --json on a ${n.toLocaleString('en')}-photo catalog: ${groups} groups in ${seconds.toFixed(2)} s ` +
-      `(CPU ${m ? (Number(m[2]) + Number(m[3])).toFixed(2) : '?'} s), peak RSS ${m ? (Number(m[1]) / 1024).toFixed(0) : '?'} MiB (goal: < 10 s)`,
+    `indexer duplicates --json on a ${n.toLocaleString('en')}-photo catalog: ${groups} groups in ${r.seconds.toFixed(2)} s ` +
+      `(CPU ${r.cpuSeconds?.toFixed(2) ?? '?'} s), peak RSS ${r.maxRssKb === null ? '?' : (r.maxRssKb / 1024).toFixed(0)} MiB (goal: < 10 s)`,
   );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mib } from './format.js';
+import { timed } from './timed.js';
 import { DEFAULT_THRESHOLD } from '../src/cli/commands/duplicates.js';
 import { pairScores, truthPairs, writeVariantSet, type VariantFile } from '../scripts/duplicate-variants.js';
 
@@ -46,22 +47,6 @@ function cameraJpegs(): string[] {
  */
 function samePictureKey(file: string): string {
   return path.basename(file).replace(/-(P3|sRGB)(\.[^.]+)$/i, '$2');
-}
-
-interface Timed {
-  stdout: string;
-  seconds: number;
-  maxRssKb: number | null;
-  cpuSeconds: number | null;
-}
-
-function timed(cmd: string[], env: NodeJS.ProcessEnv = process.env): Timed {
-  const started = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'RSSKB=%M CPU=%U %S', ...cmd], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr.slice(-500)}`);
-  const m = /RSSKB=(\d+) CPU=([\d.]+) ([\d.]+)/.exec(r.stderr);
-  return { stdout: r.stdout, seconds, maxRssKb: m ? Number(m[1]) : null, cpuSeconds: m ? Number(m[2]) + Number(m[3]) : null };
 }
 
 const fmt = (s: { precision: number; recall: number; predicted: number; correct: number }) =>
