@@ -156,7 +156,7 @@ async function exactContents(sources: FindSources, describe: Describe): Promise<
       const row = rows[at++];
       const hash = row ? await sources.contentHash(row) : null;
       if (hash === null) contents.push([f]);
-      else byHash.set(hash, [...(byHash.get(hash) ?? []), f]);
+      else byHash.get(hash)?.push(f) ?? byHash.set(hash, [f]);
     }
     contents.push(...byHash.values());
   }
