@@ -43,6 +43,25 @@ export interface DuplicateCandidate extends DuplicateKey {
 const EXIF_FIELDS = ['make', 'model', 'lens', 'iso', 'exposure_time', 'f_number', 'focal_length', 'gps_lat', 'software'];
 const XMP_FIELDS = ['rating', 'label', 'title', 'description', 'keywords', 'creator', 'rights', 'people'];
 
+/** How many of EXIF_FIELDS, a capture time read from the file, and XMP_FIELDS a row has. */
+const FIELD_COUNT = [
+  ...EXIF_FIELDS.map((c) => `(x.${c} IS NOT NULL)`),
+  `(x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime')`,
+  ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
+].join(' + ');
+
+const DETAILS_SQL = `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, f.identity, t.width, t.height,
+        CASE WHEN h.identity = f.identity THEN h.phash END AS phash,
+        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at END AS takenAt,
+        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at_ms END AS takenAtMs,
+        coalesce(${FIELD_COUNT}, 0) AS metadataFields
+ FROM files f
+ LEFT JOIN thumbnails t ON t.file_id = f.id
+ LEFT JOIN perceptual_hashes h ON h.file_id = f.id
+ LEFT JOIN exif x ON x.file_id = f.id
+ LEFT JOIN xmp p ON p.file_id = f.id
+ WHERE f.id IN (SELECT value FROM json_each(?))`;
+
 /**
  * Every present file (offline and deleted ones are never listed), with only what grouping needs: reading the keep
  * rule's columns (four joined tables) for a million files took most of the command's time, and only the few files
@@ -68,26 +87,7 @@ export function duplicateKeys(db: Db, withPath: boolean): (DuplicateKey & { path
 export function duplicateDetails(db: Db, fileIds: readonly number[]): Map<number, DuplicateCandidate> {
   const out = new Map<number, DuplicateCandidate>();
   if (fileIds.length === 0) return out;
-  const fieldCount = [
-    ...EXIF_FIELDS.map((c) => `(x.${c} IS NOT NULL)`),
-    `(x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime')`,
-    ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
-  ].join(' + ');
-  const rows = db
-    .prepare(
-      `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, f.identity, t.width, t.height,
-              CASE WHEN h.identity = f.identity THEN h.phash END AS phash,
-              CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at END AS takenAt,
-              CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at_ms END AS takenAtMs,
-              coalesce(${fieldCount}, 0) AS metadataFields
-       FROM files f
-       LEFT JOIN thumbnails t ON t.file_id = f.id
-       LEFT JOIN perceptual_hashes h ON h.file_id = f.id
-       LEFT JOIN exif x ON x.file_id = f.id
-       LEFT JOIN xmp p ON p.file_id = f.id
-       WHERE f.id IN (SELECT value FROM json_each(?))`,
-    )
-    .all(JSON.stringify(fileIds)) as DuplicateCandidate[];
+  const rows = statement(db, DETAILS_SQL).all(JSON.stringify(fileIds)) as DuplicateCandidate[];
   for (const r of rows) out.set(r.id, r);
   return out;
 }
