@@ -105,12 +105,8 @@ function lastUsedFile(env: NodeJS.ProcessEnv): string {
 }
 
 function lastUsedModel(env: NodeJS.ProcessEnv): string | null {
-  try {
-    const dir = fs.readFileSync(lastUsedFile(env), 'utf8').trim();
-    return dir && fs.existsSync(path.join(dir, 'config.json')) ? dir : null;
-  } catch {
-    return null;
-  }
+  const dir = rememberedDir(env);
+  return dir && fs.existsSync(path.join(dir, 'config.json')) ? dir : null;
 }
 
 /**

@@ -175,12 +175,13 @@ async function fromAvif(path: string, req: RenderRequest): Promise<Decoded> {
   const bytes = await readWhole(path);
   if (!Buffer.isBuffer(bytes)) return bytes;
   const colour = readPrimaryColour(bytes);
-  const nclx = colour?.kind === 'nclx' ? (sourceProfile(colour) ?? undefined) : undefined;
+  const profile = sourceProfile(colour) ?? undefined;
+  const nclx = colour?.kind === 'nclx' ? profile : undefined;
   // sharp reads the file itself, as for the other formats (same errors, sequential reads).
   const viaSharp = await fromEncoded(path, path, req, nclx);
   if (viaSharp.ok) return viaSharp;
   // sharp's AV1 decoder refuses 10-bit files ("Bitstream not supported"): native libheif reads them.
-  const native = await fromNativeHeif(path, req, sourceProfile(colour) ?? undefined);
+  const native = await fromNativeHeif(path, req, profile);
   if (native?.ok) return native;
   if (viaSharp.outcome.status === 'failed') {
     viaSharp.outcome.reason += await highBitDepthNote(path);
