@@ -76,6 +76,6 @@ export function livePhotoPartner(db: Db, file: { id: number; path: string; kind:
     )
     .all(stem + '.', stem + '/', file.id) as { path: string; kind: string }[];
   const wantVideo = file.kind !== 'video';
-  const partners = rows.filter((r) => !r.path.slice(stem.length + 1).includes('.') && !r.path.slice(stem.length + 1).includes('/') && (r.kind === 'video') === wantVideo);
+  const partners = rows.filter((r) => !/[./]/.test(r.path.slice(stem.length + 1)) && (r.kind === 'video') === wantVideo);
   return partners.length === 1 ? partners[0]!.path : null;
 }

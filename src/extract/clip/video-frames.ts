@@ -37,17 +37,27 @@ export async function videoFrameTensors(cacheDir: string, identity: string, cfg:
     .map((x) => path.join(dir, x.n));
   const out: Float32Array[] = [];
   for (const file of [poster, ...frames]) {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(file);
-    } catch {
-      continue;
-    }
-    await fs.promises.rm(file, { force: true }).catch(() => undefined);
-    const pixels = decodeModelInput(bytes, cfg);
-    if (pixels) out.push(toTensor(pixels.rgb, planForWindow(pixels.width, pixels.height, cfg), cfg));
+    const tensor = await takeModelInput(file, cfg);
+    if (tensor) out.push(tensor);
   }
   return out;
+}
+
+/**
+ * One model-input file as a tensor, or null when it is missing or does not fit this model. The file is removed once
+ * read (a photo's by the clip worker, a video's frames here): it is only a hand-over, and a file that cannot be
+ * removed is only left for purge, since reading it again later would give the same pixels.
+ */
+export async function takeModelInput(file: string, cfg: PreprocessConfig): Promise<Float32Array | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch {
+    return null;
+  }
+  await fs.promises.rm(file, { force: true }).catch(() => undefined);
+  const pixels = decodeModelInput(bytes, cfg);
+  return pixels && toTensor(pixels.rgb, planForWindow(pixels.width, pixels.height, cfg), cfg);
 }
 
 /** The tensors end to end: one value crosses the thread boundary per video. */

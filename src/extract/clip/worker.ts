@@ -8,12 +8,11 @@
 import fs from 'node:fs';
 import { describeError } from '../../errors.js';
 import type { PreprocessConfig } from '../../models/model-dir.js';
-import { planForWindow, toTensor } from '../../models/preprocess.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
-import { decodeModelInput, geometryKey } from './input-file.js';
-import { joinTensors, videoFrameTensors } from './video-frames.js';
+import { geometryKey } from './input-file.js';
+import { joinTensors, takeModelInput, videoFrameTensors } from './video-frames.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>> {
   try {
@@ -46,16 +45,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
  * removed once read: it is only a hand-over (about 150 KB per photo at 224 px), and a later re-embed (another model,
  * a retry) decodes the preview instead.
  */
-async function fromModelInput(input: TaskInput, cfg: PreprocessConfig): Promise<Float32Array | null> {
-  const file = modelInputPath(input.cacheDir, input.identity, geometryKey(cfg));
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch {
-    return null; // none made (no model when the thumbnail ran, or already used): the preview it is
-  }
-  // A file that cannot be removed is only left for purge: reading it again later would give the same pixels.
-  await fs.promises.rm(file, { force: true }).catch(() => undefined);
-  const pixels = decodeModelInput(bytes, cfg);
-  return pixels && toTensor(pixels.rgb, planForWindow(pixels.width, pixels.height, cfg), cfg);
+function fromModelInput(input: TaskInput, cfg: PreprocessConfig): Promise<Float32Array | null> {
+  // None made (no model when the thumbnail ran, or already used): null, and the preview it is.
+  return takeModelInput(modelInputPath(input.cacheDir, input.identity, geometryKey(cfg)), cfg);
 }

@@ -8,7 +8,7 @@ import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { videoTools } from './tools.js';
-import { childTimeoutMs } from './options.js';
+import { childTimeoutMs, taskTimeout } from './options.js';
 import { watchChildren } from './child-watch.js';
 import type { MotionValue } from './motion-work.js';
 
@@ -17,7 +17,6 @@ const STILLS = new Set(['jpg', 'jpeg', 'heic', 'heif']);
 export function motionStage(config: StageConfig): StageDefinition {
   const tools = videoTools(config.env);
   watchChildren();
-  const timeout = typeof config.options.taskTimeout === 'number' ? config.options.taskTimeout : 5 * 60_000;
   const definition: StageDefinition<MotionValue> = {
     name: 'motion',
     version: 1,
@@ -31,7 +30,7 @@ export function motionStage(config: StageConfig): StageDefinition {
         : { ok: false, reason: 'motion photos are JPEG or HEIC stills' },
     fingerprintExtra: 'none',
     verifySource: 'stat',
-    options: () => ({ ...tools, videoTimeoutMs: childTimeoutMs(timeout) }),
+    options: () => ({ ...tools, videoTimeoutMs: childTimeoutMs(taskTimeout(config.options.taskTimeout)) }),
     commit(db, target, value) {
       if (!value) return deleteVideo(db, target.fileId);
       const f = value.facts;

@@ -22,6 +22,11 @@ export function readVideoOptions(raw: Record<string, unknown>): VideoOptions {
   };
 }
 
+/** --task-timeout as commander parsed it (ms; 0 = never); the engine's default when not given. */
+export function taskTimeout(value: unknown): number {
+  return typeof value === 'number' ? value : 5 * 60_000;
+}
+
 /**
  * The children's limit from --task-timeout: under it by a tenth (at least 5 s, at most half), so the worker kills a
  * hung decoder and reports it before the engine gives up on the whole thread (whose timer starts earlier, at

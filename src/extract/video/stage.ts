@@ -16,7 +16,7 @@ import { modelInputFiles } from '../thumbnail/paths.js';
 import { modelInputGeometry } from '../clip/model-source.js';
 import { checkTools, videoTools } from './tools.js';
 import { watchChildren } from './child-watch.js';
-import { childTimeoutMs } from './options.js';
+import { childTimeoutMs, taskTimeout } from './options.js';
 import type { VideoValue } from './work.js';
 
 export function videoStage(config: StageConfig): StageDefinition {
@@ -70,9 +70,4 @@ export function videoStage(config: StageConfig): StageDefinition {
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.
   return definition as StageDefinition;
-}
-
-/** --task-timeout as commander parsed it (ms; 0 = never); the engine's default when not given. */
-function taskTimeout(value: unknown): number {
-  return typeof value === 'number' ? value : 5 * 60_000;
 }
