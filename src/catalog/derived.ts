@@ -3,16 +3,17 @@
  * skipped: the old rows describe bytes the file no longer has, and info and search must not show them as its own.
  */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 
 export function deleteThumbnailRow(db: Db, fileId: number): void {
-  db.prepare(`DELETE FROM thumbnails WHERE file_id = ?`).run(fileId);
+  statement(db, `DELETE FROM thumbnails WHERE file_id = ?`).run(fileId);
 }
 
 export function deleteExifRow(db: Db, fileId: number): void {
-  db.prepare(`DELETE FROM exif WHERE file_id = ?`).run(fileId);
+  statement(db, `DELETE FROM exif WHERE file_id = ?`).run(fileId);
 }
 
 /** The embeddings trigger bumps the model's generation, so search's vector file drops the file too. */
 export function deleteEmbeddingRow(db: Db, fileId: number): void {
-  db.prepare(`DELETE FROM embeddings WHERE file_id = ?`).run(fileId);
+  statement(db, `DELETE FROM embeddings WHERE file_id = ?`).run(fileId);
 }

@@ -66,8 +66,18 @@ function params(rec: FileRecord, scanId: number, now: number) {
  * the (identity, added_scan) index of migration 007, so it reads only this scan's rows of that content, not every
  * file that shares it (exported for the test that checks the plan).
  */
-export const ADDED_TWIN_SQL = `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
-       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs
+/** The columns of a file row as a record, read back by recordFromRow. */
+export const RECORD_COLUMNS = `id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
+       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs`;
+
+/** A row selected with RECORD_COLUMNS as the record the scan's writes take. */
+export function recordFromRow(r: any): (FileRecord & { id: number }) | undefined {
+  if (!r) return undefined;
+  const { sidecarPath, sidecarSize, sidecarMtimeMs, ...rest } = r;
+  return { ...rest, sidecar: sidecarPath === null ? null : { path: sidecarPath, size: sidecarSize, mtimeMs: sidecarMtimeMs } };
+}
+
+export const ADDED_TWIN_SQL = `SELECT ${RECORD_COLUMNS}
      FROM files WHERE identity = ? AND added_scan = ? AND state = 'present' AND id != ? ORDER BY id LIMIT 1`;
 
 /** File rows and their transitions, for the scan. Statements are prepared once per connection. */
@@ -193,10 +203,7 @@ function rootSweep(db: Db) {
     },
     /** A row added by this scan with the same identity: the new path of a moved file. */
     addedTwin(identity: string, scanId: number, notId: number): (FileRecord & { id: number }) | undefined {
-      const r = addedTwin.get(identity, scanId, notId) as any;
-      if (!r) return undefined;
-      const { sidecarPath, sidecarSize, sidecarMtimeMs, ...rest } = r;
-      return { ...rest, sidecar: sidecarPath === null ? null : { path: sidecarPath, size: sidecarSize, mtimeMs: sidecarMtimeMs } };
+      return recordFromRow(addedTwin.get(identity, scanId, notId));
     },
     /**
      * A move: the old row takes the new path and stat, keeping its id (and everything derived from it);

@@ -1,5 +1,5 @@
 import type { Db } from './open.js';
-import type { FileRecord } from './files.js';
+import { RECORD_COLUMNS, recordFromRow, type FileRecord } from './files.js';
 
 /** A row this scan added whose identity matches an older row that no walk of this scan met. */
 export interface MoveCandidate {
@@ -24,11 +24,7 @@ export function moveCandidatesCatalog(db: Db) {
        AND (o.state = 'deleted' OR o.root_id NOT IN (SELECT value FROM json_each(@walked)))
      ORDER BY a.id, o.state = 'deleted', o.id`,
   );
-  const record = db.prepare(
-    `SELECT id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
-       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs
-     FROM files WHERE id = ?`,
-  );
+  const record = db.prepare(`SELECT ${RECORD_COLUMNS} FROM files WHERE id = ?`);
   const rowsOfRoot = db.prepare(`SELECT count(*) FROM files WHERE root_id = ?`).pluck();
   return {
     /** Candidates in order: per added row, live rows before deleted ones, oldest first. */
@@ -37,10 +33,7 @@ export function moveCandidatesCatalog(db: Db) {
     },
     /** The added row as a record absorbMove takes. */
     record(id: number): (FileRecord & { id: number }) | undefined {
-      const r = record.get(id) as any;
-      if (!r) return undefined;
-      const { sidecarPath, sidecarSize, sidecarMtimeMs, ...rest } = r;
-      return { ...rest, sidecar: sidecarPath === null ? null : { path: sidecarPath, size: sidecarSize, mtimeMs: sidecarMtimeMs } };
+      return recordFromRow(record.get(id));
     },
     /** Rows of any state a root still has. */
     rowsOfRoot(rootId: number): number {

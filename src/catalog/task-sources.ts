@@ -4,10 +4,11 @@
  * the root coming back, or the deletion, and the file's rows follow from there.
  */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 
 /** The root a file belongs to. */
 export function rootOfFile(db: Db, fileId: number): { id: number; path: string } | undefined {
-  return db.prepare(`SELECT r.id, r.path FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id = ?`).get(fileId) as
+  return statement(db, `SELECT r.id, r.path FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id = ?`).get(fileId) as
     | { id: number; path: string }
     | undefined;
 }
@@ -17,7 +18,7 @@ export function rootOfFile(db: Db, fileId: number): { id: number; path: string }
  * keeps its id and its tasks) or that it was deleted (its tasks are canceled).
  */
 export function markFileOffline(db: Db, fileId: number): boolean {
-  return db.prepare(`UPDATE files SET state = 'offline' WHERE id = ? AND state = 'present'`).run(fileId).changes === 1;
+  return statement(db, `UPDATE files SET state = 'offline' WHERE id = ? AND state = 'present'`).run(fileId).changes === 1;
 }
 
 /**
@@ -25,8 +26,8 @@ export function markFileOffline(db: Db, fileId: number): boolean {
  * many files went offline, or null when the root was already offline.
  */
 export function markRootOffline(db: Db, rootId: number): number | null {
-  const files = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`).run(rootId).changes;
-  const root = db.prepare(`UPDATE roots SET online = 0 WHERE id = ? AND online = 1`).run(rootId).changes;
+  const files = statement(db, `UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`).run(rootId).changes;
+  const root = statement(db, `UPDATE roots SET online = 0 WHERE id = ? AND online = 1`).run(rootId).changes;
   return root === 0 && files === 0 ? null : files;
 }
 
@@ -37,11 +38,10 @@ export function refreshFileContent(
   seen: { size: number; mtimeMs: number; ino: string; dev: number; identity: string },
 ): boolean {
   return (
-    db
-      .prepare(
-        `UPDATE files SET size = @size, mtime_ms = @mtimeMs, ino = @ino, dev = @dev, identity = @identity
+    statement(
+      db,
+      `UPDATE files SET size = @size, mtime_ms = @mtimeMs, ino = @ino, dev = @dev, identity = @identity
          WHERE id = @id AND state = 'present'`,
-      )
-      .run({ ...seen, id: fileId }).changes === 1
+    ).run({ ...seen, id: fileId }).changes === 1
   );
 }

@@ -3,6 +3,7 @@
  * lease of the run that claimed it), so a stale runner can never overwrite a newer outcome.
  */
 import type { Db } from './open.js';
+import { statement } from './statements.js';
 import type { TaskFile } from '../types.js';
 
 /** A claimed task with what the worker needs to know about its file. */
@@ -156,18 +157,15 @@ export class TaskStore {
    */
   recoverOwner(owner: Lease, now: number): { recovered: number; quarantined: number } {
     return this.db.transaction(() => {
-      const where = `state = 'running' AND lease_run IS @runId AND lease_pid IS @pid`;
-      const refund = 1;
-      const quarantined = 0;
       const recovered = this.db
         .prepare(
-          `UPDATE tasks SET state = 'pending', suspect = 1, attempts = max(attempts - @refund, 0),
+          `UPDATE tasks SET state = 'pending', suspect = 1, attempts = max(attempts - 1, 0),
              last_error = 'the process died while running this task',
              lease_run = NULL, lease_pid = NULL, lease_expires = NULL, updated_at = @now
-           WHERE ${where}`,
+           WHERE state = 'running' AND lease_run IS @runId AND lease_pid IS @pid`,
         )
-        .run({ ...owner, now, refund }).changes;
-      return { recovered, quarantined };
+        .run({ ...owner, now }).changes;
+      return { recovered, quarantined: 0 };
     }).immediate();
   }
 
@@ -226,12 +224,11 @@ export const DEPENDENCY_FAILED = 'not run, this file failed: ';
  */
 export function skipDependents(db: Db, fileId: number, failedStage: string, dependents: readonly string[], now: number): number {
   if (dependents.length === 0) return 0;
-  return db
-    .prepare(
-      `UPDATE tasks SET state = 'skipped', reason = @reason, updated_at = @now, finished_at = @now
-       WHERE file_id = @fileId AND state = 'pending' AND stage IN (SELECT value FROM json_each(@stages))`,
-    )
-    .run({ fileId, reason: DEPENDENCY_FAILED + failedStage, stages: JSON.stringify(dependents), now }).changes;
+  return statement(
+    db,
+    `UPDATE tasks SET state = 'skipped', reason = @reason, updated_at = @now, finished_at = @now
+     WHERE file_id = @fileId AND state = 'pending' AND stage IN (SELECT value FROM json_each(@stages))`,
+  ).run({ fileId, reason: DEPENDENCY_FAILED + failedStage, stages: JSON.stringify(dependents), now }).changes;
 }
 
 /** `indexer cancel`: pending tasks (of a stage, under some paths) become canceled. */

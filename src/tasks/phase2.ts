@@ -122,6 +122,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   let quarantined = recovery.quarantined;
   let error: unknown = null;
   try {
+    const dependents = dependentsOf(all);
     const result = await runTasks({
       db,
       store,
@@ -138,8 +139,8 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       events,
       totals,
       isolate: isolation?.run,
-      forget: forgetter(all),
-      dependents: dependentsOf(all),
+      forget: forgetter(all, dependents),
+      dependents,
     });
     stop = result.stop;
     perStage = result.perStage;
@@ -243,16 +244,10 @@ export function dependentsOf(all: StageDefinition[]): (stage: string) => readonl
   };
 }
 
-function forgetter(all: StageDefinition[]): (db: Db, fileId: number, stage: string) => void {
+function forgetter(all: StageDefinition[], dependents: (stage: string) => readonly string[]): (db: Db, fileId: number, stage: string) => void {
+  const byName = new Map(all.map((s) => [s.name, s]));
   return (db, fileId, stage) => {
-    const seen = new Set<string>();
-    const visit = (name: string) => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      all.find((s) => s.name === name)?.forget?.(db, fileId);
-      for (const s of all) if (s.dependsOn.includes(name)) visit(s.name);
-    };
-    visit(stage);
+    for (const name of [stage, ...dependents(stage)]) byName.get(name)?.forget?.(db, fileId);
   };
 }
 
