@@ -9,6 +9,11 @@ export function parsePositiveInt(name: string) {
   };
 }
 
+/** A repeatable option: each use appends its value to the list. */
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Durations like 90, 90s, 20m, 2h, 1500ms -> milliseconds. */
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { allVectors, embeddedIds, embeddingCount, modelGeneration, searchableModels, type FileFilter } from '../catalog/embeddings.js';
-import { openReader, readManifest, removeIndex, updateIndex, type AnnKey, type UpdateOutcome } from './ann-index.js';
+import { openReader, readManifest, removeIndex, updateIndex, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import { allowFor } from './quantized.js';
 
 /** Per model: at or above this many embeddings search answers from the index (INDEXER_SEARCH_ANN_MIN overrides). */
@@ -55,7 +55,7 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
   if (!manifest || manifest.count < threshold) return null;
   const generation = modelGeneration(db, key.modelId);
   if (manifest.generation !== generation) {
-    if (!catchUp(db, base, key, manifest.generation, generation)) return null;
+    if (!catchUp(db, base, key, manifest, generation)) return null;
     manifest = readManifest(base, key);
     if (!manifest) return null;
   }
@@ -72,12 +72,10 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
 }
 
 /** Patches an index that is a little behind; false when it is too far behind for a search to wait on. */
-function catchUp(db: Db, base: string, key: AnnKey, from: number, to: number): boolean {
-  if (to < from) return false;
-  const changed = allVectors(db, key.modelId, key.dim, from);
+function catchUp(db: Db, base: string, key: AnnKey, manifest: AnnManifest, to: number): boolean {
+  if (to < manifest.generation) return false;
+  const changed = allVectors(db, key.modelId, key.dim, manifest.generation);
   if (changed.ids.length > searchPatchLimit) return false;
-  const manifest = readManifest(base, key);
-  if (!manifest) return false;
   const live = embeddedIds(db, key.modelId);
   return updateIndex(base, key, manifest, { generation: to, ids: changed.ids as Int32Array, data: changed.data, live }) === 'done';
 }

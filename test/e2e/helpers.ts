@@ -166,3 +166,9 @@ function cliRootForNobody(): string | null {
 export function occurrences(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
+
+/** Write the catalog's writer lock as if process `pid` on this host held it (for lock and --wait tests). */
+export function writeLock(db: string, pid: number): void {
+  fs.mkdirSync(path.dirname(db), { recursive: true });
+  fs.writeFileSync(db + '.lock', JSON.stringify({ pid, host: os.hostname(), startTicks: null }));
+}

@@ -2,14 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { collect, lastJson, makeTree, sandbox } from './helpers.js';
-
-function writeLock(db: string, pid: number): void {
-  fs.mkdirSync(path.dirname(db), { recursive: true });
-  fs.writeFileSync(db + '.lock', JSON.stringify({ pid, host: os.hostname(), startTicks: null }));
-}
+import { collect, lastJson, makeTree, sandbox, writeLock } from './helpers.js';
 
 test('a live writer makes a second scan exit 75 naming its pid; --wait waits for it', async (t) => {
   const sb = sandbox();

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { collect, lastJson, makeTree, sandbox } from './helpers.js';
+import { collect, lastJson, makeTree, sandbox, writeLock } from './helpers.js';
 
 test('scan --wait: the time spent queued behind another indexer is not reported as scan time', async (t) => {
   const sb = sandbox();
@@ -13,8 +12,7 @@ test('scan --wait: the time spent queued behind another indexer is not reported 
   makeTree(root, { 'a.jpg': 'a' });
   const holder = spawn('sleep', ['30']);
   t.after(() => holder.kill());
-  fs.mkdirSync(path.dirname(sb.db), { recursive: true });
-  fs.writeFileSync(sb.db + '.lock', JSON.stringify({ pid: holder.pid, host: os.hostname(), startTicks: null }));
+  writeLock(sb.db, holder.pid!);
   const waiting = sb.start(['--json', 'scan', '--no-extract', '--wait', root]);
   const done = collect(waiting);
   const queuedMs = 3_000;

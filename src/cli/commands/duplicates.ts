@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
+import { repeatable } from '../parse.js';
 
 /**
  * Chosen by measurement (README, "How the threshold was chosen"; `BENCH_ONLY=duplicates npm run bench` prints the
@@ -43,7 +44,7 @@ export const registerDuplicates: Register = (program, cli, wrap) => {
     .argument('[paths...]', 'only files under these files or folders (default: the whole catalog)')
     .option('--threshold <bits>', `largest perceptual-hash distance of near duplicates, 0-32 (default ${DEFAULT_THRESHOLD})`, thresholdOption, DEFAULT_THRESHOLD)
     .option('--similar [cosine]', `also group similar photos (bursts) by CLIP cosine (default ${DEFAULT_SIMILAR})`, cosineOption)
-    .option('--prefer <glob>', 'keep files matching GLOB or under a folder first (repeatable; earlier wins)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--prefer <glob>', 'keep files matching GLOB or under a folder first (repeatable; earlier wins)', repeatable)
     .option('--html <file>', 'also write a page showing each group side by side, the kept file marked')
     .option('--paths', 'print only the paths of the files besides the kept ones, one per line')
     .option('-0, --null', 'with --paths (implied): end each path with NUL instead of a newline, for xargs -0')

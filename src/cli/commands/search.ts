@@ -6,7 +6,7 @@ import { parseDateBound } from '../../search/dates.js';
 import { contactSheetProblem, writeContactSheet } from '../../search/html.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger } from '../env.js';
 import type { Register } from '../main.js';
-import { parsePositiveInt } from '../parse.js';
+import { parsePositiveInt, repeatable } from '../parse.js';
 import { escapeControls } from '../display.js';
 
 interface SearchOptions {
@@ -50,7 +50,7 @@ export const registerSearch: Register = (program, cli, wrap) => {
     .option('--before <date>', 'taken before DATE', dateOption('--before'))
     .option('--camera <text>', 'camera make or model contains TEXT (case-insensitive)')
     .option('--min-rating <n>', 'XMP rating at least N', ratingOption)
-    .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--keyword <word>', 'has this XMP keyword (repeatable: all must match)', repeatable)
     .option('--paths', 'print only the paths, one per line (for scripts)')
     .option('-0, --print0', 'print only the paths, each ended by a NUL byte (for xargs -0)')
     .option('--exact', 'scan every embedding even on a catalog big enough for the approximate index')
