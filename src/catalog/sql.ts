@@ -1,0 +1,52 @@
+/**
+ * The one connection interface the catalog modules are written against. SQLite (better-sqlite3, synchronous and
+ * in-process) and PostgreSQL (node-postgres behind a synchronous bridge) both implement it, so every catalog module
+ * holds statements one way and runs on either backend.
+ *
+ * It is deliberately the subset of better-sqlite3's API the catalog uses: the SQLite side is better-sqlite3 itself,
+ * tagged with its dialect, and pays nothing for the abstraction on its hot paths (scan, claim, commit).
+ *
+ * SQL rules for catalog modules (both backends):
+ * - parameters are `@name` (object argument) or `?` (positional); the PostgreSQL side rewrites them to `$n`;
+ * - new ids come from `INSERT ... RETURNING id` with `.get()`, never `lastInsertRowid`;
+ * - `INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE`, never `INSERT OR IGNORE/REPLACE`;
+ * - anything else that differs (json_each lists, scalar max/min, pragmas) branches on `db.dialect`.
+ */
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
+// `any` rows keep the call sites' existing casts working; catalog modules narrow rows to their own interfaces.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Statement<Row = any> {
+  run(...params: unknown[]): RunResult;
+  get(...params: unknown[]): Row | undefined;
+  all(...params: unknown[]): Row[];
+  iterate(...params: unknown[]): IterableIterator<Row>;
+  /** Rows become their first column's value. */
+  pluck(toggle?: boolean): this;
+  /** Rows become arrays of column values. */
+  raw(toggle?: boolean): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+/** A function wrapped in BEGIN ... COMMIT (ROLLBACK when it throws); nested calls become savepoints. */
+export interface Transaction<F extends AnyFn> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** BEGIN IMMEDIATE on SQLite (takes the write lock first); a plain transaction on PostgreSQL. */
+  immediate(...args: Parameters<F>): ReturnType<F>;
+}
+
+export interface Db {
+  readonly dialect: Dialect;
+  prepare(sql: string): Statement;
+  exec(sql: string): unknown;
+  transaction<F extends AnyFn>(fn: F): Transaction<F>;
+  close(): unknown;
+}
