@@ -13,13 +13,11 @@ import { endRun, startRun, updateRunCounts, type RunCounts, type RunOutcome } fr
 import { loadAllStages, stderrLogger, type StageConfig } from '../extract/registry.js';
 import type { StageDefinition } from '../extract/stage.js';
 import { ExitCode } from '../errors.js';
-import { resolveOptions, type EngineOptions, type Phase2Options } from './options.js';
+import { resolveOptions, type Phase2Options } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
 import { pidAlive } from './liveness.js';
 import { sweepTempsAfterCrash } from './temp-sweep.js';
 import { cacheWriteProblem } from './cache-check.js';
-import { pausedPart } from './run-note.js';
-import { durationText } from './duration-text.js';
 import { tasksPerSecond } from './status.js';
 import { refreshSearchIndex } from './search-index.js';
 import { createWorkerPool, type TaskPool } from './pool.js';
@@ -27,7 +25,7 @@ import { createIsolation } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerResult, type RunnerTuning, type StopReason } from './runner.js';
 import { dependentsOf, forgetter, selectStages } from './stage-selection.js';
 import type { EngineEvents, ProgressDisplay, ProgressFactory } from './events.js';
-import type { Phase2Summary } from './phase2-summary.js';
+import { noteFor, outcomeOf, type Phase2Summary } from './phase2-summary.js';
 
 export { dependentsOf } from './stage-selection.js';
 export type { Phase2Summary } from './phase2-summary.js';
@@ -269,12 +267,6 @@ function endOnCatalogFault(req: Phase2Request, run: StartedRun, paused: Map<stri
   throw error;
 }
 
-function outcomeOf(stop: StopReason | 'failed', left: number): RunOutcome {
-  if (stop === 'failed') return 'failed';
-  if (stop === 'interrupted') return 'interrupted';
-  return stop === 'complete' || left === 0 ? 'complete' : 'limit';
-}
-
 function summaryOf(
   req: Phase2Request,
   run: StartedRun,
@@ -304,16 +296,6 @@ function summaryOf(
     durationMs,
     note: end.note,
   };
-}
-
-function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: EngineOptions, error: unknown): string | null {
-  const parts: string[] = [];
-  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${durationText(o.maxDurationMs!)}`);
-  if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
-  if (stop === 'interrupted') parts.push('interrupted by a signal');
-  if (error) parts.push(`failed: ${(error as Error).message}`);
-  for (const [stage, reason] of paused) parts.push(pausedPart(stage, reason));
-  return parts.length ? parts.join('; ') : null;
 }
 
 /** INDEXER_DRAIN_MS: how long in-flight work may finish after Ctrl-C (default 5 s; tests shorten it). */

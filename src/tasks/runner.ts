@@ -8,11 +8,10 @@ import type { Db } from '../catalog/open.js';
 import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
 import type { RunCounts } from '../catalog/runs.js';
 import type { Clock } from '../types.js';
-import type { Lane, StageDefinition, StageOutcome, TaskInput } from '../extract/stage.js';
+import type { Lane, StageDefinition, StageOutcome } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
 import { commitSettled, commitTransactions, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
-import { durationText } from './duration-text.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
 import { inspectSource } from './source-fault.js';
@@ -21,6 +20,7 @@ import { LaneBudget } from './lane-budget.js';
 import { InFlightTable, type InFlight } from './in-flight.js';
 import { ClaimPolicy } from './claim-policy.js';
 import { stopReason, type RunnerLimits, type StopReason } from './stop-reason.js';
+import { taskInput, Unanswered } from './answers.js';
 
 export type { RunnerLimits, StopReason } from './stop-reason.js';
 
@@ -98,8 +98,7 @@ class TaskRun {
   private readonly settled: Settled[] = [];
   /** Outcomes whose file a worker found gone or changed, while the main thread looks at the file and its root. */
   private inspecting = 0;
-  /** Suspects killed from outside while isolated, per task: once is forgiven; again and it counts as its own crash. */
-  private readonly outsideKills = new Map<number, number>();
+  private readonly unanswered = new Unanswered();
   private readonly offlineRoots: RunnerResult['offlineRoots'] = [];
   private readonly perStage: PerStageCounts = {};
   private quarantined = 0;
@@ -259,7 +258,8 @@ class TaskRun {
       if (outcome.status === 'failed' && isStageFault(outcome)) this.pause(task.stage, outcome.reason);
       this.settled.push({ task, outcome });
     } else {
-      this.settled.push(this.withoutOutcome(entry, res, isolated));
+      const isolatedAlone = isolated && !!this.ctx.isolate;
+      this.settled.push(this.unanswered.settle(entry, res, { isolated: isolatedAlone, timeoutMs: this.ctx.limits.taskTimeoutMs, now: this.ctx.clock.now() }));
     }
     this.poke();
   }
@@ -274,29 +274,6 @@ class TaskRun {
         this.inspecting--;
         this.poke();
       });
-  }
-
-  /** A task that came back without an outcome: crashed, killed, timed out, or aborted by an interrupt. */
-  private withoutOutcome(entry: InFlight, res: Exclude<IsolatedResult, { outcome: StageOutcome }>, isolated: boolean): Settled {
-    const { task } = entry;
-    if ('crashed' in res && isolated && this.ctx.isolate) {
-      return { task, outcome: { status: 'failed', reason: `${task.path}: ${res.crashed}` }, crashed: true };
-    }
-    if ('crashed' in res) return { task, outcome: { status: 'failed', reason: `${task.path}: worker crashed: ${res.crashed}` } };
-    if ('killed' in res) return this.outsideKill(task, res.killed);
-    if (entry.timedOut) {
-      const reason = `${task.path}: timed out after ${durationText(this.ctx.limits.taskTimeoutMs!)} (--task-timeout); worker replaced`;
-      return { task, outcome: { status: 'failed', reason, retryable: false } };
-    }
-    return { task, release: 'refund' };
-  }
-
-  private outsideKill(task: ClaimedTask, signal: string): Settled {
-    const kills = (this.outsideKills.get(task.id) ?? 0) + 1;
-    this.outsideKills.set(task.id, kills);
-    if (kills < 2) return { task, release: 'refund', runAfter: this.ctx.clock.now() + 2_000 };
-    // The process running it alone is killed every time: most likely the OOM killer, for this task's memory.
-    return { task, outcome: { status: 'failed', reason: `${task.path}: the process running it alone was killed (${signal}) twice in a row (out of memory?)` }, crashed: true };
   }
 
   /** Commits what settled, in one transaction per batch (commit.ts), and acts on its effects. */
@@ -334,23 +311,4 @@ class TaskRun {
   private lease() {
     return { runId: this.ctx.runId, pid: this.ctx.pid, now: this.ctx.clock.now(), leaseMs: this.ctx.tuning.leaseMs };
   }
-}
-
-/** What a worker gets for one task: plain data, so it crosses the thread boundary. */
-function taskInput(task: ClaimedTask, stage: StageDefinition, cacheDir: string): TaskInput {
-  return {
-    taskId: task.id,
-    fileId: task.fileId,
-    stage: task.stage,
-    path: task.path,
-    kind: task.kind,
-    ext: task.ext,
-    size: task.size,
-    mtimeMs: task.mtimeMs,
-    identity: task.identity,
-    sidecarPath: task.sidecarPath,
-    cacheDir,
-    options: stage.options(),
-    verify: stage.verifySource ?? 'none',
-  };
 }

@@ -24,7 +24,7 @@ function stageFor(c: TestCatalog, model: string, env: NodeJS.ProcessEnv = { XDG_
     options: { model, device: 'cpu', batchSize: 4 },
     clock: fakeClock(now),
     logger: { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} },
-  }) as never);
+  }));
   assert.ok(stage);
   return stage;
 }
