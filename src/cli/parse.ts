@@ -1,12 +1,18 @@
+/** Option parsers for commander: the pure ones of option-values.ts, their errors turned into usage errors (exit 2). */
 import { InvalidArgumentError } from 'commander';
+import * as values from '../option-values.js';
 
-/** Option parsers that turn bad values into usage errors (exit 2) with precise messages. */
+function forCommander<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof values.OptionValueError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+}
+
 export function parsePositiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
-    return n;
-  };
+  return (value: string): number => forCommander(() => values.parsePositiveInt(name, value));
 }
 
 /** A repeatable option: each use appends its value to the list. */
@@ -16,10 +22,10 @@ export function repeatable(value: string, previous: string[] = []): string[] {
 
 /** Durations like 90, 90s, 20m, 2h, 1500ms -> milliseconds. */
 export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 30s, 20m, 2h)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * factor);
+  return forCommander(() => values.parseDuration(value));
+}
+
+/** "250000000", "250M" or "0.25G" -> a positive pixel count (--pixel-limit). */
+export function parsePixelCount(value: string): number {
+  return forCommander(() => values.parsePixelCount('--pixel-limit', value));
 }

@@ -1,4 +1,5 @@
 /** Text shared by the phase-2 progress displays. */
+import type { Phase2SummaryLine } from '../tasks/phase2-summary.js';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -35,12 +36,11 @@ export function stageProgress(name: string, worked: number, total: number, rate:
 }
 
 /** The human end-of-phase line from a phase-2 summary. */
-export function stageLine(s: Record<string, unknown>): string {
-  const n = (k: string) => Number(s[k] ?? 0);
-  const paused = Object.entries((s.paused ?? {}) as Record<string, string>).map(([k, v]) => `; ${k} paused: ${v}`);
+export function stageLine(s: Phase2SummaryLine): string {
+  const paused = Object.entries(s.paused ?? {}).map(([k, v]) => `; ${k} paused: ${v}`);
   return (
-    `extract: ${n('done')} done, ${n('failed')} failed, ${n('skipped')} skipped in ${formatDuration(n('durationMs'))} ` +
-    `(${n('tasksPerSecond')} tasks/s); ${n('pending')} pending${s.outcome === 'complete' ? '' : ` (${String(s.outcome)})`}` +
+    `extract: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(s.durationMs)} ` +
+    `(${s.tasksPerSecond} tasks/s); ${s.pending} pending${s.outcome === 'complete' ? '' : ` (${s.outcome})`}` +
     paused.join('')
   );
 }

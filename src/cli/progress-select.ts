@@ -3,18 +3,20 @@ import { escapeControls } from './display.js';
 import type { CliEnv } from './env.js';
 import { makeLogger } from './env.js';
 import type { EngineEvents } from '../tasks/events.js';
+import type { Phase2SummaryLine } from '../tasks/phase2-summary.js';
 import { jsonProgress } from './progress-json.js';
 import { logProgress } from './progress-log.js';
 import { ttyProgress } from './progress-tty.js';
 import { stageLine } from './progress-format.js';
 import { drawsOnTerminal } from './terminal.js';
 
+/** The CLI's side of tasks/events.ts ProgressDisplay (its summary reads only what the end-of-phase line needs). */
 export interface ProgressDisplay {
   events: EngineEvents;
   /** Removes bars and timers (called before anything else is printed). */
   stop(): void;
   /** Prints the human end-of-phase line (nothing with --json or --quiet). */
-  summary(summary: Record<string, unknown>): void;
+  summary(summary: Phase2SummaryLine): void;
   /** A message for the user while the display runs (above the bars on a terminal; nothing with --quiet). */
   notice(line: string): void;
 }
@@ -45,8 +47,8 @@ export function progressFor(opts: Record<string, unknown>, cli: CliEnv, totals: 
 }
 
 /** How to finish what an interrupted or limited run left pending. */
-export function resumeHint(s: Record<string, unknown>): string | null {
-  const pending = Number(s.pending ?? 0);
+export function resumeHint(s: Pick<Phase2SummaryLine, 'pending' | 'outcome'>): string | null {
+  const pending = s.pending;
   if (pending === 0) return null;
   const tasks = `${pending} task${pending === 1 ? '' : 's'}`;
   if (s.outcome === 'interrupted') return `interrupted: ${tasks} left pending; run 'indexer resume' to finish them`;

@@ -5,6 +5,7 @@
  *   2026-12-05 03:15:02 +01:00 indexer scan: ok (exit 0) in 41.2s; 3 new, 0 modified, 1 moved, 0 deleted, 1200 unchanged, 0 errors; extract: 12 done, 0 failed, 0 skipped, 0 pending
  */
 import { localTime } from '../local-time.js';
+import type { Phase2Summary } from '../tasks/phase2-summary.js';
 
 const outcomes: Record<number, string> = { 0: 'ok', 1: 'failed', 2: 'usage error', 75: 'busy', 130: 'interrupted' };
 
@@ -28,7 +29,6 @@ export function scanDetails(c: { new: number; modified: number; moved: number; d
 }
 
 /** Counts of a phase-2 run, for the summary line. */
-export function extractDetails(s: Record<string, unknown>): string {
-  const n = (k: string) => Number(s[k] ?? 0);
-  return `extract: ${n('done')} done, ${n('failed')} failed, ${n('skipped')} skipped, ${n('pending')} pending`;
+export function extractDetails(s: Pick<Phase2Summary, 'done' | 'failed' | 'skipped' | 'pending'>): string {
+  return `extract: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped, ${s.pending} pending`;
 }

@@ -1,7 +1,8 @@
 import type { ScanSummary } from '../scan/scanner.js';
+import type { Phase2Summary } from '../tasks/phase2-summary.js';
 
 /** The `scan --json` summary: the last line on stdout (phase 2 may print NDJSON events before it). */
-export function scanJson(summary: ScanSummary, extract: Record<string, unknown> | null, durationMs: number) {
+export function scanJson(summary: ScanSummary, extract: Phase2Summary | null, durationMs: number) {
   const { counts } = summary;
   return {
     scan: {

@@ -7,13 +7,70 @@ import { xmpStage } from './xmp/stage.js';
 import { clipStage } from './clip/stage.js';
 import { videoStage } from './video/stage.js';
 import { motionStage } from './video/motion-stage.js';
+import { thumbnailOptions, type ThumbnailOptions } from './thumbnail/options.js';
+import { clipOptions, type ClipOptions } from './clip/options.js';
+import { taskTimeout } from './video/options.js';
+import { systemClock, type Clock, type Logger } from '../types.js';
 
-/** Settings the stages are built from (command-line options, environment). */
+/** How the command talks: --json, --quiet, --verbose. */
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** Settings the stages are built from: resolved options (tasks/options.ts), the environment, a clock and a logger. */
 export interface StageConfig {
   cacheDir: string;
   env: NodeJS.ProcessEnv;
-  /** Free-form per-stage options from the command line (e.g. model dir, device, sizes). */
+  thumbnail: ThumbnailOptions;
+  clip: ClipOptions;
+  output: OutputOptions;
+  /** --task-timeout in ms (undefined: none): the video stages keep their child processes under it. */
+  taskTimeoutMs: number | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** The command's options as given, for stages loaded from INDEXER_EXTRA_STAGES. */
   options: Record<string, unknown>;
+}
+
+/** What a caller that has not resolved options hands over; the rest is resolved from OPTIONS here. */
+export interface RawStageConfig {
+  cacheDir: string;
+  env: NodeJS.ProcessEnv;
+  options: Record<string, unknown>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A StageConfig from raw options (commands other than scan/resume, tests); bad values are usage errors. */
+export function stageConfig(raw: RawStageConfig): StageConfig {
+  const output = { json: !!raw.options.json, quiet: !!raw.options.quiet, verbose: !!raw.options.verbose };
+  return {
+    cacheDir: raw.cacheDir,
+    env: raw.env,
+    thumbnail: thumbnailOptions(raw.options),
+    clip: clipOptions(raw.options),
+    output,
+    taskTimeoutMs: taskTimeout(raw.options.taskTimeout) || undefined,
+    clock: raw.clock ?? systemClock,
+    logger: raw.logger ?? stderrLogger(process.stderr, output.quiet),
+    options: raw.options,
+  };
+}
+
+/**
+ * Stages' messages on stderr, so stdout stays clean for --json; QUIET silences the informational ones. The CLI may
+ * pass its own logger instead.
+ */
+export function stderrLogger(stderr: NodeJS.WritableStream, quiet: boolean): Logger {
+  return {
+    info: (m) => {
+      if (!quiet) stderr.write(m + '\n');
+    },
+    warn: (m) => stderr.write(m + '\n'),
+    error: (m) => stderr.write(m + '\n'),
+  };
 }
 
 /** Every real stage, in a stable order. Exactly one definition per name. */

@@ -1,4 +1,5 @@
 /** What the engine tells the outside world while it runs (progress displays, NDJSON, logs). */
+import type { Phase2Summary } from './phase2-summary.js';
 
 /** Stage name -> that stage's results in one run. */
 export type PerStageCounts = Record<string, { done: number; failed: number; skipped: number }>;
@@ -20,3 +21,20 @@ export interface EngineEvents {
 }
 
 export const silentEvents: EngineEvents = { progress() {}, taskFailed() {}, stagePaused() {} };
+
+/**
+ * What phase 2 shows while it runs. The CLI picks one (cli/progress-select.ts: NDJSON, bars or log lines) and hands
+ * it in; the engine only calls it.
+ */
+export interface ProgressDisplay {
+  events: EngineEvents;
+  /** Removes bars and timers (called before anything else is printed). */
+  stop(): void;
+  /** The end of the phase (the CLI prints its line and any resume hint). */
+  summary(summary: Phase2Summary): void;
+  /** A message for the user while the display runs. */
+  notice(line: string): void;
+}
+
+/** Makes the display once the run knows how many tasks each stage has pending (the bars' 100%). */
+export type ProgressFactory = (pendingByStage: Record<string, number>) => ProgressDisplay;

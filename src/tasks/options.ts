@@ -1,12 +1,14 @@
-/** Phase-2 flags shared by `scan` and `resume`, and their validation into engine settings. */
+/**
+ * Phase-2 options resolved once into typed values: the engine's, each stage's and the output's. The flags are
+ * declared in cli/phase2-flags.ts; whatever reaches here (parsed by commander, or raw from another caller) is checked,
+ * and a bad value is a usage error that names its flag.
+ */
 import os from 'node:os';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseDuration, parsePositiveInt } from '../cli/parse.js';
 import { UserError } from '../errors.js';
-import { addThumbnailOptions } from '../extract/thumbnail/cli.js';
-import { addExifOptions } from '../extract/exif/cli.js';
-import { addXmpOptions } from '../extract/xmp/cli.js';
-import { addClipOptions } from '../extract/clip/cli.js';
+import { durationOption, positiveIntOption } from '../option-values.js';
+import { thumbnailOptions, type ThumbnailOptions } from '../extract/thumbnail/options.js';
+import { clipOptions, type ClipOptions } from '../extract/clip/options.js';
+import type { OutputOptions } from '../extract/registry.js';
 
 /** A hung decoder must not hang the run: past this a task fails and its worker thread is replaced. */
 const defaultTaskTimeoutMs = 5 * 60_000;
@@ -26,28 +28,21 @@ export interface EngineOptions {
   threads: number;
 }
 
-export function addEngineOptions(cmd: Command): Command {
-  return cmd
-    .option('--stages <list>', 'run only these stages (comma-separated, e.g. thumbnail,exif); dependencies are added')
-    .addOption(
-      new Option('--priority <level>', 'run the tasks of this command ahead of (or behind) the backlog').choices(
-        Object.keys(priorities),
-      ),
-    )
-    .option('--max-duration <dur>', 'stop cleanly after this long (e.g. 20m); the rest stays pending', parseDuration)
-    .option('--max-tasks <n>', 'stop cleanly after claiming this many tasks', parsePositiveInt('--max-tasks'))
-    .option('--task-timeout <dur>', 'fail a task that runs longer than this and replace its worker (default 5m; 0: never)', parseDuration)
-    .option('--threads <n>', `worker threads (default: number of CPUs; at most ${maxThreads(os.availableParallelism())})`, parseThreads);
+/** Everything phase 2 takes from the command line and the environment, resolved and checked. */
+export interface Phase2Options {
+  engine: EngineOptions;
+  thumbnail: ThumbnailOptions;
+  clip: ClipOptions;
+  output: OutputOptions;
 }
 
-/** Declares every phase-2 flag: the engine's and each stage's. */
-export function addAllPhase2Options(cmd: Command): Command {
-  addEngineOptions(cmd);
-  addThumbnailOptions(cmd);
-  addExifOptions(cmd);
-  addXmpOptions(cmd);
-  addClipOptions(cmd);
-  return cmd;
+export function resolveOptions(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): Phase2Options {
+  return {
+    engine: engineOptions(opts, env),
+    thumbnail: thumbnailOptions(opts),
+    clip: clipOptions(opts),
+    output: { json: !!opts.json, quiet: !!opts.quiet, verbose: !!opts.verbose },
+  };
 }
 
 export function engineOptions(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): EngineOptions {
@@ -61,20 +56,27 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
   if (stages && stages.length === 0) throw new UserError(`--stages needs at least one stage name`);
   const p = opts.priority as PriorityName | undefined;
   if (p !== undefined && !(p in priorities)) throw new UserError(`--priority must be high, normal or low, got '${p}'`);
+  const taskTimeout = durationOption('--task-timeout', opts.taskTimeout);
+  return {
+    stages,
+    priority: p === undefined ? null : priorities[p],
+    maxDurationMs: durationOption('--max-duration', opts.maxDuration),
+    maxTasks: positiveIntOption('--max-tasks', opts.maxTasks),
+    taskTimeoutMs: taskTimeout === undefined ? defaultTaskTimeoutMs : taskTimeout || undefined,
+    threads: threadsOption(opts.threads, env),
+  };
+}
+
+/** --threads, else $INDEXER_THREADS, else one per CPU; never over maxThreads. */
+function threadsOption(flag: unknown, env: NodeJS.ProcessEnv): number {
   const envThreads = env.INDEXER_THREADS ? Number(env.INDEXER_THREADS) : undefined;
   if (envThreads !== undefined && (!Number.isInteger(envThreads) || envThreads <= 0)) {
     throw new UserError(`INDEXER_THREADS must be a positive integer, got '${env.INDEXER_THREADS}'`);
   }
-  const threads = (opts.threads as number | undefined) ?? envThreads ?? Math.max(1, os.availableParallelism());
-  if (threads > maxThreads(os.availableParallelism())) throw new UserError(tooManyThreads('INDEXER_THREADS', threads));
-  return {
-    stages,
-    priority: p === undefined ? null : priorities[p],
-    maxDurationMs: opts.maxDuration as number | undefined,
-    maxTasks: opts.maxTasks as number | undefined,
-    taskTimeoutMs: opts.taskTimeout === undefined ? defaultTaskTimeoutMs : (opts.taskTimeout as number) || undefined,
-    threads,
-  };
+  const fromFlag = positiveIntOption('--threads', flag);
+  const threads = fromFlag ?? envThreads ?? Math.max(1, os.availableParallelism());
+  if (threads > maxThreads(os.availableParallelism())) throw new UserError(tooManyThreads(fromFlag !== undefined ? '--threads' : 'INDEXER_THREADS', threads));
+  return threads;
 }
 
 /**
@@ -85,14 +87,7 @@ export function maxThreads(cpus: number): number {
   return Math.min(256, 4 * Math.max(1, cpus));
 }
 
-/** --threads is checked as it is parsed, so a bad value stops the command before phase 1 does any work. */
-function parseThreads(value: string): number {
-  const n = parsePositiveInt('--threads')(value);
-  if (n > maxThreads(os.availableParallelism())) throw new InvalidArgumentError(tooManyThreads('--threads', n));
-  return n;
-}
-
-function tooManyThreads(from: string, n: number): string {
+export function tooManyThreads(from: string, n: number): string {
   const cpus = os.availableParallelism();
   return `${from} must be at most ${maxThreads(cpus)} (4 per CPU, ${cpus} CPUs), got ${n}`;
 }

@@ -1,19 +1,38 @@
-/** Engine side of `indexer status` and `indexer info`: per-stage counts, last run, throughput, ETA, failures. */
+/**
+ * Engine side of `indexer status` and `indexer info`: per-stage counts, last run, throughput, ETA, failures, as data
+ * (cli/engine-status.ts formats it for humans).
+ */
 import type { Db } from '../catalog/open.js';
 import { blockedByStage, failedTasks, fileTasks, hasTaskTables, offlinePendingByStage, stageCounts, topFailures } from '../catalog/task-queries.js';
 import { pausedInNote } from './run-note.js';
 import { recentRuns, type RunRow } from '../catalog/runs.js';
-import { formatDuration } from '../cli/progress-format.js';
-import { localTime } from '../local-time.js';
 
 export interface EngineStatus {
   /** stage -> state -> count, e.g. {"thumbnail": {"pending": 3, "running": 0, "done": 9, ...}} */
   stages: Record<string, Record<string, number>>;
   /** Extra keys merged into `status --json` (lastRun, throughput, eta, topFailures, ...). */
-  extra: Record<string, unknown>;
+  extra: Partial<EngineStatusExtra>;
 }
 
-interface LastRun {
+export interface EngineStatusExtra {
+  lastRun: LastRun | null;
+  /** The last five runs, newest first. */
+  recentRuns: LastRun[];
+  throughput: number | null;
+  /** Seconds to finish the work that can run (see `runnable`) at the last run's rate (null when unknown). */
+  etaSeconds: number | null;
+  topFailures: { stage: string; reason: string; count: number }[];
+  /** Pending tasks waiting on a dependency that failed or was canceled (`indexer retry` unblocks them). */
+  blocked: Record<string, number>;
+  /** Stages that their own last run paused, with the reason and the pending tasks left waiting. */
+  paused: Record<string, { tasks: number; reason: string }>;
+  /** Pending tasks of offline files (they wait for their root to come back). */
+  offline: Record<string, number>;
+  /** Tasks that can run now (pending or running, not blocked, paused or offline), per stage. */
+  runnable: Record<string, number>;
+}
+
+export interface LastRun {
   id: number;
   command: string;
   outcome: string;
@@ -40,19 +59,13 @@ export function engineStatus(db: Db): EngineStatus {
     stages,
     extra: {
       lastRun,
-      /** The last five runs, newest first. */
       recentRuns: runs,
       throughput: rate,
-      /** Seconds to finish the work that can run (see `runnable`) at the last run's rate (null when unknown). */
       etaSeconds: runnable === 0 ? 0 : rate && rate > 0 ? Math.round(runnable / rate) : null,
       topFailures: topFailures(db, 5),
-      /** Pending tasks waiting on a dependency that failed or was canceled (`indexer retry` unblocks them). */
       blocked: waiting.blocked,
-      /** Stages that their own last run paused, with the reason and the pending tasks left waiting. */
       paused: waiting.paused,
-      /** Pending tasks of offline files (they wait for their root to come back). */
       offline: waiting.offline,
-      /** Tasks that can run now (pending or running, not blocked, paused or offline), per stage. */
       runnable: waiting.runnable,
     },
   };
@@ -121,60 +134,6 @@ function describeRun(r: RunRow): LastRun {
     tasksPerSecond: tasksPerSecond(worked, durationMs),
     note: r.note,
   };
-}
-
-/** Lines for the human status output. */
-export function formatEngineStatus(status: EngineStatus): string[] {
-  const lines: string[] = [];
-  const names = Object.keys(status.stages);
-  if (names.length === 0) return ['tasks: none yet (run indexer scan or indexer resume)'];
-  lines.push('tasks:');
-  const w = Math.max(...names.map((n) => n.length));
-  const blocked = (status.extra.blocked ?? {}) as Record<string, number>;
-  const offline = (status.extra.offline ?? {}) as Record<string, number>;
-  const paused = (status.extra.paused ?? {}) as Record<string, { tasks: number; reason: string }>;
-  for (const name of names) {
-    const s = status.stages[name]!;
-    // "pending" here is what can run; work that waits is named apart, so it is not mistaken for a backlog.
-    const waiting = { blocked: blocked[name] ?? 0, offline: offline[name] ?? 0, paused: paused[name]?.tasks ?? 0 };
-    const runnable = Math.max(0, (s.pending ?? 0) - waiting.blocked - waiting.offline - waiting.paused);
-    const parts = [
-      `${runnable} pending`,
-      ...Object.entries(waiting)
-        .filter(([, n]) => n > 0)
-        .map(([k, n]) => `${n} ${k}`),
-      ...['running', 'done', 'failed', 'skipped', 'canceled'].map((k) => `${s[k] ?? 0} ${k}`),
-    ];
-    lines.push(`  ${name.padEnd(w)}  ${parts.join(', ')}`);
-  }
-  const run = status.extra.lastRun as LastRun | null;
-  if (run) {
-    const when = localTime(run.startedAt);
-    const took = run.durationMs === null ? '' : ` in ${formatDuration(run.durationMs)}`;
-    const rate = run.tasksPerSecond === null ? '' : `, ${run.tasksPerSecond} tasks/s`;
-    lines.push(`last run: #${run.id} ${run.command} ${when} ${run.outcome}${took}: ${run.done} done, ${run.failed} failed, ${run.skipped} skipped${rate}`);
-    if (run.note) lines.push(`  note: ${run.note}`);
-  }
-  const blockedList = Object.entries(blocked);
-  if (blockedList.length) {
-    lines.push(`blocked: ${blockedList.map(([k, n]) => `${n} ${k}`).join(', ')} waiting on a failed or canceled dependency (indexer retry)`);
-  }
-  for (const [name, p] of Object.entries(paused)) {
-    lines.push(`paused: ${name} (${p.tasks} task${p.tasks === 1 ? '' : 's'} waiting) in its last run: ${p.reason}`);
-  }
-  const offlineList = Object.entries(offline);
-  if (offlineList.length) lines.push(`offline: ${offlineList.map(([k, n]) => `${n} ${k}`).join(', ')} waiting for an offline root`);
-  const eta = status.extra.etaSeconds as number | null;
-  const runnable = Object.values((status.extra.runnable ?? {}) as Record<string, number>).reduce((a, n) => a + n, 0);
-  if (eta !== null && eta > 0) {
-    lines.push(`eta: about ${formatDuration(eta * 1000)} for the ${runnable} task${runnable === 1 ? '' : 's'} that can run, at the last run's rate`);
-  }
-  const top = status.extra.topFailures as { stage: string; reason: string; count: number }[];
-  if (top?.length) {
-    lines.push('most common failures (indexer status --failed lists them):');
-    for (const f of top) lines.push(`  ${f.count} × [${f.stage}] ${f.reason}`);
-  }
-  return lines;
 }
 
 /** One task of one file, for `indexer info`. */

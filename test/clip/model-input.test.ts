@@ -18,6 +18,7 @@ import type { PreprocessConfig } from '../../src/models/model-dir.js';
 import { modelWindow, planForWindow, planResize, toTensor } from '../../src/models/preprocess.js';
 import { catalogWithFile } from '../extract/helpers.js';
 import { clipCfg, tempDir, tinyModel } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 const geometryOf = (cfg: PreprocessConfig) => ({ width: cfg.width, height: cfg.height, resizeMode: cfg.resizeMode });
 
@@ -160,8 +161,8 @@ test('the thumbnail stage asks for a model input only when a CLIP model is confi
   const dir = tempDir('model-input-stage');
   const cacheDir = path.join(dir, 'cache');
   const env = { XDG_DATA_HOME: path.join(dir, 'data') };
-  assert.equal(thumbnailStage({ cacheDir, env, options: {} }).options().modelInput, null);
-  const stage = thumbnailStage({ cacheDir, env, options: { model: tinyModel } });
+  assert.equal(thumbnailStage(stageConfig({ cacheDir, env, options: {} })).options().modelInput, null);
+  const stage = thumbnailStage(stageConfig({ cacheDir, env, options: { model: tinyModel } }));
   assert.deepEqual(stage.options().modelInput, { width: 32, height: 32, resizeMode: 'shortest' });
 
   const file = await photo(dir, 400, 300);

@@ -12,18 +12,19 @@ import { run } from '../../src/extract/clip/worker.js';
 import type { StageDefinition, TaskInput } from '../../src/extract/stage.js';
 import { search } from '../../src/search/search.js';
 import { addFile, colours, makeCatalog, tempDir, tinyModel, tinyModelB, writePreview, type TestCatalog } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 const fakeClock = (t: number) => ({ now: () => t });
 
 function stageFor(c: TestCatalog, model: string, env: NodeJS.ProcessEnv = { XDG_DATA_HOME: path.join(c.dir, 'data') }, now = 1000): StageDefinition<Float32Array> {
   const warnings: string[] = [];
-  const stage = clipStage({
+  const stage = clipStage(stageConfig({
     cacheDir: c.cacheDir,
     env,
     options: { model, device: 'cpu', batchSize: 4 },
     clock: fakeClock(now),
     logger: { info: () => {}, warn: (m: string) => warnings.push(m), error: () => {} },
-  } as never);
+  }));
   assert.ok(stage);
   return stage;
 }
@@ -89,14 +90,14 @@ test('definition: depends on thumbnail and video, inference lane, model id in th
 test('no model installed: preflight pauses with how to get one; batch items fail as a stage fault', async () => {
   const c = makeCatalog();
   const env = { XDG_DATA_HOME: tempDir('nodata') };
-  const stage = clipStage({ cacheDir: c.cacheDir, env, options: {} })!;
+  const stage = clipStage(stageConfig({ cacheDir: c.cacheDir, env, options: {} }))!;
   assert.equal(await stage.preflight!(), "no CLIP model: run 'indexer models pull ViT-B-32' or pass --model DIR");
   assert.equal(stage.modelId!(), null);
   const [outcome] = await stage.batch!.run([{ target: { taskId: 1, fileId: 1, identity: 'x' }, value: new Float32Array(3) }]);
   assert.equal(outcome!.status, 'failed');
   assert.equal((outcome as { stageFault?: boolean }).stageFault, true);
   // A model named but absent is also a pause, naming where it looked.
-  const named = clipStage({ cacheDir: c.cacheDir, env, options: { model: path.join(c.dir, 'nope') } })!;
+  const named = clipStage(stageConfig({ cacheDir: c.cacheDir, env, options: { model: path.join(c.dir, 'nope') } }))!;
   assert.match((await named.preflight!())!, /no CLIP model at .*nope/);
 });
 
@@ -105,8 +106,8 @@ test('a model installed under the data dir is found by name and by default', asy
   const data = tempDir('data');
   fs.cpSync(tinyModel, path.join(data, 'indexer/models/tiny-clip'), { recursive: true });
   const env = { XDG_DATA_HOME: data };
-  const byName = clipStage({ cacheDir: c.cacheDir, env, options: { model: 'tiny-clip' } })!;
-  const byDefault = clipStage({ cacheDir: c.cacheDir, env, options: {} })!;
+  const byName = clipStage(stageConfig({ cacheDir: c.cacheDir, env, options: { model: 'tiny-clip' } }))!;
+  const byDefault = clipStage(stageConfig({ cacheDir: c.cacheDir, env, options: {} }))!;
   assert.equal(await byName.preflight!(), null);
   assert.equal(byDefault.modelId!(), byName.modelId!());
 });

@@ -6,15 +6,16 @@ import { clipStage } from '../../src/extract/clip/stage.js';
 import { joinTensors, meanEmbedding, splitTensors } from '../../src/extract/clip/video-frames.js';
 import type { StageDefinition } from '../../src/extract/stage.js';
 import { makeCatalog, tinyModel } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 function stage(): StageDefinition<Float32Array> {
   const c = makeCatalog();
-  return clipStage({
+  return clipStage(stageConfig({
     cacheDir: c.cacheDir,
     env: { XDG_DATA_HOME: path.join(c.dir, 'data') },
     options: { model: tinyModel, device: 'cpu', batchSize: 4 },
     logger: { info: () => {}, warn: () => {}, error: () => {} },
-  } as never)!;
+  }) as never)!;
 }
 
 const tensor = (size: number, seed: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + seed) * 1.5);

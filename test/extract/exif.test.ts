@@ -6,6 +6,7 @@ import { exifStage } from '../../src/extract/exif/stage.js';
 import { getExif } from '../../src/catalog/metadata.js';
 import type { StageOutcome } from '../../src/extract/stage.js';
 import { catalogWithFile, media, taskInput } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 function done(outcome: StageOutcome<ExifRecord>): ExifRecord {
   assert.equal(outcome.status, 'done', JSON.stringify(outcome));
@@ -96,7 +97,7 @@ test('commit writes the typed columns and JSON in the catalog', async () => {
   const file = media('gps.jpg');
   const v = done(await run(taskInput(file)));
   const { db, fileId } = catalogWithFile(file);
-  const stage = exifStage({ cacheDir: '/unused', env: {}, options: {} })!;
+  const stage = exifStage(stageConfig({ cacheDir: '/unused', env: {}, options: {} }))!;
   db.transaction(() => stage.commit(db, { taskId: 1, fileId, identity: 'x' }, v))();
   const row = getExif(db, fileId)!;
   assert.equal(row.model, 'Fixture Cam 1');

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { addThumbnailOptions, parsePixelCount } from '../../src/extract/thumbnail/cli.js';
+import { addThumbnailOptions } from '../../src/cli/phase2-flags.js';
+import { parsePixelCount } from '../../src/cli/parse.js';
 import { thumbnailDefaults, thumbnailOptions } from '../../src/extract/thumbnail/options.js';
 
 function parse(args: string[]): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { run } from '../../src/extract/thumbnail/work.js';
 import { thumbnailStage } from '../../src/extract/thumbnail/stage.js';
 import { previewPath, thumbPath } from '../../src/extract/thumbnail/paths.js';
 import { done, media, taskInput, tempDir } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 /** Colour of the pixel at (fx, fy) as fractions of the image size. */
 async function colourAt(file: string, fx: number, fy: number): Promise<{ r: number; g: number; b: number; a: number }> {
@@ -107,7 +108,7 @@ test('a RAW file without a preview, and a video, are skipped with a reason', asy
   const video = await run(taskInput(media('clip.mp4')));
   assert.equal(video.status, 'skipped');
   assert.match((video as { reason: string }).reason, /video/);
-  assert.deepEqual(thumbnailStage({ cacheDir: '/x', env: {}, options: {} })!.accepts({ kind: 'video', ext: 'mp4' }).ok, false);
+  assert.deepEqual(thumbnailStage(stageConfig({ cacheDir: '/x', env: {}, options: {} }))!.accepts({ kind: 'video', ext: 'mp4' }).ok, false);
 });
 
 test('truncated and garbage files fail for good, naming the file and the cause', async () => {
@@ -144,7 +145,7 @@ test('a missing file fails without crashing the worker', async () => {
 test('purge removes the cached thumbnail and preview', async () => {
   const input = taskInput(media('gps.jpg'));
   const v = done(await run(input));
-  const stage = thumbnailStage({ cacheDir: input.cacheDir, env: {}, options: {} })!;
+  const stage = thumbnailStage(stageConfig({ cacheDir: input.cacheDir, env: {}, options: {} }))!;
   stage.purge!(input.identity);
   assert.equal(fs.existsSync(v.thumbPath), false);
   assert.equal(fs.existsSync(v.previewPath), false);
@@ -156,7 +157,7 @@ test('commit stores the row; a new identity (modified file) removes the old rend
   const file = media('gps.jpg');
   const { db, fileId } = catalogWithFile(file, 'aaaa1111');
   const first = taskInput(file, { identity: 'aaaa1111' });
-  const stage = thumbnailStage({ cacheDir: first.cacheDir, env: {}, options: {} })!;
+  const stage = thumbnailStage(stageConfig({ cacheDir: first.cacheDir, env: {}, options: {} }))!;
   const v1 = done(await run(first));
   db.transaction(() => stage.commit(db, { taskId: 1, fileId, identity: 'aaaa1111' }, v1))();
   assert.equal(getThumbnail(db, fileId)!.thumbPath, v1.thumbPath);

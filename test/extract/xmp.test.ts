@@ -9,6 +9,7 @@ import { xmpStage } from '../../src/extract/xmp/stage.js';
 import { getXmp } from '../../src/catalog/metadata.js';
 import type { StageOutcome } from '../../src/extract/stage.js';
 import { catalogWithFile, media, taskInput, tempDir } from './helpers.js';
+import { stageConfig } from '../../src/extract/registry.js';
 
 function done(outcome: StageOutcome<XmpValue>): NonNullable<XmpValue> {
   assert.equal(outcome.status, 'done', JSON.stringify(outcome));
@@ -109,7 +110,7 @@ test('UTF-16 sidecars are read', async () => {
 });
 
 test('the stage re-runs on sidecar changes, accepts videos, and commit writes JSON arrays or clears the row', async () => {
-  const stage = xmpStage({ cacheDir: '/unused', env: {}, options: {} })!;
+  const stage = xmpStage(stageConfig({ cacheDir: '/unused', env: {}, options: {} }))!;
   assert.equal(stage.fingerprintExtra, 'sidecar');
   assert.deepEqual(stage.accepts({ kind: 'video', ext: 'mp4' }), { ok: true });
   const file = media('embedded-xmp.jpg');

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { planTasks } from '../../src/tasks/plan.js';
 import { TaskStore } from '../../src/catalog/tasks.js';
 import { endRun, startRun, updateRunCounts } from '../../src/catalog/runs.js';
-import { engineStatus, formatEngineStatus, listFailed } from '../../src/tasks/status.js';
+import { engineStatus, listFailed } from '../../src/tasks/status.js';
+import { formatEngineStatus } from '../../src/cli/engine-status.js';
 import { pausedInNote, pausedPart } from '../../src/tasks/run-note.js';
 import { addFile, addRoot, fakeStage, FakeClock, tempCatalog, updateFile } from './helpers.js';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { planTasks } from '../../src/tasks/plan.js';
 import { TaskStore } from '../../src/catalog/tasks.js';
 import { endRun, startRun, updateRunCounts } from '../../src/catalog/runs.js';
-import { engineStatus, formatEngineStatus, listFailed, tasksForFile } from '../../src/tasks/status.js';
+import { engineStatus, listFailed, tasksForFile } from '../../src/tasks/status.js';
+import { formatEngineStatus } from '../../src/cli/engine-status.js';
 import { addFile, addRoot, fakeStage, FakeClock, tempCatalog } from './helpers.js';
 
 test('status: per-stage counts in every state, last run with throughput, ETA, top failures without paths, blocked', () => {
@@ -27,7 +28,7 @@ test('status: per-stage counts in every state, last run with throughput, ETA, to
   const s = engineStatus(db);
   assert.deepEqual(s.stages.thumb, { pending: 3, running: 0, done: 1, failed: 2, skipped: 1, canceled: 0 });
   assert.deepEqual(s.stages.clip, { pending: 6, running: 0, done: 0, failed: 0, skipped: 1, canceled: 0 });
-  const last = s.extra.lastRun as Record<string, unknown>;
+  const last = s.extra.lastRun!;
   assert.equal(last.outcome, 'limit');
   assert.equal(last.tasksPerSecond, 1.5);
   assert.equal(s.extra.etaSeconds, 5, '7 that can run (2 of the 9 pending clip tasks are blocked) at 1.5 tasks/s');

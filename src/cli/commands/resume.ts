@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
-import { addAllPhase2Options } from '../../tasks/options.js';
+import { addAllPhase2Options } from '../phase2-flags.js';
 import { withWriterCatalog } from '../writer-session.js';
 import { extractDetails } from '../run-summary.js';
 
@@ -35,7 +35,9 @@ Examples:
       return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
         const started = cli.clock.now();
         const { runPhase2 } = await import('../../tasks/phase2.js');
-        const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });
+        const { progressFor } = await import('../progress-select.js');
+        const progress = (pending: Record<string, number>) => progressFor(opts, cli, pending);
+        const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal, progress });
         cli.summary?.push(extractDetails(result.summary));
         if (opts.json) cli.stdout.write(JSON.stringify({ extract: result.summary, durationMs: cli.clock.now() - started }) + '\n');
         return result.exitCode;

@@ -16,8 +16,8 @@ function withCatalog<T>(command: Command, cli: CliEnv, wait: boolean, fn: (db: D
 
 /** The stages this indexer runs (the registry, plug-ins included), loaded only when a command needs them. */
 async function loadStages(command: Command, cli: CliEnv) {
-  const { loadAllStages } = await import('../../extract/registry.js');
-  return loadAllStages({ cacheDir: cacheDir(command, cli), env: cli.env, options: command.optsWithGlobals() });
+  const { loadAllStages, stageConfig } = await import('../../extract/registry.js');
+  return loadAllStages(stageConfig({ cacheDir: cacheDir(command, cli), env: cli.env, options: command.optsWithGlobals(), clock: cli.clock }));
 }
 
 /** A --stage naming no stage is a typo, not "0 tasks": exit 2 naming the ones there are. */

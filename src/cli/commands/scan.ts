@@ -3,13 +3,14 @@ import { rootsCatalog } from '../../catalog/roots.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveRootArgs } from '../../scan/root-args.js';
 import { scanRoots, type ScanProgress } from '../../scan/scanner.js';
-import { addAllPhase2Options } from '../../tasks/options.js';
+import { addAllPhase2Options } from '../phase2-flags.js';
 import { cacheDir, catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import type { Register } from '../main.js';
 import { parseDuration } from '../parse.js';
 import { scanProgressDisplay } from '../scan-progress.js';
 import { scanJson, scanLines } from '../scan-report.js';
 import { extractDetails, scanDetails } from '../run-summary.js';
+import type { Phase2Summary } from '../../tasks/phase2-summary.js';
 import { withWriterCatalog } from '../writer-session.js';
 
 interface ScanOptions {
@@ -81,12 +82,13 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         },
       },
     ).finally(() => progress.stop());
-    let extract: Record<string, unknown> | null = null;
+    let extract: Phase2Summary | null = null;
     let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
     if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));
     cli.summary?.push(scanDetails(summary.counts));
     if (code === ExitCode.ok && opts.extract) {
       const { runPhase2 } = await import('../../tasks/phase2.js');
+      const { progressFor } = await import('../progress-select.js');
       const phase2 = await runPhase2({
         db,
         catalogPath: catalog,
@@ -95,6 +97,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         opts: cmd.optsWithGlobals(),
         rootIds: summary.rootIds,
         signal,
+        progress: (pending) => progressFor(cmd.optsWithGlobals(), cli, pending),
       });
       extract = phase2.summary;
       cli.summary?.push(extractDetails(extract));

@@ -16,7 +16,7 @@ const resolved = new WeakMap<StageConfig, ModelResolution>();
 export function clipModelFor(config: StageConfig): ModelResolution {
   const known = resolved.get(config);
   if (known) return known;
-  const spec = typeof config.options.model === 'string' ? config.options.model : undefined;
+  const spec = config.clip.model;
   const result = resolve(spec, config);
   resolved.set(config, result);
   return result;

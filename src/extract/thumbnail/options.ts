@@ -1,5 +1,7 @@
 /** The thumbnail stage's options: defaults, and the plain object that travels to workers. */
+import { choiceOption, pixelCountOption, positiveIntOption } from '../../option-values.js';
 import type { OutputFormat } from '../image-io.js';
+import { formatChoices } from './formats.js';
 
 export interface ThumbnailOptions {
   thumbSize: number;
@@ -19,15 +21,14 @@ export const thumbnailDefaults: ThumbnailOptions = {
   pixelLimit: 178_956_970,
 };
 
-/** Options from commander (camelCase) merged over the defaults; unknown keys are ignored. */
+/** Options from commander (camelCase) merged over the defaults; unknown keys are ignored, bad values name their flag. */
 export function thumbnailOptions(raw: Record<string, unknown>): ThumbnailOptions {
-  const pick = <K extends keyof ThumbnailOptions>(key: K): ThumbnailOptions[K] =>
-    (raw[key] ?? thumbnailDefaults[key]) as ThumbnailOptions[K];
+  const d = thumbnailDefaults;
   return {
-    thumbSize: pick('thumbSize'),
-    thumbFormat: pick('thumbFormat'),
-    previewSize: pick('previewSize'),
-    previewFormat: pick('previewFormat'),
-    pixelLimit: pick('pixelLimit'),
+    thumbSize: positiveIntOption('--thumb-size', raw.thumbSize) ?? d.thumbSize,
+    thumbFormat: choiceOption('--thumb-format', raw.thumbFormat, formatChoices) ?? d.thumbFormat,
+    previewSize: positiveIntOption('--preview-size', raw.previewSize) ?? d.previewSize,
+    previewFormat: choiceOption('--preview-format', raw.previewFormat, formatChoices) ?? d.previewFormat,
+    pixelLimit: pixelCountOption('--pixel-limit', raw.pixelLimit) ?? d.pixelLimit,
   };
 }

@@ -5,14 +5,13 @@ import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metad
 import { deleteThumbnailRow } from '../../catalog/derived.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { formatChoices } from './formats.js';
-import { thumbnailOptions } from './options.js';
 import { modelInputFiles, previewPath, thumbPath } from './paths.js';
 import { modelInputGeometry } from '../clip/model-source.js';
 import type { ThumbnailValue } from './work.js';
 
 /** The thumbnail stage's main-thread definition. */
 export function thumbnailStage(config: StageConfig): StageDefinition {
-  const options = thumbnailOptions(config.options);
+  const options = config.thumbnail;
   const definition: StageDefinition<ThumbnailValue> = {
     name: 'thumbnail',
     // 2: adds the perceptual hash (phash.ts), so catalogs made before it fill it in on `resume`.

@@ -8,7 +8,7 @@ import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { videoTools } from './tools.js';
-import { childTimeoutMs, taskTimeout } from './options.js';
+import { childTimeoutMs } from './options.js';
 import { watchChildren } from './child-watch.js';
 import type { MotionValue } from './motion-work.js';
 
@@ -30,7 +30,7 @@ export function motionStage(config: StageConfig): StageDefinition {
         : { ok: false, reason: 'motion photos are JPEG or HEIC stills' },
     fingerprintExtra: 'none',
     verifySource: 'stat',
-    options: () => ({ ...tools, videoTimeoutMs: childTimeoutMs(taskTimeout(config.options.taskTimeout)) }),
+    options: () => ({ ...tools, videoTimeoutMs: childTimeoutMs(config.taskTimeoutMs) }),
     commit(db, target, value) {
       if (!value) return deleteVideo(db, target.fileId);
       const f = value.facts;

@@ -11,16 +11,15 @@ import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../cat
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { deleteExifRow, deleteThumbnailRow } from '../../catalog/derived.js';
-import { thumbnailOptions } from '../thumbnail/options.js';
 import { modelInputFiles } from '../thumbnail/paths.js';
 import { modelInputGeometry } from '../clip/model-source.js';
 import { checkTools, videoTools } from './tools.js';
 import { watchChildren } from './child-watch.js';
-import { childTimeoutMs, taskTimeout } from './options.js';
+import { childTimeoutMs } from './options.js';
 import type { VideoValue } from './work.js';
 
 export function videoStage(config: StageConfig): StageDefinition {
-  const thumbs = thumbnailOptions(config.options);
+  const thumbs = config.thumbnail;
   const tools = videoTools(config.env);
   let checked: string | null | undefined;
   watchChildren();
@@ -45,7 +44,7 @@ export function videoStage(config: StageConfig): StageDefinition {
       ...thumbs,
       ...tools,
       modelInput: modelInputGeometry(config),
-      videoTimeoutMs: childTimeoutMs(taskTimeout(config.options.taskTimeout)),
+      videoTimeoutMs: childTimeoutMs(config.taskTimeoutMs),
     }),
     commit(db, target, value) {
       const previous = getThumbnail(db, target.fileId);
