@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { describeError } from '../../errors.js';
 import type { PreprocessConfig } from '../../models/model-dir.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
+import { failureFrom } from '../image-outcome.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
 import { geometryKey } from './input-file.js';
@@ -36,7 +37,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
     const { imageToTensor } = await import('../../models/image.js');
     return { status: 'done', value: await imageToTensor(preview, cfg) };
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: cannot read its preview: ${describeError(err)}`, retryable: true };
+    return failureFrom(`${input.path}: cannot read its preview: ${describeError(err)}`, err, true);
   }
 }
 
