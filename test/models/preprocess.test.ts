@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { imageToTensor } from '../../src/models/image.js';
+import { imageToTensor } from '../../src/extract/image-tensor.js';
 import { planResize, roundHalfEven, toTensor } from '../../src/models/preprocess.js';
 import { clipCfg, solidImage, tempDir } from '../clip/helpers.js';
 

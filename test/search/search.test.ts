@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
 import { ClipModel } from '../../src/models/clip-model.js';
-import { imageToTensor } from '../../src/models/image.js';
+import { imageToTensor } from '../../src/extract/image-tensor.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { search, type SearchRequest } from '../../src/search/search.js';
 import { addFile, colours, makeCatalog, solidImage, tempDir, tinyModel, type Rgb, type TestCatalog } from '../clip/helpers.js';

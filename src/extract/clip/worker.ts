@@ -34,7 +34,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
     }
     // Loaded on first need: when every photo's model input is there, this thread never needs sharp (~40 ms of CPU to
     // load, per thread, while the model session is being created on the same cores).
-    const { imageToTensor } = await import('../../models/image.js');
+    const { imageToTensor } = await import('../image-tensor.js');
     return { status: 'done', value: await imageToTensor(preview, cfg) };
   } catch (err) {
     return failureFrom(`${input.path}: cannot read its preview: ${describeError(err)}`, err, true);
