@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { addThumbnailOptions, parsePixelCount } from '../../src/extract/thumbnail/cli.js';
-import { thumbnailDefaults, thumbnailOptions } from '../../src/extract/thumbnail/options.js';
+import { addThumbnailOptions, parsePixelCount } from '../../../src/extract/thumbnail/cli.js';
+import { thumbnailDefaults, thumbnailOptions } from '../../../src/extract/thumbnail/options.js';
 
 function parse(args: string[]): Record<string, unknown> {
   const cmd = addThumbnailOptions(new Command('scan').exitOverride().configureOutput({ writeErr: () => {} }));
