@@ -32,8 +32,8 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
       // The thumbnail stage skipped this file (no decodable image) or its cache was removed: nothing to embed.
       return { status: 'skipped', reason: `no preview of ${input.path} in the cache (thumbnail stage made none)` };
     }
-    // Loaded on first need: when every photo's model input is there, this thread never needs sharp (~40 ms of CPU to
-    // load, per thread, while the model session is being created on the same cores).
+    // Loaded on first need: when every photo's model input is there, this thread never needs sharp (loading it costs
+    // CPU in every thread, while the model session is being created on the same cores).
     const { imageToTensor } = await import('../image-tensor.js');
     return { status: 'done', value: await imageToTensor(preview, cfg) };
   } catch (err) {
