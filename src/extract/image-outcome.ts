@@ -1,12 +1,8 @@
-/** Helpers shared by the image stages' workers: reading a file's head and shaping failure outcomes. */
+/** Helpers shared by the stages' workers: reading a file's head, and the one classifier that shapes failure outcomes. */
 import fs from 'node:fs';
 import type { StageOutcome } from './stage.js';
 import { describeError } from '../errors.js';
 
-/**
- * The one failure classifier: a thrown error is judged by its code, never by the words of its message (a file
- * named "ENOSPC.jpg" is not a full disk). tasks/commit.ts trusts the `stageFault` this sets and reads no reason text.
- */
 /** Errors worth another attempt: the file is fine, the moment was not. */
 const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR']);
 /**
@@ -18,6 +14,10 @@ const STAGE_FAULTS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EMFILE', 'ENFILE']);
 /** Whose fault a thrown error is: the stage's (machine), the moment's (retry), or the file's. */
 export type ErrorFault = 'stage' | 'transient' | 'file';
 
+/**
+ * The one failure classifier: a thrown error is judged by its code, never by the words of its message (a file named
+ * "ENOSPC.jpg" is not a full disk). tasks/commit.ts trusts the `stageFault` that failureFrom sets from it.
+ */
 export function errorFault(err: unknown): ErrorFault {
   const code = (err as NodeJS.ErrnoException | null | undefined)?.code ?? '';
   if (STAGE_FAULTS.has(code)) return 'stage';
