@@ -1,7 +1,7 @@
 /**
  * Pairs of unit-length embeddings with cosine >= `minCosine`, as edges whose distance is 1 - cosine. Compares all
  * pairs (n^2 / 2 dot products): `--similar` is opt-in, and for a 20,000-photo library with 512-wide embeddings that
- * is about 1e11 multiply-adds, tens of seconds on one core.
+ * is about 1e11 multiply-adds.
  */
 import type { Edges } from './grouping.js';
 

@@ -9,8 +9,8 @@
  * is informative only. No colour conversion happens there (vips thumbnail converts only when asked to export a
  * profile): the caller converts from the file's ICC or nclx colour exactly as for heic-decode's pixels.
  *
- * Measured on this project's 2-core machine, Debian 12's libheif 1.15 (libde265 1.0.11) through `vips` takes about
- * twice the CPU of heic-decode per 12 MP iPhone HEIC (1.4-1.7 s against 0.72-0.77 s), so HEIC goes to heic-decode
+ * Debian 12's libheif 1.15 (libde265 1.0.11) through `vips` took about twice the CPU of heic-decode per iPhone HEIC
+ * when this was written (`BENCH_ONLY=heic npm run bench` measures both, in the same run), so HEIC goes to heic-decode
  * first and to the native decoder when heic-decode fails; AVIF goes to sharp first and to the native decoder when
  * sharp refuses it (10-bit). INDEXER_HEIF_DECODER=native puts the native decoder first (a newer libheif may be the
  * faster one), =wasm never uses it.

@@ -111,7 +111,7 @@ export async function renderEncoded(
   configure();
   // failOn 'error': truncated data and real decode errors fail; libjpeg's "extraneous bytes" warnings do not.
   // ignoreIcc only for a profile that is sRGB's own: libvips would otherwise run a full lcms transform on the
-  // shrink-on-load-sized image (40-135 ms on a 12 MP photo) to get the same pixels back. Other profiles convert.
+  // shrink-on-load-sized image to get the same pixels back. Other profiles convert.
   // vipsCall: a failure is decoded again alone, so its reason is this file's own (vips-lock.ts).
   return vipsCall(() => {
     let pipeline = sharp(input, {
@@ -143,9 +143,9 @@ export async function renderPixels(pixels: RgbaPixels, req: RenderRequest, profi
 /**
  * renderFrom for pixels in `profile`'s colour space that sharp does not know it for: they are resized to the preview
  * size, wrapped in a TIFF carrying the profile, and rendered from that, so sharp converts them as it converts a JPEG
- * carrying the profile. Resized first, converted after: the transform then runs on the preview-sized pixels (a
- * 1440 px preview of a 12 MP photo: about 30 ms of CPU in all, with the TIFF round trip) instead of all of them
- * (about 200 ms more). Measured on iPhone HEICs, 96.7% of the values come out identical to converting first and 99.9%
+ * carrying the profile. Resized first, converted after: the transform then runs on the preview-sized pixels instead
+ * of all of them (a 12 MP photo has several times a 1440 px preview's). Measured on iPhone HEICs, 96.7% of the values
+ * come out identical to converting first and 99.9%
  * within one level; JPEGs are converted after their shrink-on-load, part way down, for the same reason.
  */
 async function renderTagged(pipeline: sharp.Sharp, req: RenderRequest, profile: SourceProfile): Promise<Rendered> {

@@ -1,15 +1,40 @@
-/** Helpers shared by the image stages' workers: reading a file's head and shaping failure outcomes. */
+/** Helpers shared by the stages' workers: reading a file's head, and the one classifier that shapes failure outcomes. */
 import fs from 'node:fs';
 import type { StageOutcome } from './stage.js';
 import { describeError } from '../errors.js';
 
 /** Errors worth another attempt: the file is fine, the moment was not. */
-const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR']);
-/** Errors that are not the file's fault: the stage should pause rather than fail every file. */
-const STAGE_FAULTS = new Set(['ENOSPC', 'EROFS', 'EDQUOT']);
+const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR']);
+/**
+ * Errors that are the machine's, not the file's (disk full, read-only, no file handles left): every file would fail
+ * the same way, so the stage pauses and the task keeps its attempt rather than failing file after file.
+ */
+const STAGE_FAULTS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EMFILE', 'ENFILE']);
 
-/** A thrown value's message on one line (the image stages' name for describeError). */
-export const errorText = describeError;
+/** Whose fault a thrown error is: the stage's (machine), the moment's (retry), or the file's. */
+export type ErrorFault = 'stage' | 'transient' | 'file';
+
+/**
+ * The one failure classifier: a thrown error is judged by its code, never by the words of its message (a file named
+ * "ENOSPC.jpg" is not a full disk). tasks/commit.ts trusts the `stageFault` that failureFrom sets from it.
+ */
+export function errorFault(err: unknown): ErrorFault {
+  const code = (err as NodeJS.ErrnoException | null | undefined)?.code ?? '';
+  if (STAGE_FAULTS.has(code)) return 'stage';
+  if (TRANSIENT.has(code)) return 'transient';
+  return 'file';
+}
+
+/**
+ * A failed outcome with REASON, caused by ERR and classified by its code. `retryable` is what a failure that is the
+ * file's gets (left out: the engine's default, retry until the attempts are spent).
+ */
+export function failureFrom(reason: string, err: unknown, retryable?: boolean): StageOutcome<never> {
+  const fault = errorFault(err);
+  if (fault === 'stage') return { status: 'failed', reason, retryable: true, stageFault: true };
+  if (fault === 'transient') return { status: 'failed', reason, retryable: true };
+  return retryable === undefined ? { status: 'failed', reason } : { status: 'failed', reason, retryable };
+}
 
 /** Longest cause kept in a reason: decoders and parsers sometimes quote whole chunks of the file. */
 const MAX_CAUSE = 300;
@@ -25,12 +50,14 @@ export function badFile(path: string, cause: string): StageOutcome<never> {
   return { status: 'failed', reason: `${path}: ${oneLine(cause)}`, retryable: false };
 }
 
-/** A failure from an I/O error: classified by its code. */
+/** A failure from an I/O error: classified by its code (one the file caused is not retried). */
 export function ioFailure(path: string, what: string, err: unknown): StageOutcome<never> {
-  const code = (err as NodeJS.ErrnoException)?.code ?? '';
-  const reason = `${path}: ${oneLine(`${what}: ${describeError(err)}`)}`;
-  if (STAGE_FAULTS.has(code)) return { status: 'failed', reason, retryable: true, stageFault: true };
-  return { status: 'failed', reason, retryable: TRANSIENT.has(code) };
+  return failureFrom(`${path}: ${oneLine(`${what}: ${describeError(err)}`)}`, err, false);
+}
+
+/** An error no branch of a stage's worker expected: classified by its code like any other, else the file's. */
+export function unexpectedFailure(path: string, stage: string, err: unknown): StageOutcome<never> {
+  return failureFrom(`${path}: unexpected ${stage} error: ${describeError(err)}`, err, false);
 }
 
 /** Write errors that say the cache, not the photo, is the problem: no file could be written there. */

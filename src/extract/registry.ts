@@ -78,12 +78,7 @@ export function buildStages(config: StageConfig): StageDefinition[] {
   const stages = [thumbnailStage(config), exifStage(config), xmpStage(config), videoStage(config), motionStage(config), clipStage(config)].filter(
     (s): s is StageDefinition => s !== null,
   );
-  const names = new Set<string>();
-  for (const s of stages) {
-    if (names.has(s.name)) throw new Error(`two stages are named '${s.name}'`);
-    names.add(s.name);
-  }
-  return stages;
+  return checkedStages(stages);
 }
 
 /**
@@ -105,13 +100,48 @@ async function loadExtraStages(config: StageConfig): Promise<StageDefinition[]> 
   return out;
 }
 
-/** Real stages plus extra ones, checked for unique names. */
+/** Real stages plus extra ones, checked as one set (an extra stage may depend on a real one). */
 export async function loadAllStages(config: StageConfig): Promise<StageDefinition[]> {
-  const all = [...buildStages(config), ...(await loadExtraStages(config))];
+  return checkedStages([...buildStages(config), ...(await loadExtraStages(config))]);
+}
+
+/**
+ * The stages as given, once each name is unique and every `dependsOn` names one of them. A misspelt dependency would
+ * otherwise be dropped at planning time, and the stage would run before the work it needs.
+ */
+export function checkedStages(stages: StageDefinition[]): StageDefinition[] {
   const names = new Set<string>();
-  for (const s of all) {
+  for (const s of stages) {
     if (names.has(s.name)) throw new Error(`two stages are named '${s.name}'`);
     names.add(s.name);
   }
-  return all;
+  for (const s of stages) {
+    for (const dep of s.dependsOn) {
+      if (!names.has(dep)) throw new Error(`stage '${s.name}' depends on '${dep}', which is not a stage (stages: ${[...names].join(', ')})`);
+    }
+  }
+  const circle = dependencyCircle(stages);
+  if (circle) throw new Error(`stages depend on each other in a circle, so none of them could run: ${circle.join(' -> ')}`);
+  return stages;
+}
+
+/** A chain of dependencies that comes back to where it started, or null when there is none. */
+function dependencyCircle(stages: StageDefinition[]): string[] | null {
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const finished = new Set<string>();
+  const visit = (name: string, chain: string[]): string[] | null => {
+    if (chain.includes(name)) return [...chain.slice(chain.indexOf(name)), name];
+    if (finished.has(name)) return null;
+    for (const dep of byName.get(name)!.dependsOn) {
+      const found = visit(dep, [...chain, name]);
+      if (found) return found;
+    }
+    finished.add(name);
+    return null;
+  };
+  for (const s of stages) {
+    const found = visit(s.name, []);
+    if (found) return found;
+  }
+  return null;
 }

@@ -41,7 +41,10 @@ export type StageOutcome<V = unknown> =
       reason: string;
       /** False when retrying cannot help (corrupt file): fail at once without using attempts. */
       retryable?: boolean;
-      /** True when the fault is not the file's (model missing, GPU error, disk full): trips the circuit breaker. */
+      /**
+       * True when the fault is not the file's (model missing, GPU error, disk full): trips the circuit breaker. Set by
+       * the worker (errors are classified by code in image-outcome.ts); the engine never reads it from the reason.
+       */
       stageFault?: boolean;
       /**
        * Not the content's fault either: the file is gone from its path (moved, deleted, its root unmounted) or is no

@@ -141,7 +141,7 @@ async function create(file: string, provider: Exclude<Device, 'auto'>, options: 
     graphOptimizationLevel: 'all',
     logSeverityLevel: 4,
     // ORT's intra-op threads spin while waiting for work by default; next to worker threads preparing the next
-    // batch that spinning takes the cores the workers need (measured: stage throughput halved on 2 cores).
+    // batch that spinning takes the cores the workers need (BENCH_ONLY=clip runs the session both ways).
     ...(options.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
   });

@@ -31,7 +31,7 @@ export function nestedRootPatterns(root: string, otherRoots: readonly string[]):
   return out;
 }
 
-/** fast-glob's escapePath for POSIX paths (the patterns keep its syntax; the walk itself no longer uses fast-glob). */
+/** fast-glob's escapePath for POSIX paths: the patterns keep fast-glob's syntax (the walk is our own, see walk.ts). */
 function escapeGlob(p: string): string {
   return p.replace(/(\\?)([()*?[\]{|}]|^!|[!+@](?=\()|\\(?![!()*+?@[\]{|}]))/g, '\\$2');
 }

@@ -10,7 +10,7 @@ import type { ScanJob, ScanReply } from './scan-worker.js';
 import { readLayout, readRows, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
-/** Below this many rows one thread is faster than starting more (measured: 2 threads win at 1M, lose at 100k). */
+/** Below this many rows one thread is faster than starting more threads and handing them slices. */
 export const parallelThreshold = 300_000;
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '../catalog/embeddings.js';
 import { describeError, UserError } from '../errors.js';
 import { ClipModel } from '../models/clip-model.js';
-import { imageToTensor } from '../models/image.js';
+import { imageToTensor } from '../extract/image-tensor.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
 import { rank } from './rank.js';

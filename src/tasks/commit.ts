@@ -49,12 +49,12 @@ export interface CommitContext {
   dependents?: (stage: string) => readonly string[];
 }
 
-/** Errors that say the machine, not the file, is the problem: they trip the circuit breaker. */
-const environmentFault = /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b/;
-
-/** A failure that is the stage's or the machine's, not the file's. */
+/**
+ * A failure that is the stage's or the machine's, not the file's: it trips the circuit breaker. The worker that met
+ * the error classified it by its code (extract/image-outcome.ts); its reason is text for people, never parsed here.
+ */
 export function isStageFault(outcome: StageOutcome): boolean {
-  return outcome.status === 'failed' && (!!outcome.stageFault || environmentFault.test(outcome.reason));
+  return outcome.status === 'failed' && outcome.stageFault === true;
 }
 
 /** Transaction wrappers built once per run (building them per task costs more than the SQL). */

@@ -6,6 +6,7 @@
 import type { StageOutcome, TaskInput } from '../extract/stage.js';
 import { describeError } from '../errors.js';
 import { METADATA_FIRST_READ, SharedReads } from '../extract/image-shared-reads.js';
+import { failureFrom } from '../extract/image-outcome.js';
 import type { BatchMessage, BatchRequest, DispatchRequest } from './protocol.js';
 import { checkAfter, checkBefore } from './source-check.js';
 import { capturing, installOutputCapture, withLibraryOutput } from './output-capture.js';
@@ -75,6 +76,6 @@ async function runCaught(run: RunFn, req: DispatchRequest, shared: SharedReads |
     }
     return checkAfter(req.input, outcome);
   } catch (err) {
-    return { status: 'failed', reason: `${req.input.path}: ${describeError(err)}` };
+    return failureFrom(`${req.input.path}: ${describeError(err)}`, err);
   }
 }

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { tempDir, tinyModel } from '../clip/helpers.js';
+import { tempDir, tinyModel } from '../clip-helpers.js';
 import { indexer } from './clip-cli.js';
 
 interface Served {

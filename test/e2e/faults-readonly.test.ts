@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { canDropPrivileges, sandbox } from './helpers.js';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 
 test('status, info and search work for a user who cannot write the catalog, its folder or the cache', { skip: !canDropPrivileges() && 'needs root and setpriv', timeout: 120_000 }, async () => {
   const box = sandbox('indexer-readonly-');

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { lastJson, sandbox } from './helpers.js';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 
 test('a changed file whose re-extraction fails loses its old thumbnail and embedding', { timeout: 120_000 }, async () => {
   const box = sandbox('indexer-stale-');

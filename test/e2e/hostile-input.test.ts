@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 import { sandbox } from './helpers.js';
 
 const jpeg = (r: number, g: number, b: number) =>

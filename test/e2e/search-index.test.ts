@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { colours, tempDir, tinyModel } from '../clip/helpers.js';
+import { colours, tempDir, tinyModel } from '../clip-helpers.js';
 import { indexer } from './clip-cli.js';
 
 async function tree(): Promise<{ dir: string; root: string; args: string[] }> {

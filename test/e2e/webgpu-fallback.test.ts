@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 import { sandbox } from './helpers.js';
 
 test('--device webgpu without an adapter: one warning line, native logs only under --verbose', { timeout: 180_000 }, async (t) => {

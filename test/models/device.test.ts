@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ClipModel } from '../../src/models/clip-model.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { ModelSession, type Device } from '../../src/models/onnx.js';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 
 const visual = path.join(tinyModel, 'visual/model.onnx');
 

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { ClipTokenizer } from '../../src/models/tokenizer.js';
 import { UserError } from '../../src/errors.js';
-import { tempDir, tinyModel } from '../clip/helpers.js';
+import { tempDir, tinyModel } from '../clip-helpers.js';
 import { runCli } from '../e2e/helpers.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { imageToTensor } from '../../src/models/image.js';
+import { imageToTensor } from '../../src/extract/image-tensor.js';
 import { planResize, roundHalfEven, toTensor } from '../../src/models/preprocess.js';
-import { clipCfg, solidImage, tempDir } from '../clip/helpers.js';
+import { clipCfg, solidImage, tempDir } from '../clip-helpers.js';
 
 /** (v/255 - mean) / std, written out by hand for the three channels. */
 const norm = (v: number, c: 0 | 1 | 2) => (v / 255 - clipCfg.mean[c]) / clipCfg.std[c];

@@ -5,7 +5,7 @@ import { ClipModel } from '../../src/models/clip-model.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { ModelSession } from '../../src/models/onnx.js';
 import { RemoteSession } from '../../src/models/remote-session.js';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 
 const visual = path.join(tinyModel, 'visual/model.onnx');
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { test } from 'node:test';
 import { ClipTokenizer } from '../../src/models/tokenizer.js';
-import { clipBpeDir, tinyModel } from '../clip/helpers.js';
+import { clipBpeDir, tinyModel } from '../clip-helpers.js';
 
 const haveBpe = fs.existsSync(path.join(clipBpeDir, 'tokenizer.json'));
 const skip = haveBpe ? false : `no CLIP vocabulary at ${clipBpeDir}`;

@@ -10,7 +10,7 @@ import { readManifest } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
 import { rank } from '../../src/search/rank.js';
 import { normalize, type Hit } from '../../src/search/vectors.js';
-import { addFile, lcg, makeCatalog, type TestCatalog } from '../clip/helpers.js';
+import { addFile, lcg, makeCatalog, type TestCatalog } from '../clip-helpers.js';
 
 const dim = 512;
 const modelId = 'synthetic@000000000000';

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
 import { ClipModel } from '../../src/models/clip-model.js';
-import { imageToTensor } from '../../src/models/image.js';
+import { imageToTensor } from '../../src/extract/image-tensor.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { search, type SearchRequest } from '../../src/search/search.js';
-import { addFile, colours, makeCatalog, solidImage, tempDir, tinyModel, type Rgb, type TestCatalog } from '../clip/helpers.js';
+import { addFile, colours, makeCatalog, solidImage, tempDir, tinyModel, type Rgb, type TestCatalog } from '../clip-helpers.js';
 
 interface Photo {
   name: string;
@@ -21,7 +21,7 @@ interface Photo {
   state?: string;
 }
 
-/** Files embedded straight through the tiny model (the stage itself is tested in test/clip). */
+/** Files embedded straight through the tiny model (the stage itself is tested in test/extract/clip). */
 async function catalogWith(photos: Photo[], modelDir = tinyModel): Promise<TestCatalog> {
   const c = makeCatalog('search');
   const info = loadModelInfo(modelDir);

@@ -9,9 +9,9 @@ import { search } from '../../src/search/search.js';
 import { cacheFileFor, readCache, writeCache } from '../../src/search/vector-cache.js';
 import { normalize, topK } from '../../src/search/vectors.js';
 import { ClipModel } from '../../src/models/clip-model.js';
-import { imageToTensor } from '../../src/models/image.js';
+import { imageToTensor } from '../../src/extract/image-tensor.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
-import { addFile, lcg, makeCatalog, solidImage, tempDir, tinyModel, type Rgb } from '../clip/helpers.js';
+import { addFile, lcg, makeCatalog, solidImage, tempDir, tinyModel, type Rgb } from '../clip-helpers.js';
 
 function randomSet(n: number, dim: number, seed: number) {
   const rand = lcg(seed);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cosine, fromBlob, normalize, toBlob, topK } from '../../src/search/vectors.js';
-import { lcg } from '../clip/helpers.js';
+import { lcg } from '../clip-helpers.js';
 
 test('topK equals a brute-force sort, best first, honouring the allow filter', () => {
   const rand = lcg(7);

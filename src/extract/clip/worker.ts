@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { describeError } from '../../errors.js';
 import type { PreprocessConfig } from '../../models/model-dir.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
+import { failureFrom } from '../image-outcome.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
 import { geometryKey } from './input-file.js';
@@ -31,12 +32,12 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
       // The thumbnail stage skipped this file (no decodable image) or its cache was removed: nothing to embed.
       return { status: 'skipped', reason: `no preview of ${input.path} in the cache (thumbnail stage made none)` };
     }
-    // Loaded on first need: when every photo's model input is there, this thread never needs sharp (~40 ms of CPU to
-    // load, per thread, while the model session is being created on the same cores).
-    const { imageToTensor } = await import('../../models/image.js');
+    // Loaded on first need: when every photo's model input is there, this thread never needs sharp (loading it costs
+    // CPU in every thread, while the model session is being created on the same cores).
+    const { imageToTensor } = await import('../image-tensor.js');
     return { status: 'done', value: await imageToTensor(preview, cfg) };
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: cannot read its preview: ${describeError(err)}`, retryable: true };
+    return failureFrom(`${input.path}: cannot read its preview: ${describeError(err)}`, err, true);
   }
 }
 

@@ -1,7 +1,7 @@
 /** Worker half of the exif stage: reads tags and normalises them. Never throws, never touches the catalog. */
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { SNIFF_BYTES, describeHead, sniffFormat } from '../image-sniff.js';
-import { badFile, errorText, ioFailure } from '../image-outcome.js';
+import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
 import { metadataBytes, readExifTags } from './read.js';
 import type { SharedReads } from '../image-shared-reads.js';
 import { normalizeExif, type ExifRecord } from './normalize.js';
@@ -24,6 +24,6 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
     // A known image format without EXIF is not an error: the date falls back to the file's mtime.
     return { status: 'done', value: normalizeExif(read.ok ? read.tags : null, input.mtimeMs) };
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: unexpected EXIF error: ${errorText(err)}`, retryable: false };
+    return unexpectedFailure(input.path, 'EXIF', err);
   }
 }

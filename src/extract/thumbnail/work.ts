@@ -9,7 +9,8 @@ import { SNIFF_BYTES, TAIL_BYTES, describeHead, looksTruncated, sniffFormat, typ
 import { readHeader, renderEncoded, renderPixels, type RenderRequest, type Rendered } from '../image-io.js';
 import { decodeHeicPrimary } from '../image-heic.js';
 import { decodeToPreview, describeHeifDecoder, heifDecoder, nativeFirst } from '../heif-native.js';
-import { badFile, cacheWriteFailure, decoderMessage, errorText, ioFailure, readFileHead, readFileTail } from '../image-outcome.js';
+import { badFile, cacheWriteFailure, decoderMessage, ioFailure, readFileHead, readFileTail, unexpectedFailure } from '../image-outcome.js';
+import { describeError } from '../../errors.js';
 import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
@@ -64,7 +65,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
     if (!decoded.ok) return decoded.outcome;
     return await save(input, options.thumbFormat, options.previewFormat, decoded, geometry);
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: unexpected thumbnail error: ${errorText(err)}`, retryable: false };
+    return unexpectedFailure(input.path, 'thumbnail', err);
   }
 }
 
@@ -128,7 +129,7 @@ async function fromHeic(path: string, req: RenderRequest): Promise<Decoded> {
     const rendered = await renderPixels(result.pixels, { ...req, orient: 'none' }, profile);
     return { ok: true, rendered, width: result.pixels.width, height: result.pixels.height };
   } catch (err) {
-    return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${errorText(err)}`) };
+    return { ok: false, outcome: badFile(path, `cannot resize the decoded HEIC: ${describeError(err)}`) };
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { rgbaToThumbHash } from 'thumbhash';
 import type { StageOutcome, TaskInput } from '../stage.js';
-import { badFile, errorText, ioFailure } from '../image-outcome.js';
+import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
 import { modelInputFromPixels, renderPixels } from '../image-io.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
 import { modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
@@ -78,7 +78,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
       },
     };
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: unexpected video error: ${errorText(err)}`, retryable: false };
+    return unexpectedFailure(input.path, 'video', err);
   }
 }
 

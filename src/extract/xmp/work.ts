@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import type { StageOutcome, TaskInput } from '../stage.js';
-import { badFile, errorText, ioFailure } from '../image-outcome.js';
+import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
+import { describeError } from '../../errors.js';
 import { decodePacket, findJpegXmp } from './jpeg-packet.js';
 import { metadataBytes, readEmbeddedXmp } from '../exif/read.js';
 import type { SharedReads } from '../image-shared-reads.js';
@@ -43,7 +44,7 @@ export async function run(input: TaskInput, shared?: SharedReads): Promise<Stage
     const source = embedded && sidecar ? 'both' : sidecar ? 'sidecar' : 'embedded';
     return { status: 'done', value: { ...merged, source } };
   } catch (err) {
-    return { status: 'failed', reason: `${input.path}: unexpected XMP error: ${errorText(err)}`, retryable: false };
+    return unexpectedFailure(input.path, 'XMP', err);
   }
 }
 
@@ -56,7 +57,7 @@ async function embeddedPacket(input: TaskInput, shared?: SharedReads): Promise<{
   try {
     head = metadataBytes(input, shared);
   } catch (err) {
-    return { ok: false, error: errorText(err) };
+    return { ok: false, error: describeError(err) };
   }
   // Said plainly, as the other stages say it (the EXIF reader would report a DataView offset).
   if (head.length === 0) return { ok: false, error: 'the file is empty' };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkTools, runTool, toolMessage } from '../../src/extract/video/tools.js';
+import { checkTools, runTool, toolMessage } from '../../../src/extract/video/tools.js';
 
 test('a child past its time limit is killed and reported as timed out', async () => {
   const started = Date.now();

@@ -1,8 +1,8 @@
 /** Capture time, GPS and camera of videos from ffprobe's tags, and ffprobe's JSON into facts (pure functions). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIso6709, videoCamera, videoPlace, videoTaken } from '../../src/extract/video/metadata.js';
-import { parseProbe } from '../../src/extract/video/probe.js';
+import { parseIso6709, videoCamera, videoPlace, videoTaken } from '../../../src/extract/video/metadata.js';
+import { parseProbe } from '../../../src/extract/video/probe.js';
 
 const MTIME = Date.UTC(2026, 0, 2, 3, 4, 5);
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromSamsungTrailer, fromXmp, startsWithFtyp, xmpBytes } from '../../src/extract/video/motion-photo.js';
+import { fromSamsungTrailer, fromXmp, startsWithFtyp, xmpBytes } from '../../../src/extract/video/motion-photo.js';
 
-const videos = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'videos');
+const videos = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'fixtures', 'videos');
 const bytes = (name: string) => fs.readFileSync(path.join(videos, name));
 const reader = (b: Buffer) => (offset: number, length: number) => b.subarray(offset, offset + length);
 

@@ -1,10 +1,11 @@
 /**
  * Decode an image (the thumbnail stage's preview, or any file given to `search --like`) and turn it into the model's
- * input. Decoding goes through the one sharp module (extract/image-io.ts); the arithmetic lives in preprocess.ts.
+ * input. Decoding goes through the one sharp module (image-io.ts); the arithmetic is the model's (models/preprocess.ts).
+ * It sits in extract, above both: models stays free of image decoding.
  */
-import { decodeResizedRgb } from '../extract/image-io.js';
-import type { PreprocessConfig } from './model-dir.js';
-import { planResize, toTensor } from './preprocess.js';
+import { decodeResizedRgb } from './image-io.js';
+import type { PreprocessConfig } from '../models/model-dir.js';
+import { planResize, toTensor } from '../models/preprocess.js';
 
 /** Decodes `file` (auto-oriented, sRGB, no alpha) and returns the model's normalised CHW input. */
 export async function imageToTensor(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<Float32Array> {

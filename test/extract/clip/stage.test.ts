@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { embeddingOf, modelsInUse } from '../../src/catalog/embeddings.js';
-import { clipStage } from '../../src/extract/clip/stage.js';
-import { run } from '../../src/extract/clip/worker.js';
-import type { StageDefinition, TaskInput } from '../../src/extract/stage.js';
-import { search } from '../../src/search/search.js';
-import { addFile, colours, makeCatalog, tempDir, tinyModel, tinyModelB, writePreview, type TestCatalog } from './helpers.js';
-import { stageConfig } from '../../src/extract/registry.js';
+import { embeddingOf, modelsInUse } from '../../../src/catalog/embeddings.js';
+import { clipStage } from '../../../src/extract/clip/stage.js';
+import { run } from '../../../src/extract/clip/worker.js';
+import type { StageDefinition, TaskInput } from '../../../src/extract/stage.js';
+import { search } from '../../../src/search/search.js';
+import { addFile, colours, makeCatalog, tempDir, tinyModel, tinyModelB, writePreview, type TestCatalog } from '../../clip-helpers.js';
+import { stageConfig } from '../../../src/extract/registry.js';
 
 const fakeClock = (t: number) => ({ now: () => t });
 

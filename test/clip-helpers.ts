@@ -1,16 +1,16 @@
 /** Shared by the clip, search and models tests: a real catalog in a temp dir, file rows, previews made with sharp. */
-import '../temp.js';
+import './temp.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { openCatalog, type Db } from '../../src/catalog/open.js';
-import { previewPath } from '../../src/extract/thumbnail/paths.js';
-import type { PreprocessConfig } from '../../src/models/model-dir.js';
+import { openCatalog, type Db } from '../src/catalog/open.js';
+import { previewPath } from '../src/extract/thumbnail/paths.js';
+import type { PreprocessConfig } from '../src/models/model-dir.js';
 
 /** Repository root (tests run from dist/test/...). */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const tinyModel = path.join(repoRoot, 'fixtures/models/tiny-clip');
 export const tinyModelB = path.join(repoRoot, 'fixtures/models/tiny-clip-b');
 /** The original CLIP vocabulary shipped beside the repo (../shared/models/clip-bpe). */

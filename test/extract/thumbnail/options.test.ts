@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { addThumbnailOptions } from '../../src/cli/phase2-flags.js';
-import { parsePixelCount } from '../../src/cli/parse.js';
-import { thumbnailDefaults, thumbnailOptions } from '../../src/extract/thumbnail/options.js';
+import { addThumbnailOptions } from '../../../src/cli/phase2-flags.js';
+import { parsePixelCount } from '../../../src/cli/parse.js';
+import { thumbnailDefaults, thumbnailOptions } from '../../../src/extract/thumbnail/options.js';
 
 function parse(args: string[]): Record<string, unknown> {
   const cmd = addThumbnailOptions(new Command('scan').exitOverride().configureOutput({ writeErr: () => {} }));

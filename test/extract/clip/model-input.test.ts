@@ -8,17 +8,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { decodeModelInput, encodeModelInput, geometryKey } from '../../src/extract/clip/input-file.js';
-import { run as clipRun } from '../../src/extract/clip/worker.js';
-import type { TaskInput } from '../../src/extract/stage.js';
-import { modelInputFiles, modelInputPath } from '../../src/extract/thumbnail/paths.js';
-import { thumbnailStage } from '../../src/extract/thumbnail/stage.js';
-import { run as thumbRun } from '../../src/extract/thumbnail/work.js';
-import type { PreprocessConfig } from '../../src/models/model-dir.js';
-import { modelWindow, planForWindow, planResize, toTensor } from '../../src/models/preprocess.js';
-import { catalogWithFile } from '../extract/helpers.js';
-import { clipCfg, tempDir, tinyModel } from './helpers.js';
-import { stageConfig } from '../../src/extract/registry.js';
+import { decodeModelInput, encodeModelInput, geometryKey } from '../../../src/extract/clip/input-file.js';
+import { run as clipRun } from '../../../src/extract/clip/worker.js';
+import type { TaskInput } from '../../../src/extract/stage.js';
+import { modelInputFiles, modelInputPath } from '../../../src/extract/thumbnail/paths.js';
+import { thumbnailStage } from '../../../src/extract/thumbnail/stage.js';
+import { run as thumbRun } from '../../../src/extract/thumbnail/work.js';
+import type { PreprocessConfig } from '../../../src/models/model-dir.js';
+import { modelWindow, planForWindow, planResize, toTensor } from '../../../src/models/preprocess.js';
+import { catalogWithFile } from '../helpers.js';
+import { clipCfg, tempDir, tinyModel } from '../../clip-helpers.js';
+import { stageConfig } from '../../../src/extract/registry.js';
 
 const geometryOf = (cfg: PreprocessConfig) => ({ width: cfg.width, height: cfg.height, resizeMode: cfg.resizeMode });
 

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { indexer } from '../e2e/clip-cli.js';
-import { colours, tempDir, tinyModel } from './helpers.js';
+import { indexer } from '../../e2e/clip-cli.js';
+import { colours, tempDir, tinyModel } from '../../clip-helpers.js';
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

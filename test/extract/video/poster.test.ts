@@ -1,8 +1,8 @@
 /** Where posters and CLIP frames are taken, and which frames are refused as posters. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clipFrameTimes, fitInside, isBlankFrame, posterTimes } from '../../src/extract/video/poster.js';
-import { childTimeoutMs } from '../../src/extract/video/options.js';
+import { clipFrameTimes, fitInside, isBlankFrame, posterTimes } from '../../../src/extract/video/poster.js';
+import { childTimeoutMs } from '../../../src/extract/video/options.js';
 
 test('poster times: inside the clip (not frame 0), growing with the duration up to 10 s; first frame under a second', () => {
   assert.deepEqual(posterTimes(8), [1.6, 3.2, 4.8, 6.4]);

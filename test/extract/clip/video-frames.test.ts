@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { clipStage } from '../../src/extract/clip/stage.js';
-import { joinTensors, meanEmbedding, splitTensors } from '../../src/extract/clip/video-frames.js';
-import type { StageDefinition } from '../../src/extract/stage.js';
-import { makeCatalog, tinyModel } from './helpers.js';
-import { stageConfig } from '../../src/extract/registry.js';
+import { clipStage } from '../../../src/extract/clip/stage.js';
+import { joinTensors, meanEmbedding, splitTensors } from '../../../src/extract/clip/video-frames.js';
+import type { StageDefinition } from '../../../src/extract/stage.js';
+import { makeCatalog, tinyModel } from '../../clip-helpers.js';
+import { stageConfig } from '../../../src/extract/registry.js';
 
 function stage(): StageDefinition<Float32Array> {
   const c = makeCatalog();
