@@ -50,3 +50,13 @@ describe('check-layers', () => {
     assert.equal(formatReport(report).at(-1), '4 upward imports, 2 functions over 80 lines, 1 files outside the layers');
   });
 });
+
+describe("the project's own src/", () => {
+  // The test runs from dist/test/scripts; the TypeScript sources sit at the repository root.
+  const src = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../src');
+
+  it('has no upward import, no function over 80 lines and no file outside the layers', () => {
+    assert.ok(fs.existsSync(path.join(src, 'cli')), `src/ not found at ${src}`);
+    assert.deepEqual(formatReport(checkTree(src)), ['0 upward imports, 0 functions over 80 lines, 0 files outside the layers']);
+  });
+});
