@@ -2,7 +2,7 @@
  * Dropping what a stage derived from a file, when the stage's task for the file's current bytes ends failed or
  * skipped: the old rows describe bytes the file no longer has, and info and search must not show them as its own.
  */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
 
 export function deleteThumbnailRow(db: Db, fileId: number): void {

@@ -1,6 +1,7 @@
 /** SQL for the thumbnail, exif and xmp stages' results (tables from migration 004). */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import type { TaskState } from './task-state.js';
 
 export interface ThumbnailRow {
   fileId: number;
@@ -26,7 +27,7 @@ export function saveThumbnail(db: Db, row: ThumbnailRow): void {
 export function getThumbnail(db: Db, fileId: number): ThumbnailRow | null {
   const r = statement(
     db,
-    `SELECT file_id AS fileId, identity, thumb_path AS thumbPath, preview_path AS previewPath, width, height, thumbhash
+    `SELECT file_id AS "fileId", identity, thumb_path AS "thumbPath", preview_path AS "previewPath", width, height, thumbhash
      FROM thumbnails WHERE file_id = ?`,
   ).get(fileId) as ThumbnailRow | undefined;
   return r ?? null;
@@ -88,10 +89,10 @@ export function saveExif(db: Db, fileId: number, row: ExifRow): void {
   statement(db, EXIF_UPSERT).run(params);
 }
 
+const EXIF_SELECT = `SELECT ${EXIF_COLUMNS.map(([k, c]) => `${c} AS "${k}"`).join(', ')} FROM exif WHERE file_id = ?`;
+
 export function getExif(db: Db, fileId: number): ExifRow | null {
-  const r = db
-    .prepare(`SELECT ${EXIF_COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM exif WHERE file_id = ?`)
-    .get(fileId) as ExifRow | undefined;
+  const r = statement(db, EXIF_SELECT).get(fileId) as ExifRow | undefined;
   return r ?? null;
 }
 
@@ -127,13 +128,11 @@ export function deleteXmp(db: Db, fileId: number): void {
   statement(db, 'DELETE FROM xmp WHERE file_id = ?').run(fileId);
 }
 
+const XMP_SELECT = `SELECT rating, label, title, description, keywords, hierarchical, creator, rights, people, source
+  FROM xmp WHERE file_id = ?`;
+
 export function getXmp(db: Db, fileId: number): XmpRow | null {
-  const r = db
-    .prepare(
-      `SELECT rating, label, title, description, keywords, hierarchical, creator, rights, people, source
-       FROM xmp WHERE file_id = ?`,
-    )
-    .get(fileId) as XmpRow | undefined;
+  const r = statement(db, XMP_SELECT).get(fileId) as XmpRow | undefined;
   return r ?? null;
 }
 
@@ -152,25 +151,21 @@ export interface InfoFile {
   lastSeen: number;
 }
 
+const FILE_BY_PATH = `SELECT id, path, kind, ext, size, mtime_ms AS "mtimeMs", identity, state, sidecar_path AS "sidecarPath",
+    first_seen AS "firstSeen", last_seen AS "lastSeen"
+  FROM files WHERE path = ?`;
+
 export function findFileByPath(db: Db, absolutePath: string): InfoFile | null {
-  const r = db
-    .prepare(
-      `SELECT id, path, kind, ext, size, mtime_ms AS mtimeMs, identity, state, sidecar_path AS sidecarPath,
-              first_seen AS firstSeen, last_seen AS lastSeen
-       FROM files WHERE path = ?`,
-    )
-    .get(absolutePath) as InfoFile | undefined;
+  const r = statement(db, FILE_BY_PATH).get(absolutePath) as InfoFile | undefined;
   return r ?? null;
 }
 
 /** Every task of every present file with its outcome, for the corpus report (scripts/corpus.ts). Read-only. */
-export function stageOutcomes(db: Db): { path: string; stage: string; state: string; reason: string | null }[] {
-  return db
-    .prepare(
-      `SELECT f.path AS path, t.stage AS stage, t.state AS state, t.reason AS reason
-       FROM tasks t JOIN files f ON f.id = t.file_id WHERE f.state = 'present' ORDER BY f.path, t.stage`,
-    )
-    .all() as { path: string; stage: string; state: string; reason: string | null }[];
+const STAGE_OUTCOMES = `SELECT f.path AS path, t.stage AS stage, t.state AS state, t.reason AS reason
+  FROM tasks t JOIN files f ON f.id = t.file_id WHERE f.state = 'present' ORDER BY f.path, t.stage`;
+
+export function stageOutcomes(db: Db): { path: string; stage: string; state: TaskState; reason: string | null }[] {
+  return statement(db, STAGE_OUTCOMES).all() as { path: string; stage: string; state: TaskState; reason: string | null }[];
 }
 
 /** Whether another present file has this identity (identical copies share their cached thumbnails). */

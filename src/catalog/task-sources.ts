@@ -3,7 +3,7 @@
  * its whole root), or changed. The task then waits for the file instead of failing: the next scan finds the move,
  * the root coming back, or the deletion, and the file's rows follow from there.
  */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
 
 /** The root a file belongs to. */
