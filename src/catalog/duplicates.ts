@@ -3,13 +3,12 @@ import type { Db } from './sql.js';
 import { statement } from './statements.js';
 import { bothDialects, idList } from './dialect.js';
 
+const SAVE_PERCEPTUAL_HASH = `INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)
+  ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, phash = excluded.phash`;
+
 /** The thumbnail stage's commit: the hash of the content it decoded (identity says which content that was). */
 export function savePerceptualHash(db: Db, fileId: number, identity: string, phash: string): void {
-  statement(
-    db,
-    `INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)
-     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, phash = excluded.phash`,
-  ).run(fileId, identity, phash);
+  statement(db, SAVE_PERCEPTUAL_HASH).run(fileId, identity, phash);
 }
 
 /** What grouping needs of a present file: read for every file, so kept small. */
@@ -95,34 +94,39 @@ export function duplicateDetails(db: Db, fileIds: readonly number[]): Map<number
   return out;
 }
 
+const SHARED_IDENTITIES = `SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`;
+
 /** Identities held by more than one present file (from the identity index): the only candidates for exact copies. */
 export function sharedIdentities(db: Db): Set<string> {
   return new Set(
-    statement(db, `SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`)
+    statement(db, SHARED_IDENTITIES)
       .pluck()
       .all() as string[],
   );
 }
 
+const CACHED_CONTENT_HASH = `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`;
+
 /** The cached full-file hash of a file, if it was computed while the file had this size and mtime. */
 export function cachedContentHash(db: Db, fileId: number, size: number, mtimeMs: number): string | null {
-  const row = statement(db, `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`).get(fileId, size, mtimeMs) as
+  const row = statement(db, CACHED_CONTENT_HASH).get(fileId, size, mtimeMs) as
     | { sha256: string }
     | undefined;
   return row?.sha256 ?? null;
 }
 
+const SAVE_CONTENT_HASH = `INSERT INTO content_hashes (file_id, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
+  ON CONFLICT(file_id) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`;
+
 export function saveContentHash(db: Db, fileId: number, size: number, mtimeMs: number, sha256: string): void {
-  statement(
-    db,
-    `INSERT INTO content_hashes (file_id, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
-     ON CONFLICT(file_id) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`,
-  ).run(fileId, size, mtimeMs, sha256);
+  statement(db, SAVE_CONTENT_HASH).run(fileId, size, mtimeMs, sha256);
 }
+
+const THUMB_PATHS = `SELECT thumb_path FROM thumbnails WHERE file_id = ?`;
 
 /** Thumbnail paths of some files, for the HTML page. */
 export function thumbPaths(db: Db, fileIds: number[]): Map<number, string> {
-  const stmt = statement(db, `SELECT thumb_path FROM thumbnails WHERE file_id = ?`).pluck();
+  const stmt = statement(db, THUMB_PATHS).pluck();
   const out = new Map<number, string>();
   for (const id of fileIds) {
     const p = stmt.get(id) as string | undefined;

@@ -27,19 +27,18 @@ export function recordModel(db: Db, model: { id: string; name: string; dir: stri
   statement(db, RECORD_MODEL).run(model.id, model.name, model.dir, model.dim, now, now);
 }
 
+const SAVE_EMBEDDING = `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
+  VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
+  ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,
+  created_at = excluded.created_at, seq = excluded.seq`;
+
 /**
  * Stores a file's embedding, replacing whatever model embedded it before. seq is above every generation a search
  * cache of this model can have been built at, so the cache can be patched with just the rows written since.
  */
 export function saveEmbedding(db: Db, fileId: number, modelId: string, vector: Float32Array, now: number): void {
   // The clip stage's commit of every task: prepared once per connection.
-  statement(
-    db,
-    `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
-     VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
-     ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,
-       created_at = excluded.created_at, seq = excluded.seq`,
-  ).run(fileId, modelId, toBlob(vector), now, modelId);
+  statement(db, SAVE_EMBEDDING).run(fileId, modelId, toBlob(vector), now, modelId);
 }
 
 const EMBEDDING_OF = `SELECT model_id AS "modelId", vector FROM embeddings WHERE file_id = ?`;
@@ -148,28 +147,36 @@ export function fileFilter(db: Db, filters: SearchFilters): FileFilter {
   return { mode: 'include', ids: Int32Array.from(allowed) };
 }
 
+const MODEL_GENERATION = `SELECT generation FROM clip_models WHERE id = ?`;
+
 /** Changes whenever the model's embeddings change (kept by triggers): search's cache is valid while it matches. */
 export function modelGeneration(db: Db, modelId: string): number {
-  const row = statement(db, `SELECT generation FROM clip_models WHERE id = ?`).get(modelId) as { generation: number } | undefined;
+  const row = statement(db, MODEL_GENERATION).get(modelId) as { generation: number } | undefined;
   return row?.generation ?? -1;
 }
 
+const EMBEDDING_COUNT = `SELECT COUNT(*) FROM embeddings WHERE model_id = ?`;
+
 /** How many embeddings a model holds (from the index). */
 export function embeddingCount(db: Db, modelId: string): number {
-  return statement(db, `SELECT COUNT(*) FROM embeddings WHERE model_id = ?`).pluck().get(modelId) as number;
+  return statement(db, EMBEDDING_COUNT).pluck().get(modelId) as number;
 }
+
+const EMBEDDED_IDS = `SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`;
 
 /** Ids of every file holding an embedding of this model, ascending (read from the index alone). */
 export function embeddedIds(db: Db, modelId: string): Int32Array {
-  return Int32Array.from(statement(db, `SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`).pluck().all(modelId) as number[]);
+  return Int32Array.from(statement(db, EMBEDDED_IDS).pluck().all(modelId) as number[]);
 }
+
+const ALL_VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
 
 /**
  * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
  * only those written after that generation.
  */
 export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
-  const stmt = statement(db, `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`).raw();
+  const stmt = statement(db, ALL_VECTORS).raw();
   let ids: Int32Array = new Int32Array(1024);
   let data: Float32Array = new Float32Array(1024 * dim);
   let n = 0;
@@ -187,9 +194,11 @@ export function allVectors(db: Db, modelId: string, dim: number, since = -1): Ve
   return { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
 }
 
+const VECTORS_OF = `SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`;
+
 /** Exact vectors of some files (search re-scores its candidates with them). */
 export function vectorsOf(db: Db, modelId: string, fileIds: number[]): Map<number, Float32Array> {
-  const stmt = statement(db, `SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`).pluck();
+  const stmt = statement(db, VECTORS_OF).pluck();
   const out = new Map<number, Float32Array>();
   for (const id of fileIds) {
     const blob = stmt.get(id, modelId) as Buffer | undefined;
@@ -204,9 +213,11 @@ function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
   return b;
 }
 
+const DESCRIBE_FILES = `SELECT f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`;
+
 /** Path and thumbnail of the files search returns. */
 export function describeFiles(db: Db, ids: number[]): Map<number, { path: string; thumbPath: string | null }> {
-  const stmt = statement(db, `SELECT f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`);
+  const stmt = statement(db, DESCRIBE_FILES);
   const out = new Map<number, { path: string; thumbPath: string | null }>();
   for (const id of ids) {
     const row = stmt.get(id) as { path: string; thumbPath: string | null } | undefined;
@@ -215,8 +226,10 @@ export function describeFiles(db: Db, ids: number[]): Map<number, { path: string
   return out;
 }
 
+const PRESENT_FILE_ID = `SELECT id FROM files WHERE path = ? AND state = 'present'`;
+
 /** Id of the present file at an absolute path (for `search --like` on an indexed image). */
 export function presentFileId(db: Db, absPath: string): number | null {
-  const row = statement(db, `SELECT id FROM files WHERE path = ? AND state = 'present'`).get(absPath) as { id: number } | undefined;
+  const row = statement(db, PRESENT_FILE_ID).get(absPath) as { id: number } | undefined;
   return row?.id ?? null;
 }

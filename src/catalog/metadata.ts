@@ -13,23 +13,21 @@ export interface ThumbnailRow {
   thumbhash: string | null;
 }
 
+const SAVE_THUMBNAIL = `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
+  VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
+  ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
+  preview_path = excluded.preview_path, width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash`;
+
 export function saveThumbnail(db: Db, row: ThumbnailRow): void {
-  statement(
-    db,
-    `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
-     VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
-     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
-       preview_path = excluded.preview_path, width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash`,
-  ).run(row);
+  statement(db, SAVE_THUMBNAIL).run(row);
 }
+
+const GET_THUMBNAIL = `SELECT file_id AS "fileId", identity, thumb_path AS "thumbPath", preview_path AS "previewPath", width, height, thumbhash
+  FROM thumbnails WHERE file_id = ?`;
 
 /** Read by the thumbnail stage's commit of every task (its previous renditions), so prepared once. */
 export function getThumbnail(db: Db, fileId: number): ThumbnailRow | null {
-  const r = statement(
-    db,
-    `SELECT file_id AS "fileId", identity, thumb_path AS "thumbPath", preview_path AS "previewPath", width, height, thumbhash
-     FROM thumbnails WHERE file_id = ?`,
-  ).get(fileId) as ThumbnailRow | undefined;
+  const r = statement(db, GET_THUMBNAIL).get(fileId) as ThumbnailRow | undefined;
   return r ?? null;
 }
 
@@ -112,15 +110,14 @@ export interface XmpRow {
   source: string;
 }
 
+const SAVE_XMP = `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
+  VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
+  ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
+  description = excluded.description, keywords = excluded.keywords, hierarchical = excluded.hierarchical,
+  creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`;
+
 export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
-  statement(
-    db,
-    `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
-     VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
-     ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
-       description = excluded.description, keywords = excluded.keywords, hierarchical = excluded.hierarchical,
-       creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`,
-  ).run({ fileId, ...row });
+  statement(db, SAVE_XMP).run({ fileId, ...row });
 }
 
 /** A file whose XMP disappeared (sidecar deleted, metadata stripped) keeps no stale row. */
@@ -168,9 +165,11 @@ export function stageOutcomes(db: Db): { path: string; stage: string; state: Tas
   return statement(db, STAGE_OUTCOMES).all() as { path: string; stage: string; state: TaskState; reason: string | null }[];
 }
 
+const IDENTITY_SHARED = `SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`;
+
 /** Whether another present file has this identity (identical copies share their cached thumbnails). */
 export function identityShared(db: Db, identity: string, exceptFileId: number): boolean {
-  return !!statement(db, `SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`).get(
+  return !!statement(db, IDENTITY_SHARED).get(
     identity,
     exceptFileId,
   );

@@ -22,8 +22,10 @@ export interface RootOverview {
   offline: number;
 }
 
+const FILES_OVERVIEW = `SELECT kind, state, count(*) AS n FROM files GROUP BY kind, state`;
+
 export function filesOverview(db: Db): FilesOverview {
-  const rows = statement(db, `SELECT kind, state, count(*) AS n FROM files GROUP BY kind, state`).all() as {
+  const rows = statement(db, FILES_OVERVIEW).all() as {
     kind: string;
     state: string;
     n: number;
