@@ -4,6 +4,7 @@
  * the lines that must outlive the display (temp files it cannot remove, roots gone offline).
  */
 import type { Db } from '../catalog/open.js';
+import { reclaimWalSpace } from '../catalog/maintenance.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
 import { blockedByStage } from '../catalog/task-queries.js';
@@ -250,9 +251,9 @@ function endOnCatalogFault(req: Phase2Request, run: StartedRun, paused: Map<stri
     try {
       write();
     } catch {
-      // A checkpoint lets the next write reuse the WAL's space from its start, which the disk already gave us.
+      // Give the catalog's log space back (a WAL checkpoint on SQLite), then try once more.
       try {
-        db.pragma('wal_checkpoint(RESTART)');
+        reclaimWalSpace(db);
         write();
       } catch {
         // still full: the next run's recovery hands the tasks back, charging nothing
