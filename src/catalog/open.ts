@@ -6,6 +6,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { UserError, ExitCode } from '../errors.js';
 import { migrations } from './migrations/index.js';
 import { checkCatalogPath } from './catalog-path.js';
+import { newerSchemaError } from './newer-schema.js';
+import { isCatalogUrl } from './pg/connect-config.js';
+import { openPgCatalog } from './pg/open-pg.js';
 
 /**
  * better-sqlite3 is a CommonJS package: require() loads it about 2 ms sooner than `import`, which first scans its
@@ -27,8 +30,11 @@ export interface OpenOptions {
 /**
  * Opens (creating if needed) the catalog with WAL and a busy timeout, then applies pending migrations.
  * A catalog written by a newer version is refused and left untouched.
+ * A `postgres://` or `postgresql://` target opens the PostgreSQL catalog there (./pg/open-pg.ts) instead.
  */
 export function openCatalog(file: string, options: OpenOptions = {}): Db {
+  // Until every catalog module is written against sql.ts's Db, a PostgreSQL catalog offers only that subset.
+  if (isCatalogUrl(file)) return openPgCatalog(file, options) as unknown as Db;
   if (options.readonly) checkCatalogPath(file, { write: false });
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
@@ -46,10 +52,7 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
   }
   if (version > migrations.length) {
     db.close();
-    throw new UserError(
-      `catalog ${file} was written by a newer indexer (schema ${version}, this one knows ${migrations.length}); upgrade indexer`,
-      ExitCode.usage,
-    );
+    throw newerSchemaError(file, version, migrations.length);
   }
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
@@ -58,6 +61,8 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     migrate(db, version);
   }
+  // The dialect tag of sql.ts's Db: catalog modules branch on it where the two SQLs differ.
+  (db as { dialect?: string }).dialect = 'sqlite';
   return db;
 }
 
