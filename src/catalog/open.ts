@@ -7,8 +7,8 @@ import { UserError, ExitCode } from '../errors.js';
 import { migrations } from './migrations/index.js';
 import { checkCatalogPath } from './catalog-path.js';
 import { newerSchemaError } from './newer-schema.js';
-import { isCatalogUrl } from './pg/connect-config.js';
-import { openPgCatalog } from './pg/open-pg.js';
+import { isCatalogUrl } from './catalog-url.js';
+import type { openPgCatalog as OpenPgCatalog } from './pg/open-pg.js';
 
 /**
  * better-sqlite3 is a CommonJS package: require() loads it about 2 ms sooner than `import`, which first scans its
@@ -16,7 +16,8 @@ import { openPgCatalog } from './pg/open-pg.js';
  */
 // URI file names (read at the addon's first load) let a reader open a catalog it cannot write as immutable (below).
 process.env.SQLITE_USE_URI ??= '1';
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 export type Db = BetterSqlite3.Database;
 
@@ -34,7 +35,7 @@ export interface OpenOptions {
  */
 export function openCatalog(file: string, options: OpenOptions = {}): Db {
   // Until every catalog module is written against sql.ts's Db, a PostgreSQL catalog offers only that subset.
-  if (isCatalogUrl(file)) return openPgCatalog(file, options) as unknown as Db;
+  if (isCatalogUrl(file)) return pgOpener()(file, options) as unknown as Db;
   if (options.readonly) checkCatalogPath(file, { write: false });
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
@@ -85,6 +86,19 @@ function openImmutable(file: string): { db: Db; version: number } {
     return { db, version: db.pragma('user_version', { simple: true }) as number };
   } catch (err) {
     throw new UserError(`cannot open catalog ${file} read-only: ${(err as Error).message}`, ExitCode.failure);
+  }
+}
+
+/**
+ * The PostgreSQL side is loaded only when a URL is opened, so a SQLite catalog's commands load none of it. It is
+ * ESM loaded with require() (unflagged since Node 20.19) because opening is synchronous.
+ */
+function pgOpener(): typeof OpenPgCatalog {
+  try {
+    return (require('./pg/open-pg.js') as { openPgCatalog: typeof OpenPgCatalog }).openPgCatalog;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
+    throw new UserError(`a PostgreSQL catalog needs Node.js 20.19 or newer (this is ${process.version})`, ExitCode.failure);
   }
 }
 

@@ -4,8 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
-import pgpass from 'pgpass';
-import { connectionFor, mayFallBackToPlain } from './connect-config.js';
+import { connectionFor, mayFallBackToPlain, passwordFor } from './connect-config.js';
 import { isConnectionLoss } from './errors.js';
 import type { BridgeData, BridgeRequest, BridgeResponse, WireError } from './protocol.js';
 
@@ -33,13 +32,8 @@ const listening = new Set<string>();
 let listener: pg.Client | null = null;
 let listenerRetry: NodeJS.Timeout | null = null;
 
-async function passwordFor(): Promise<string | undefined> {
-  if (config.password) return config.password as string;
-  return new Promise((resolve) => pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, resolve));
-}
-
 async function newClient(): Promise<pg.Client> {
-  const password = await passwordFor();
+  const password = await passwordFor(config);
   const attempt = async (ssl: pg.ClientConfig['ssl']) => {
     const c = new pg.Client({ ...config, ssl, password, types });
     try {

@@ -9,9 +9,14 @@
  * - host, port, user, database: the URL's, else $PGHOST, $PGPORT, $PGUSER, $PGDATABASE, else localhost, 5432, the
  *   login name, the user name. A host starting with '/' is a unix-socket folder.
  */
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { ClientConfig } from 'pg';
-import { parse } from 'pg-connection-string';
+import type { parse as Parse } from 'pg-connection-string';
+import type Pgpass from 'pgpass';
+
+// Loaded on first use: every command imports this module (through open.ts), and a SQLite catalog must not pay for it.
+const require = createRequire(import.meta.url);
 
 export interface CatalogConnection {
   /** Settings for `new pg.Client(...)` (password filled in by the bridge from ~/.pgpass when absent). */
@@ -22,11 +27,10 @@ export interface CatalogConnection {
   where: string;
 }
 
-export function isCatalogUrl(target: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(target);
-}
+export { isCatalogUrl } from '../catalog-url.js';
 
 export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env): CatalogConnection {
+  const parse = (require('pg-connection-string') as { parse: typeof Parse }).parse;
   const parsed = parse(url, { useLibpqCompat: true }) as Record<string, unknown>;
   const sslmode = String(parsed.sslmode ?? env.PGSSLMODE ?? 'prefer').toLowerCase();
   let ssl = parsed.ssl as ClientConfig['ssl'];
@@ -71,4 +75,13 @@ function sslFromMode(mode: string): ClientConfig['ssl'] {
 /** libpq tries TLS first under allow/prefer and falls back to a plain connection when the server offers none. */
 export function mayFallBackToPlain(sslmode: string): boolean {
   return sslmode === 'prefer' || sslmode === 'allow';
+}
+
+/** The password to send: the URL's or $PGPASSWORD (already in `config`), else ~/.pgpass's ($PGPASSFILE), else none. */
+export function passwordFor(config: ClientConfig): Promise<string | undefined> {
+  if (typeof config.password === 'string' && config.password) return Promise.resolve(config.password);
+  const pgpass = require('pgpass') as typeof Pgpass;
+  return new Promise((resolve) =>
+    pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (pw) => resolve(pw || undefined)),
+  );
 }

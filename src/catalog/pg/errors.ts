@@ -50,5 +50,6 @@ export function describeCause(code: string | undefined, message: string): string
     ENOENT: 'no server socket there (is PostgreSQL running?)',
   };
   const text = (code && words[code]) || message.replace(/\s+/g, ' ').trim();
-  return code && !text.includes(code) ? `${text} (${code})` : text;
+  // A socket errno is worth showing (users search for it); a SQLSTATE is not, PostgreSQL's message says it all.
+  return code && /^E[A-Z]/.test(code) && !text.includes(code) ? `${text} (${code})` : text;
 }
