@@ -26,6 +26,10 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Busy timeout in ms for competing connections. */
   busyTimeoutMs?: number;
+  /** PostgreSQL: refuse a database holding no catalog (on SQLite the CLI checks the file first). */
+  mustExist?: boolean;
+  /** PostgreSQL: told when a new catalog is about to be created in an empty database. */
+  onNewCatalog?: (message: string) => void;
 }
 
 /**

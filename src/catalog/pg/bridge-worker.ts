@@ -168,6 +168,9 @@ function answer(res: BridgeResponse): void {
   Atomics.notify(signal, 0);
 }
 
+// Proof of life for the blocked caller (bridge.ts); the request port's listener is what keeps this thread running.
+setInterval(() => Atomics.add(signal, 1, 1), 250).unref();
+
 data.requests.on('message', (req: BridgeRequest) => {
   handle(req).then(answer, (err) => {
     const error = wire(err, req.op === 'connect' || req.op === 'reconnect');

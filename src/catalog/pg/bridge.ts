@@ -10,11 +10,14 @@ import type { BridgeData, BridgeRequest, BridgeResponse, Notification } from './
 
 const workerFile = new URL('./bridge-worker.js', import.meta.url);
 /** Wake up this often while waiting, to notice a bridge thread that died. */
-const WAIT_SLICE_MS = 1000;
+const WAIT_SLICE_MS = 500;
+/** The bridge thread beats every 250 ms while it lives; this long without a beat, it is gone (or never started). */
+const SILENCE_MS = 15_000;
 
 export class Bridge {
   private readonly worker: Worker;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: raised when an answer is posted; [1]: the bridge thread's heartbeat. */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   private readonly requests: MessagePort;
   readonly notifications: MessagePort;
   private dead: Error | null = null;
@@ -23,7 +26,8 @@ export class Bridge {
     const req = new MessageChannel();
     const note = new MessageChannel();
     const data: BridgeData = { url, signal: this.flag.buffer as SharedArrayBuffer, requests: req.port2, notifications: note.port2 };
-    this.worker = new Worker(workerFile, { workerData: data, transferList: [req.port2, note.port2] });
+    // No inherited node flags: some (--input-type, given with -e) make a worker with a file fail to start.
+    this.worker = new Worker(workerFile, { workerData: data, transferList: [req.port2, note.port2], execArgv: [] });
     // The bridge never keeps the process alive by itself (a forgotten close must not hang a command).
     this.worker.unref();
     this.worker.on('error', (err) => (this.dead = err));
@@ -38,13 +42,20 @@ export class Bridge {
     if (this.dead) return { ok: false, error: { message: `PostgreSQL bridge is gone: ${this.dead.message}`, unavailable: true } };
     Atomics.store(this.flag, 0, 0);
     this.requests.postMessage(request);
+    let beat = Atomics.load(this.flag, 1);
+    let lastBeatAt = Date.now();
     for (;;) {
       Atomics.wait(this.flag, 0, 0, WAIT_SLICE_MS);
       const got = receiveMessageOnPort(this.requests);
       if (got) return got.message as BridgeResponse;
-      // Worker exit and error events cannot run while this thread blocks; a thread that died never raises the flag.
-      if (Atomics.load(this.flag, 0) === 0 && this.worker.threadId < 0) {
-        return { ok: false, error: { message: 'PostgreSQL bridge thread exited', unavailable: true } };
+      // Worker exit and error events cannot run while this thread blocks: a thread that died (or failed to start)
+      // never raises the flag, but it also stops beating.
+      const now = Date.now();
+      const b = Atomics.load(this.flag, 1);
+      if (b !== beat) [beat, lastBeatAt] = [b, now];
+      else if (now - lastBeatAt > SILENCE_MS) {
+        this.dead = new Error('its thread stopped answering');
+        return { ok: false, error: { message: 'PostgreSQL bridge thread stopped answering', unavailable: true, connecting: request.op === 'connect' } };
       }
     }
   }

@@ -7,24 +7,27 @@
 import { ExitCode, UserError } from '../../errors.js';
 import { pgMigrations } from '../migrations/pg/index.js';
 import { newerSchemaError } from '../newer-schema.js';
+import { MIGRATE_LOCK_KEY } from './lock-keys.js';
 import { PgDb } from './pg-db.js';
 
-/** Advisory lock keys (bigint space shared with nothing else we know of; scoped to the catalog's database). */
-export const MIGRATE_LOCK_KEY = 0x696e_6478_0001; // 'indx' + 1
-export const WRITER_LOCK_KEY = 0x696e_6478_0002;
 
 export interface PgOpenOptions {
   /** Open without creating or migrating; the session refuses writes. */
   readonly?: boolean;
+  /** Refuse a database holding no catalog yet (retry, cancel: nothing to work on). */
+  mustExist?: boolean;
+  /** Told when the database holds no catalog and one is about to be created. */
+  onNewCatalog?: (message: string) => void;
 }
 
 export function openPgCatalog(url: string, options: PgOpenOptions = {}): PgDb {
   const db = new PgDb(url);
   try {
     const version = schemaVersionOf(db);
-    if (version === null && options.readonly) {
+    if (version === null && (options.readonly || options.mustExist)) {
       throw new UserError(`no catalog at ${db.shownUrl}: run 'indexer scan ROOT' first`, ExitCode.usage);
     }
+    if (version === null) options.onNewCatalog?.(`no catalog at ${db.shownUrl}: creating a new one`);
     if ((version ?? 0) > pgMigrations.length) throw newerSchemaError(db.shownUrl, version!, pgMigrations.length);
     if (options.readonly) db.exec('SET default_transaction_read_only = on');
     else if ((version ?? 0) < pgMigrations.length) migrate(db);
