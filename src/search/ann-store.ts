@@ -12,9 +12,9 @@
  * `indexer resume`), where a long build belongs; a search that finds it a little behind (a few thousand rows)
  * patches it itself, and one that finds it far behind or missing answers from the full scan.
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
+import { catalogCacheKey } from '../catalog/catalog-url.js';
 import { allVectors, embeddedIds, embeddingCount, modelGeneration, searchableModels, type FileFilter } from '../catalog/embeddings.js';
 import { openReader, readManifest, removeIndex, updateIndex, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import { allowFor } from './quantized.js';
@@ -41,7 +41,7 @@ export function thresholdFrom(env: NodeJS.ProcessEnv): number {
 
 /** Where a model's index lives: beside the quantized vector file, keyed the same way. */
 export function annBase(place: AnnPlace, modelId: string): string {
-  const catalog = crypto.createHash('sha256').update(path.resolve(place.catalogPath)).digest('hex').slice(0, 12);
+  const catalog = catalogCacheKey(place.catalogPath);
   return path.join(place.dir, 'search', `${catalog}-${modelId.replace(/[^A-Za-z0-9._@-]/g, '_')}`);
 }
 

@@ -7,7 +7,7 @@
  * Layout: "IXQV0001", u32 header length, header JSON {modelId, generation, dim, count}, padding to 4 bytes,
  * ids (int32 x count), scales (float32 x count), codes (int8 x count*dim). Little-endian.
  */
-import crypto from 'node:crypto';
+import { catalogCacheKey } from '../catalog/catalog-url.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QuantizedSet } from './quantized.js';
@@ -21,7 +21,7 @@ export interface CacheKey {
 }
 
 export function cacheFileFor(cacheDir: string, catalogPath: string, modelId: string): string {
-  const catalog = crypto.createHash('sha256').update(path.resolve(catalogPath)).digest('hex').slice(0, 12);
+  const catalog = catalogCacheKey(catalogPath);
   return path.join(cacheDir, 'search', `${catalog}-${modelId.replace(/[^A-Za-z0-9._@-]/g, '_')}.ixqv`);
 }
 
