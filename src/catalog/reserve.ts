@@ -5,6 +5,7 @@
  * until the next run's recovery.
  */
 import fs from 'node:fs';
+import { isCatalogUrl } from './catalog-url.js';
 
 /** Enough for the writes a failing run still makes (a few pages of tasks and runs, and their WAL frames). */
 export const RESERVE_BYTES = 1024 * 1024;
@@ -16,6 +17,8 @@ export interface Reserve {
 
 /** Takes the room, if the disk has it now; a disk that is already full gets no reserve (and no error). */
 export function keepReserve(catalogFile: string, bytes = RESERVE_BYTES): Reserve {
+  // A PostgreSQL catalog's disk is the server's, not ours to reserve.
+  if (isCatalogUrl(catalogFile)) return { free: () => undefined };
   const file = `${catalogFile}.reserve`;
   let held = false;
   try {
