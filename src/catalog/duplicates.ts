@@ -44,10 +44,12 @@ const EXIF_FIELDS = ['make', 'model', 'lens', 'iso', 'exposure_time', 'f_number'
 const XMP_FIELDS = ['rating', 'label', 'title', 'description', 'keywords', 'creator', 'rights', 'people'];
 
 /** How many of EXIF_FIELDS, a capture time read from the file, and XMP_FIELDS a row has. */
+// CASE, not a sum of comparisons: PostgreSQL's booleans do not add up.
+const counted = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
 const FIELD_COUNT = [
-  ...EXIF_FIELDS.map((c) => `(x.${c} IS NOT NULL)`),
-  `(x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime')`,
-  ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
+  ...EXIF_FIELDS.map((c) => counted(`x.${c} IS NOT NULL`)),
+  counted(`x.taken_at IS NOT NULL AND x.taken_at_source <> 'mtime'`),
+  ...XMP_FIELDS.map((c) => counted(`p.${c} IS NOT NULL`)),
 ].join(' + ');
 
 const DETAILS_SQL = bothDialects(

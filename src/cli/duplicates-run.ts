@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, schemaVersion, type Db } from '../catalog/open.js';
 import { catalogSchemaVersion } from '../catalog/maintenance.js';
+import { isCatalogUrl } from '../catalog/catalog-url.js';
 import {
   cachedContentHash,
   duplicateDetails,
@@ -47,7 +48,7 @@ export async function runDuplicates(
   opts: RunOptions,
 ): Promise<{ groups: DuplicateGroup[]; writeHtml(file: string): void }> {
   const file = catalogPath(cmd, cli);
-  if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
+  if (!isCatalogUrl(file) && !fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
   const { db, writable } = await openUpToDate(file, cli);
   try {
     const candidates = selectUnder(loadKeys(db, opts.under.length > 0), opts.under);
@@ -75,6 +76,8 @@ export async function runDuplicates(
  * is free (as a scan would); when another indexer holds it, it is read as it is (and without the cache).
  */
 async function openUpToDate(file: string, cli: CliEnv): Promise<{ db: Db; writable: boolean }> {
+  // PostgreSQL migrates on open, under its own advisory lock; the file lock below is SQLite's.
+  if (isCatalogUrl(file)) return { db: openCatalog(file, { mustExist: true }), writable: true };
   const probe = openCatalog(file, { readonly: true });
   const version = catalogSchemaVersion(probe);
   probe.close();
