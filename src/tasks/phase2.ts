@@ -26,6 +26,7 @@ import { createIsolation } from './isolated.js';
 import { defaultTuning, runTasks, type RunnerTuning, type StopReason } from './runner.js';
 import { progressFor } from '../cli/progress-select.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
+import type { MapPath } from './path-map.js';
 
 /** What `scan` (after phase 1) and `resume` hand the task engine. */
 export interface Phase2Request {
@@ -39,6 +40,10 @@ export interface Phase2Request {
   rootIds?: number[];
   /** Aborted on the first SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** What the run row records as its command; default `scan` with rootIds, else `resume`. */
+  command?: string;
+  /** Where this host reads the catalog's paths (`indexer worker --path-map`). */
+  mapPath?: MapPath;
 }
 
 export interface Phase2Result {
@@ -73,7 +78,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   for (const f of temps.failed) cli.stderr.write(`indexer: cannot remove ${f}, a temp file left by a killed run: remove it by hand\n`);
   const recovery = recoverDeadOwners(db, store, { now: started, currentRunId: null, pid: process.pid, isAlive: pidAlive });
   const plan = planTasks(db, stages, { now: clock.now(), priority: options.priority, rootIds: req.rootIds });
-  const runId = startRun(db, { command: seams.command ?? (req.rootIds ? 'scan' : 'resume'), pid: process.pid, stages: stages.map((s) => s.name), now: clock.now() });
+  const runId = startRun(db, { command: seams.command ?? req.command ?? (req.rootIds ? 'scan' : 'resume'), pid: process.pid, stages: stages.map((s) => s.name), now: clock.now() });
   const totals: RunCounts = {
     planned: plan.planned,
     rearmed: plan.rearmed,
@@ -141,6 +146,7 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       isolate: isolation?.run,
       forget: forgetter(all, dependents),
       dependents,
+      mapPath: req.mapPath,
     });
     stop = result.stop;
     perStage = result.perStage;

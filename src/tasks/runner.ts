@@ -15,6 +15,7 @@ import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
 import { inspectSource } from './source-fault.js';
 import type { Isolate, IsolatedResult } from './isolated.js';
+import type { MapPath } from './path-map.js';
 
 export interface RunnerLimits {
   maxDurationMs?: number;
@@ -68,6 +69,8 @@ export interface RunnerContext {
   dependents?: (stage: string) => readonly string[];
   /** Runs a suspect alone in a process of its own (isolated.ts); without it suspects run alone in the pool. */
   isolate?: Isolate;
+  /** Where this host reads a catalog path (`indexer worker --path-map`); the catalog keeps its own paths. */
+  mapPath?: MapPath;
 }
 
 export type StopReason = 'complete' | 'interrupted' | 'max-duration' | 'max-tasks';
@@ -183,13 +186,13 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
       taskId: task.id,
       fileId: task.fileId,
       stage: task.stage,
-      path: task.path,
+      path: ctx.mapPath ? ctx.mapPath(task.path) : task.path,
       kind: task.kind,
       ext: task.ext,
       size: task.size,
       mtimeMs: task.mtimeMs,
       identity: task.identity,
-      sidecarPath: task.sidecarPath,
+      sidecarPath: ctx.mapPath && task.sidecarPath ? ctx.mapPath(task.sidecarPath) : task.sidecarPath,
       cacheDir: ctx.cacheDir,
       options: stage.options(),
       verify: stage.verifySource ?? 'none',
@@ -221,7 +224,7 @@ export async function runTasks(ctx: RunnerContext): Promise<RunnerResult> {
         const outcome = res.outcome;
         if (outcome.status === 'failed' && outcome.source) {
           inspecting++;
-          void inspectSource(ctx.db, task)
+          void inspectSource(ctx.db, task, ctx.mapPath)
             .catch(() => ({ kind: 'file gone' as const }))
             .then((source) => settled.push({ task, outcome, source }))
             .finally(() => {

@@ -1,0 +1,123 @@
+/**
+ * `indexer worker`'s action: the catalog session of each backend (SQLite: the writer lock around each round;
+ * PostgreSQL: no lock, NOTIFY wake-ups, reconnects) around the worker loop (tasks/worker-loop.ts).
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { acquireWriterLock } from '../catalog/lock.js';
+import { openCatalog, type Db } from '../catalog/open.js';
+import { checkCatalogPath } from '../catalog/catalog-path.js';
+import { catalogFaultCode, catalogFaultError } from '../catalog/faults.js';
+import { heldTasks, pendingCount, scanSignature } from '../catalog/worker-queries.js';
+import { UserError } from '../errors.js';
+import { runPhase2 } from '../tasks/phase2.js';
+import { parsePathMaps, pathMapper, type MapPath } from '../tasks/path-map.js';
+import { runWorkerLoop, type WorkerLoopDeps, type WorkerOutcome, type WorkLook } from '../tasks/worker-loop.js';
+import { cacheDir, catalogPath, type CliEnv } from './env.js';
+import { interruptSignal } from './signals.js';
+import { escapeControls } from './display.js';
+
+/** An idle SQLite worker with --follow looks for a new scan or retried tasks this often. */
+const SQLITE_POLL_MS = 2_000;
+
+export async function workerCommand(command: Command, cli: CliEnv, opts: Record<string, unknown>): Promise<WorkerOutcome> {
+  const mapPath = pathMapper(parsePathMaps((opts.pathMap as string[] | undefined) ?? []));
+  const file = catalogPath(command, cli);
+  checkCatalogPath(file, { write: true });
+  if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
+  const interrupt = interruptSignal();
+  try {
+    return await sqliteWorker(file, { command, cli, opts, mapPath, signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+interface WorkerContext {
+  command: Command;
+  cli: CliEnv;
+  opts: Record<string, unknown>;
+  mapPath: MapPath;
+  signal: AbortSignal;
+}
+
+/** SQLite: one writer at a time, so each round takes the writer lock and gives it back for the scans in between. */
+async function sqliteWorker(file: string, w: WorkerContext): Promise<WorkerOutcome> {
+  let db: Db | null = null;
+  let firstRound = true;
+  const notice = (m: string) => w.cli.stderr.write(escapeControls(m) + '\n');
+  try {
+    return await runWorkerLoop({
+      ...loopBasics(w),
+      waitForHolders: false,
+      pollMs: SQLITE_POLL_MS,
+      round: async (limits) => {
+        // After the first round a --follow worker queues behind a scan rather than exiting 75 in the middle of its watch.
+        const wait = firstRound ? !!w.opts.wait : true;
+        firstRound = false;
+        const release = await acquireWriterLock(file, { wait, clock: w.cli.clock, signal: w.signal, notice });
+        try {
+          db ??= openCatalog(file);
+          const scansBefore = scanSignature(db);
+          const result = await runPhase2(phase2Request(w, db, file, limits));
+          return { result, scansBefore };
+        } catch (err) {
+          throw catalogFaultCode(err) ? catalogFaultError(file, err) : err;
+        } finally {
+          release();
+        }
+      },
+      look: (stages) => lookAt(db!, stages),
+      idle: (ms) => sleep(ms, w.signal),
+      isUnavailable: () => false,
+      reconnect: async () => {},
+      notice,
+    });
+  } finally {
+    (db as Db | null)?.close();
+  }
+}
+
+/** What both backends pass the loop the same way. */
+function loopBasics(w: WorkerContext): Pick<WorkerLoopDeps, 'clock' | 'signal' | 'follow' | 'maxDurationMs' | 'maxTasks' | 'onIdle'> {
+  return {
+    clock: w.cli.clock,
+    signal: w.signal,
+    follow: !!w.opts.follow,
+    maxDurationMs: w.opts.maxDuration as number | undefined,
+    maxTasks: w.opts.maxTasks as number | undefined,
+    onIdle: () => {
+      if (!w.opts.quiet) w.cli.stderr.write('indexer: nothing left to do; waiting for new work (--follow; Ctrl-C to stop)\n');
+    },
+  };
+}
+
+function phase2Request(w: WorkerContext, db: Db, catalog: string, limits: { maxDurationMs?: number; maxTasks?: number }) {
+  return {
+    db,
+    catalogPath: catalog,
+    cacheDir: cacheDir(w.command, w.cli),
+    cli: w.cli,
+    opts: { ...w.opts, maxDuration: limits.maxDurationMs, maxTasks: limits.maxTasks },
+    signal: w.signal,
+    command: 'worker',
+    mapPath: w.mapPath,
+  };
+}
+
+function lookAt(db: Db, stages: readonly string[]): WorkLook {
+  return { scans: scanSignature(db), pending: pendingCount(db, stages), ...heldTasks(db, stages) };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
