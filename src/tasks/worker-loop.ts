@@ -52,6 +52,8 @@ export interface WorkerLoopDeps {
   reconnect(): Promise<void>;
   /** One line on stderr. */
   notice(line: string): void;
+  /** Waits between reconnects (a fake in tests); resolves early on abort. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface WorkerOutcome {
@@ -149,7 +151,7 @@ async function reconnect(d: WorkerLoopDeps, first: unknown): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     const delay = reconnectDelayMs(attempt);
     d.notice(`indexer: lost the catalog server (${cause}); claiming stopped, connecting again in ${delay / 1000}s`);
-    await sleep(delay, d.signal);
+    await (d.sleep ?? sleep)(delay, d.signal);
     if (d.signal.aborted) return false;
     try {
       await d.reconnect();
