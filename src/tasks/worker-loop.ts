@@ -85,6 +85,9 @@ export async function runWorkerLoop(d: WorkerLoopDeps): Promise<WorkerOutcome> {
     try {
       ({ result, scansBefore } = await d.round({ maxDurationMs: budget, maxTasks: tasksLeft }));
     } catch (err) {
+      // A signal while a round waited for the catalog (SQLite's writer lock): stopped, with what was done so far.
+      if (d.signal.aborted && total.roundsRun() === 0 && !d.isUnavailable(err)) throw err;
+      if (d.signal.aborted) return interrupted();
       if (!d.isUnavailable(err)) throw err;
       if (!(await reconnect(d, err))) return interrupted();
       continue;
@@ -201,6 +204,10 @@ class SummaryTotal {
       for (const k of ['done', 'failed', 'skipped']) into[k]! += Number(c[k] ?? 0);
       into.pending = Number(c.pending ?? 0);
     }
+  }
+
+  roundsRun(): number {
+    return this.rounds;
   }
 
   /** Tasks that ended (done, failed, skipped) or were handed back over all rounds: what --max-tasks counts. */
