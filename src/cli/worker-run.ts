@@ -16,18 +16,25 @@ import { runWorkerLoop, type WorkerLoopDeps, type WorkerOutcome, type WorkLook }
 import { cacheDir, catalogPath, type CliEnv } from './env.js';
 import { interruptSignal } from './signals.js';
 import { escapeControls } from './display.js';
+import { isCatalogUrl } from '../catalog/catalog-url.js';
 
 /** An idle SQLite worker with --follow looks for a new scan or retried tasks this often. */
 const SQLITE_POLL_MS = 2_000;
+/** On PostgreSQL a NOTIFY wakes it; looking now and then still catches a scan --no-extract (which plans nothing). */
+const PG_POLL_MS = 10_000;
 
 export async function workerCommand(command: Command, cli: CliEnv, opts: Record<string, unknown>): Promise<WorkerOutcome> {
   const mapPath = pathMapper(parsePathMaps((opts.pathMap as string[] | undefined) ?? []));
-  const file = catalogPath(command, cli);
-  checkCatalogPath(file, { write: true });
-  if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
+  const target = catalogPath(command, cli);
+  const postgres = isCatalogUrl(target);
+  if (!postgres) {
+    checkCatalogPath(target, { write: true });
+    if (!fs.existsSync(target)) throw new UserError(`no catalog at ${target}: run 'indexer scan ROOT' first`);
+  }
   const interrupt = interruptSignal();
   try {
-    return await sqliteWorker(file, { command, cli, opts, mapPath, signal: interrupt.signal });
+    const w = { command, cli, opts, mapPath, signal: interrupt.signal };
+    return await (postgres ? pgWorker(target, w) : sqliteWorker(target, w));
   } finally {
     interrupt.dispose();
   }
@@ -78,6 +85,45 @@ async function sqliteWorker(file: string, w: WorkerContext): Promise<WorkerOutco
   }
 }
 
+/**
+ * PostgreSQL: no writer lock (any number of workers on any number of hosts); a NOTIFY from a process that planned
+ * tasks wakes an idle --follow worker; a lost server is ridden out by the loop (stop claiming, reconnect, go on).
+ */
+async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
+  const [{ CatalogUnavailableError }, { onNewTasks }] = await Promise.all([import('../catalog/pg/errors.js'), import('../catalog/notify.js')]);
+  // A database without a catalog is an error, as a missing SQLite file is: a mistyped URL must not look like "done".
+  openCatalog(url, { readonly: true }).close();
+  const db = openCatalog(url) as Db & { reconnect(): void };
+  let wake: (() => void) | null = null;
+  const unlisten = w.opts.follow ? onNewTasks(db, () => wake?.()) : () => undefined;
+  try {
+    return await runWorkerLoop({
+      ...loopBasics(w),
+      waitForHolders: true,
+      pollMs: PG_POLL_MS,
+      round: async (limits) => {
+        const scansBefore = scanSignature(db);
+        return { result: await runPhase2(phase2Request(w, db, url, limits)), scansBefore };
+      },
+      look: (stages) => lookAt(db, stages),
+      idle: (ms) =>
+        sleep(ms, w.signal, (done) => {
+          wake = done;
+        }),
+      isUnavailable: (err) => err instanceof CatalogUnavailableError,
+      reconnect: async () => db.reconnect(),
+      notice: (m) => w.cli.stderr.write(escapeControls(m) + '\n'),
+    });
+  } finally {
+    try {
+      unlisten();
+    } catch {
+      // the server may be gone; closing the connection ends the LISTEN anyway
+    }
+    db.close();
+  }
+}
+
 /** What both backends pass the loop the same way. */
 function loopBasics(w: WorkerContext): Pick<WorkerLoopDeps, 'clock' | 'signal' | 'follow' | 'maxDurationMs' | 'maxTasks' | 'onIdle'> {
   return {
@@ -109,15 +155,18 @@ function lookAt(db: Db, stages: readonly string[]): WorkLook {
   return { scans: scanSignature(db), pending: pendingCount(db, stages), ...heldTasks(db, stages) };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, on abort, or when the function handed to `wakeWith` is called (a NOTIFY). */
+function sleep(ms: number, signal: AbortSignal, wakeWith?: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
+      wakeWith?.(() => undefined);
       resolve();
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    wakeWith?.(done);
   });
 }
