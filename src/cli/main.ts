@@ -15,6 +15,7 @@ import { runSummaryLine } from './run-summary.js';
 const commandModules: Record<string, () => Promise<Register[]>> = {
   scan: async () => [(await import('./commands/scan.js')).registerScan],
   resume: async () => [(await import('./commands/resume.js')).registerResume],
+  worker: async () => [(await import('./commands/worker.js')).registerWorker],
   status: async () => [(await import('./commands/status.js')).registerStatus],
   retry: async () => [(await import('./commands/retry-cancel.js')).registerRetry],
   cancel: async () => [(await import('./commands/retry-cancel.js')).registerCancel],

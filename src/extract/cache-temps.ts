@@ -5,11 +5,24 @@
  * a temp file whose writer is no longer running is debris. Called when a run recovers a dead run's work, before any
  * worker of this process writes (so this process's own pid, reused from a dead one, counts as dead too).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-/** `<anything>.<pid>.tmp` or `<anything>.<pid>.<base36>.tmp`. */
-const TEMP_NAME = /\.(\d+)(?:\.[0-9a-z]+)?\.tmp$/;
+/**
+ * The writer's host, in the names of the temp files it writes: a cache shared by workers on several hosts (NFS) holds
+ * temp files of processes this host cannot see, whose pids mean nothing here. Only this host's are judged by pid.
+ */
+const HOST_TAG = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+
+/** `<anything>.<pid>.tmp`, `<anything>.<pid>.<base36>.tmp` or `<anything>.<pid>.<base36>-<host tag>.tmp`. */
+const TEMP_NAME = /\.(\d+)(?:\.[0-9a-z]+)?(?:-([0-9a-f]{8}))?\.tmp$/;
+
+/** A temp file name for `file`, unique per process, call and host. */
+export function cacheTempName(file: string): string {
+  return `${file}.${process.pid}.${Math.random().toString(36).slice(2)}-${HOST_TAG}.tmp`;
+}
 /** The cache's layout: kind / 2-hex shard / 2-hex shard / file (extract/thumbnail/paths.ts), search / file. */
 const MAX_DEPTH = 3;
 
@@ -41,7 +54,7 @@ async function sweepDir(dir: string, depth: number, dead: (pid: number) => boole
       continue;
     }
     const m = e.isFile() ? TEMP_NAME.exec(e.name) : null;
-    if (!m || !dead(Number(m[1]))) continue;
+    if (!m || (m[2] !== undefined && m[2] !== HOST_TAG) || !dead(Number(m[1]))) continue;
     try {
       await fs.promises.rm(full, { force: true });
       result.removed++;

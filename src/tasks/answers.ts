@@ -5,20 +5,22 @@ import type { Settled } from './commit.js';
 import { durationText } from './duration-text.js';
 import type { InFlight } from './in-flight.js';
 import type { IsolatedResult } from './isolated.js';
+import type { MapPath } from './path-map.js';
 
 /** What a worker gets for one task: plain data, so it crosses the thread boundary. */
-export function taskInput(task: ClaimedTask, stage: StageDefinition, cacheDir: string): TaskInput {
+/** `mapPath`: where this host reads a catalog path (`indexer worker --path-map`); the catalog keeps its own paths. */
+export function taskInput(task: ClaimedTask, stage: StageDefinition, cacheDir: string, mapPath?: MapPath): TaskInput {
   return {
     taskId: task.id,
     fileId: task.fileId,
     stage: task.stage,
-    path: task.path,
+    path: mapPath ? mapPath(task.path) : task.path,
     kind: task.kind,
     ext: task.ext,
     size: task.size,
     mtimeMs: task.mtimeMs,
     identity: task.identity,
-    sidecarPath: task.sidecarPath,
+    sidecarPath: mapPath && task.sidecarPath ? mapPath(task.sidecarPath) : task.sidecarPath,
     cacheDir,
     options: stage.options(),
     verify: stage.verifySource ?? 'none',

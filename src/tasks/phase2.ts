@@ -30,6 +30,7 @@ import { noteFor, outcomeOf, type Phase2Summary } from './phase2-summary.js';
 
 export { dependentsOf } from './stage-selection.js';
 export type { Phase2Summary } from './phase2-summary.js';
+import type { MapPath } from './path-map.js';
 
 /** What `scan` (after phase 1) and `resume` hand the task engine. */
 export interface Phase2Request {
@@ -48,6 +49,10 @@ export interface Phase2Request {
    * as lines and nothing else is shown.
    */
   progress?: ProgressFactory;
+  /** What the run row records as its command; default `scan` with rootIds, else `resume`. */
+  command?: string;
+  /** Where this host reads the catalog's paths (`indexer worker --path-map`). */
+  mapPath?: MapPath;
 }
 
 export interface Phase2Result {
@@ -132,7 +137,7 @@ async function startPhase2(req: Phase2Request, seams: Phase2Seams): Promise<Star
   for (const f of temps.failed) cli.stderr.write(`indexer: cannot remove ${f}, a temp file left by a killed run: remove it by hand\n`);
   const recovery = recoverDeadOwners(db, store, { now: started, currentRunId: null, pid: process.pid, isAlive: pidAlive });
   const plan = planTasks(db, stages, { now: clock.now(), priority: options.engine.priority, rootIds: req.rootIds });
-  const command = seams.command ?? (req.rootIds ? 'scan' : 'resume');
+  const command = seams.command ?? req.command ?? (req.rootIds ? 'scan' : 'resume');
   const runId = startRun(db, { command, pid: process.pid, stages: stages.map((s) => s.name), now: clock.now() });
   const totals: RunCounts = {
     planned: plan.planned,
@@ -229,6 +234,7 @@ async function runPool(req: Phase2Request, seams: Phase2Seams, run: StartedRun, 
       isolate: isolation?.run,
       forget: forgetter(run.all, dependents),
       dependents,
+      mapPath: req.mapPath,
     });
     return { stop: result.stop, result, error: null };
   } catch (error) {

@@ -21,6 +21,7 @@ import { InFlightTable, type InFlight } from './in-flight.js';
 import { ClaimPolicy } from './claim-policy.js';
 import { stopReason, type RunnerLimits, type StopReason } from './stop-reason.js';
 import { taskInput, Unanswered } from './answers.js';
+import type { MapPath } from './path-map.js';
 
 export type { RunnerLimits, StopReason } from './stop-reason.js';
 
@@ -70,6 +71,8 @@ export interface RunnerContext {
   dependents?: (stage: string) => readonly string[];
   /** Runs a suspect alone in a process of its own (isolated.ts); without it suspects run alone in the pool. */
   isolate?: Isolate;
+  /** Where this host reads a catalog path (`indexer worker --path-map`); the catalog keeps its own paths. */
+  mapPath?: MapPath;
 }
 
 export interface RunnerResult {
@@ -237,7 +240,7 @@ class TaskRun {
     this.budget.take(stage.lane);
     this.claimed++;
     const hooks = batched ? { batch: true, onStart: () => this.inFlight.started(entry) } : undefined;
-    const req = { workerModule: stage.workerModule, input: taskInput(task, stage, ctx.cacheDir) };
+    const req = { workerModule: stage.workerModule, input: taskInput(task, stage, ctx.cacheDir, ctx.mapPath) };
     const running: Promise<IsolatedResult> =
       isolated && ctx.isolate ? ctx.isolate(req, entry.controller.signal) : ctx.pool.run(req, entry.controller.signal, hooks);
     void running.then((res) => this.answered(entry, stage, res, isolated));
@@ -267,7 +270,7 @@ class TaskRun {
   /** A worker found the file gone or changed: the main thread looks at the file and its root before committing. */
   private inspect(task: ClaimedTask, outcome: StageOutcome): void {
     this.inspecting++;
-    void inspectSource(this.ctx.db, task)
+    void inspectSource(this.ctx.db, task, this.ctx.mapPath)
       .catch(() => ({ kind: 'file gone' as const }))
       .then((source) => this.settled.push({ task, outcome, source }))
       .finally(() => {

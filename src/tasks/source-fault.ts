@@ -16,6 +16,7 @@ import { fileIdentity } from '../scan/identity.js';
 import { probeRoot } from '../scan/probe.js';
 import type { StageDefinition } from '../extract/stage.js';
 import { planTasks } from './plan.js';
+import type { MapPath } from './path-map.js';
 
 export type SourceFinding =
   | { kind: 'file gone' }
@@ -26,17 +27,17 @@ export type SourceFinding =
 export const CHANGED_SETTLE_MS = 1_000;
 
 /** Looks at the file (and its root) on the main thread, before the result is committed. */
-export async function inspectSource(db: Db, task: ClaimedTask): Promise<SourceFinding> {
+export async function inspectSource(db: Db, task: ClaimedTask, mapPath: MapPath = (p) => p): Promise<SourceFinding> {
   try {
-    const st = await fs.promises.stat(task.path);
-    const identity = await fileIdentity(task.path, st.size);
+    const st = await fs.promises.stat(mapPath(task.path));
+    const identity = await fileIdentity(mapPath(task.path), st.size);
     return { kind: 'changed', size: st.size, mtimeMs: Math.trunc(st.mtimeMs), ino: String(st.ino), dev: st.dev, identity };
   } catch {
     // Gone (or unreadable) now: whether the whole root went decides how long it waits.
   }
   const root = rootOfFile(db, task.fileId);
   if (!root) return { kind: 'file gone' };
-  const probe = await probeRoot(root.path);
+  const probe = await probeRoot(mapPath(root.path));
   if (!probe.ok) return { kind: 'root gone', rootId: root.id, rootPath: root.path, why: probe.reason };
   if (probe.empty) return { kind: 'root gone', rootId: root.id, rootPath: root.path, why: 'is empty (an unmounted share?)' };
   return { kind: 'file gone' };

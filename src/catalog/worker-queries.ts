@@ -1,0 +1,38 @@
+/**
+ * What `indexer worker` reads between its rounds of phase 2: whether new work may have arrived (a scan, a retry,
+ * tasks handed back by another worker) and whether other processes still hold tasks. Plain SQL, the same on both
+ * backends.
+ */
+import type { Db } from './open.js';
+import { statement } from './statements.js';
+
+/** Something that changes when a scan starts or ends (phase 1 recorded files a worker has not planned yet). */
+export function scanSignature(db: Db): string {
+  const row = statement(
+    db,
+    `SELECT coalesce(max(id), 0) AS last, count(*) AS scans, sum(CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END) AS ended
+     FROM scans`,
+  ).get() as { last: number; scans: number; ended: number | null };
+  return `${Number(row.last)}:${Number(row.scans)}:${Number(row.ended ?? 0)}`;
+}
+
+/** Pending tasks of these stages, whatever their backoff: a change means tasks were planned, re-armed or handed back. */
+export function pendingCount(db: Db, stages: readonly string[]): number {
+  if (stages.length === 0) return 0;
+  const marks = stages.map(() => '?').join(', ');
+  const row = statement(db, `SELECT count(*) AS n FROM tasks WHERE state = 'pending' AND stage IN (${marks})`).get(...stages) as {
+    n: number;
+  };
+  return Number(row.n);
+}
+
+/** Tasks of these stages that some process holds now, and when the first of their leases runs out. */
+export function heldTasks(db: Db, stages: readonly string[]): { running: number; firstExpiry: number | null } {
+  if (stages.length === 0) return { running: 0, firstExpiry: null };
+  const marks = stages.map(() => '?').join(', ');
+  const row = statement(
+    db,
+    `SELECT count(*) AS n, min(lease_expires) AS first FROM tasks WHERE state = 'running' AND stage IN (${marks})`,
+  ).get(...stages) as { n: number; first: number | null };
+  return { running: Number(row.n), firstExpiry: row.first === null ? null : Number(row.first) };
+}
