@@ -65,8 +65,8 @@ export function copyCatalog(source: Db, target: Db, opts: CopyOptions): CopyRepo
   const from = catalogSchemaVersion(source);
   const to = catalogSchemaVersion(target);
   if (from !== to) throw new CopyRefused(`the source has schema version ${from} and the target ${to}`);
-  const tables = catalogTables(source);
-  checkSameTables(tables, catalogTables(target));
+  // The source's order and columns; the target's own identity columns (each side reads its own schema).
+  const tables = sameTables(catalogTables(source), catalogTables(target));
   const copyAll = (): CopyReport => {
     const nonEmpty = firstNonEmptyTable(target);
     if (nonEmpty !== null) throw new CopyRefused(`the target is not empty (table ${nonEmpty} has rows)`);
@@ -78,14 +78,16 @@ export function copyCatalog(source: Db, target: Db, opts: CopyOptions): CopyRepo
   return inSnapshot(source, () => (target.dialect === 'sqlite' ? target.transaction(copyAll).immediate() : target.transaction(copyAll)()));
 }
 
-function checkSameTables(source: TableInfo[], target: TableInfo[]): void {
+/** The source's tables, each with the target's identity columns; refuses a target whose tables differ. */
+function sameTables(source: TableInfo[], target: TableInfo[]): TableInfo[] {
   const shape = (t: TableInfo) => `${t.name}(${t.columns.join(',')})`;
-  const targetShapes = new Map(target.map((t) => [t.name, shape(t)]));
-  for (const t of source) {
-    const there = targetShapes.get(t.name);
+  const byName = new Map(target.map((t) => [t.name, t]));
+  return source.map((t) => {
+    const there = byName.get(t.name);
     if (there === undefined) throw new CopyRefused(`the target has no table ${t.name}`);
-    if (there !== shape(t)) throw new CopyRefused(`table ${t.name} has other columns in the target: ${there} vs ${shape(t)}`);
-  }
+    if (shape(there) !== shape(t)) throw new CopyRefused(`table ${t.name} has other columns in the target: ${shape(there)} vs ${shape(t)}`);
+    return { ...t, identity: there.identity };
+  });
 }
 
 /** Runs `read` in one read transaction of the source: every table is read as of the same moment. */
