@@ -5,7 +5,8 @@ import { ExitCode, UserError } from './errors.js';
 /**
  * Where the catalog lives: --db, else $INDEXER_DB, else $XDG_DATA_HOME/indexer/catalog.db.
  * A URL is a server or an error, never a file: path.resolve('postgres://u@h/db') would make a SQLite file under a
- * folder named `postgres:` in the current folder, so every URL is refused here, before anything opens or creates.
+ * folder named `postgres:` in the current folder. A `postgres://` or `postgresql://` URL is returned as it is (the
+ * PostgreSQL catalog there); every other URL is refused here, before anything opens or creates.
  */
 export function resolveCatalogPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   if (flag) return catalogFile(flag, '--db');
@@ -19,15 +20,9 @@ const urlLike = /^([a-z][a-z0-9+.-]+):\/\//i;
 function catalogFile(value: string, source: string): string {
   const scheme = urlLike.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) return path.resolve(value);
-  const shown = withoutPassword(value);
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new UserError(
-      `${source} ${shown}: PostgreSQL catalogs are not supported by this version yet; give a file path for a SQLite catalog`,
-      ExitCode.usage,
-    );
-  }
+  if (scheme === 'postgres' || scheme === 'postgresql') return value;
   throw new UserError(
-    `${source} ${shown}: a catalog is a file path (SQLite); ${scheme}:// URLs are not supported, and PostgreSQL catalogs are not supported by this version yet`,
+    `${source} ${withoutPassword(value)}: a catalog is a file path (SQLite) or a postgres:// or postgresql:// URL (PostgreSQL); ${scheme}:// URLs are not supported`,
     ExitCode.usage,
   );
 }

@@ -11,10 +11,15 @@ describe('resolveCatalogPath', () => {
     assert.equal(resolveCatalogPath(undefined, { XDG_DATA_HOME: '/d' }), '/d/indexer/catalog.db');
   });
 
-  it('refuses any scheme:// URL, from the flag before the environment', () => {
-    assert.throws(() => resolveCatalogPath('postgres://u@h/db', {}), (e: unknown) => e instanceof UserError && e.code === 2);
-    assert.throws(() => resolveCatalogPath(undefined, { INDEXER_DB: 'POSTGRESQL://h/db' }), /\$INDEXER_DB POSTGRESQL:\/\/h\/db: PostgreSQL/);
-    assert.throws(() => resolveCatalogPath('sqlite:///tmp/x.db', { INDEXER_DB: 'x.db' }), /--db sqlite:\/\/\/tmp\/x\.db: .*sqlite:\/\/ URLs/);
+  it('keeps a postgres:// or postgresql:// URL as it is (any case), from the flag before the environment', () => {
+    assert.equal(resolveCatalogPath('postgres://u:pw@h/db?sslmode=require', { INDEXER_DB: 'x.db' }), 'postgres://u:pw@h/db?sslmode=require');
+    assert.equal(resolveCatalogPath(undefined, { INDEXER_DB: 'POSTGRESQL://h/db' }), 'POSTGRESQL://h/db');
+  });
+
+  it('refuses any other scheme:// URL with exit 2, from the flag before the environment, without the password', () => {
+    assert.throws(() => resolveCatalogPath('mysql://u:pw@h/db', {}), (e: unknown) => e instanceof UserError && e.code === 2 && !e.message.includes('pw'));
+    assert.throws(() => resolveCatalogPath(undefined, { INDEXER_DB: 'pg://h/db' }), /\$INDEXER_DB pg:\/\/h\/db: .*pg:\/\/ URLs are not supported/);
+    assert.throws(() => resolveCatalogPath('sqlite:///tmp/x.db', { INDEXER_DB: 'postgres://h/db' }), /--db sqlite:\/\/\/tmp\/x\.db: .*sqlite:\/\/ URLs/);
   });
 });
 

@@ -6,6 +6,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { UserError, ExitCode } from '../errors.js';
 import { migrations } from './migrations/index.js';
 import { checkCatalogPath } from './catalog-path.js';
+import { newerSchemaError } from './newer-schema.js';
+import { isCatalogUrl } from './catalog-url.js';
+import type { openPgCatalog as OpenPgCatalog } from './pg/open-pg.js';
 
 /**
  * better-sqlite3 is a CommonJS package: require() loads it about 2 ms sooner than `import`, which first scans its
@@ -13,7 +16,8 @@ import { checkCatalogPath } from './catalog-path.js';
  */
 // URI file names (read at the addon's first load) let a reader open a catalog it cannot write as immutable (below).
 process.env.SQLITE_USE_URI ??= '1';
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
 
 export type Db = BetterSqlite3.Database;
 
@@ -22,13 +26,20 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Busy timeout in ms for competing connections. */
   busyTimeoutMs?: number;
+  /** PostgreSQL: refuse a database holding no catalog (on SQLite the CLI checks the file first). */
+  mustExist?: boolean;
+  /** PostgreSQL: told when a new catalog is about to be created in an empty database. */
+  onNewCatalog?: (message: string) => void;
 }
 
 /**
  * Opens (creating if needed) the catalog with WAL and a busy timeout, then applies pending migrations.
  * A catalog written by a newer version is refused and left untouched.
+ * A `postgres://` or `postgresql://` target opens the PostgreSQL catalog there (./pg/open-pg.ts) instead.
  */
 export function openCatalog(file: string, options: OpenOptions = {}): Db {
+  // Until every catalog module is written against sql.ts's Db, a PostgreSQL catalog offers only that subset.
+  if (isCatalogUrl(file)) return pgOpener()(file, options) as unknown as Db;
   if (options.readonly) checkCatalogPath(file, { write: false });
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   else if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
@@ -46,10 +57,7 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
   }
   if (version > migrations.length) {
     db.close();
-    throw new UserError(
-      `catalog ${file} was written by a newer indexer (schema ${version}, this one knows ${migrations.length}); upgrade indexer`,
-      ExitCode.usage,
-    );
+    throw newerSchemaError(file, version, migrations.length);
   }
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
@@ -58,6 +66,8 @@ export function openCatalog(file: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     migrate(db, version);
   }
+  // The dialect tag of sql.ts's Db: catalog modules branch on it where the two SQLs differ.
+  (db as { dialect?: string }).dialect = 'sqlite';
   return db;
 }
 
@@ -80,6 +90,19 @@ function openImmutable(file: string): { db: Db; version: number } {
     return { db, version: db.pragma('user_version', { simple: true }) as number };
   } catch (err) {
     throw new UserError(`cannot open catalog ${file} read-only: ${(err as Error).message}`, ExitCode.failure);
+  }
+}
+
+/**
+ * The PostgreSQL side is loaded only when a URL is opened, so a SQLite catalog's commands load none of it. It is
+ * ESM loaded with require() (unflagged since Node 20.19) because opening is synchronous.
+ */
+function pgOpener(): typeof OpenPgCatalog {
+  try {
+    return (require('./pg/open-pg.js') as { openPgCatalog: typeof OpenPgCatalog }).openPgCatalog;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
+    throw new UserError(`a PostgreSQL catalog needs Node.js 20.19 or newer (this is ${process.version})`, ExitCode.failure);
   }
 }
 

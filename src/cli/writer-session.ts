@@ -1,5 +1,8 @@
 import { acquireWriterLock } from '../catalog/lock.js';
+import { acquirePgWriterLock } from '../catalog/lock-pg.js';
+import { isCatalogUrl } from '../catalog/catalog-url.js';
 import { openCatalog, type Db } from '../catalog/open.js';
+import type { PgDb } from '../catalog/pg/pg-db.js';
 import { checkCatalogPath } from '../catalog/catalog-path.js';
 import { ExitCode, UserError } from '../errors.js';
 import { catalogFaultCode, catalogFaultError } from '../catalog/faults.js';
@@ -25,6 +28,7 @@ export async function withWriterCatalog<T>(
   },
   fn: (db: Db, signal: AbortSignal) => Promise<T> | T,
 ): Promise<T> {
+  if (isCatalogUrl(file)) return withPgWriterCatalog(file, opts, fn);
   // Before the lock: a bad path must not leave a lock file (or a folder) behind.
   const place = checkCatalogPath(file, { write: true });
   if (!place.exists) {
@@ -46,6 +50,34 @@ export async function withWriterCatalog<T>(
       }
     } finally {
       release();
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/**
+ * The same on PostgreSQL: open first (the writer lock is an advisory lock held on the catalog's own connection, which
+ * must exist to take it), then the lock; the connection's end releases it even if this process is killed.
+ */
+async function withPgWriterCatalog<T>(
+  url: string,
+  opts: Parameters<typeof withWriterCatalog>[1],
+  fn: (db: Db, signal: AbortSignal) => Promise<T> | T,
+): Promise<T> {
+  const interrupt = interruptSignal();
+  try {
+    const db = openCatalog(url, { mustExist: opts.mustExist, onNewCatalog: opts.onNewCatalog }) as unknown as PgDb;
+    try {
+      const notice = opts.notice && ((m: string) => opts.notice!(escapeControls(m)));
+      const release = await acquirePgWriterLock(db, { wait: opts.wait, signal: interrupt.signal, notice });
+      try {
+        return await fn(db as unknown as Db, interrupt.signal);
+      } finally {
+        release();
+      }
+    } finally {
+      db.close();
     }
   } finally {
     interrupt.dispose();

@@ -1,7 +1,8 @@
 /**
- * Issue 11, first step: a URL given as the catalog is a server or an error, never a file. Before, `--db
- * postgres://user@host/db` made a SQLite file at ./postgres:/user@host/db. Until the PostgreSQL catalog exists, every
- * command refuses a URL with exit 2 and one line, names the URL without its password, and creates nothing.
+ * Issue 11: a URL given as the catalog is a server or an error, never a file. Before, `--db postgres://user@host/db`
+ * made a SQLite file at ./postgres:/user@host/db. Now a postgres:// URL is the PostgreSQL catalog there: a server
+ * that cannot be reached is one line naming host:port and the cause, exit 1, no password shown, nothing created;
+ * any other scheme is refused with exit 2.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -31,23 +32,24 @@ const commands: Array<[string, (root: string) => string[]]> = [
   ['search', () => ['search', 'a dog']],
   ['resume', () => ['resume']],
   ['retry', () => ['retry']],
+  ['cancel', () => ['cancel']],
 ];
 
 describe('a URL as the catalog', () => {
   for (const [name, args] of commands) {
     for (const via of ['--db', '$INDEXER_DB'] as const) {
-      it(`${name} with postgres:// in ${via}: exit 2, one line without the password, nothing created`, async () => {
+      it(`${name} with postgres:// in ${via} and no server there: exit 1, one line naming host:port, no password, nothing created`, async () => {
         const { cwd, root, homes } = place(`${name}-${via === '--db' ? 'flag' : 'env'}`);
-        const url = 'postgres://alice:s3cret@db.example:5432/photos?sslmode=require';
+        // Port 1: nothing listens there (a privileged port no test server takes).
+        const url = 'postgres://alice:s3cret@127.0.0.1:1/photos?sslmode=require';
         const r =
           via === '--db'
             ? await runCli(['--db', url, ...args(root)], { cwd, env: homes })
             : await runCli(args(root), { cwd, env: { ...homes, INDEXER_DB: url } });
-        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.code, 1, r.stderr);
         const lines = r.stderr.trim().split('\n');
         assert.equal(lines.length, 1, r.stderr);
-        assert.match(lines[0]!, /PostgreSQL catalogs are not supported by this version yet/);
-        assert.ok(lines[0]!.includes(`${via} postgres://alice@db.example:5432/photos?sslmode=require`), lines[0]);
+        assert.match(lines[0]!, /^indexer: cannot reach PostgreSQL at 127\.0\.0\.1:1: connection refused .*\(ECONNREFUSED\)$/);
         assert.ok(!r.stderr.includes('s3cret'), 'the password is never printed');
         assert.equal(r.stdout, '');
         assert.deepEqual(fs.readdirSync(cwd), [], 'nothing appears in the current folder');
@@ -56,16 +58,25 @@ describe('a URL as the catalog', () => {
     }
   }
 
-  it('postgresql:// with a password parameter, and other schemes, are refused the same way', async () => {
+  it('indexer --db postgres://127.0.0.1:1/x status: one line, exit 1, no stack trace', async () => {
+    const { cwd, homes } = place('brief');
+    const r = await runCli(['--db', 'postgres://127.0.0.1:1/x', 'status'], { cwd, env: homes });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, 'indexer: cannot reach PostgreSQL at 127.0.0.1:1: connection refused (is PostgreSQL running and listening there?) (ECONNREFUSED)\n');
+    assert.equal(r.stdout, '');
+  });
+
+  it('postgresql:// with a password parameter is a server too; other schemes are refused with exit 2', async () => {
     const { cwd, root, homes } = place('schemes');
-    const pg = await runCli(['--db', 'postgresql://bob@db/photos?password=hunter2&sslmode=disable', 'scan', root], { cwd, env: homes });
-    assert.equal(pg.code, 2, pg.stderr);
-    assert.match(pg.stderr, /^indexer: --db postgresql:\/\/bob@db\/photos\?password=\*\*\*&sslmode=disable: PostgreSQL catalogs are not supported/);
+    const pg = await runCli(['--db', 'postgresql://bob@127.0.0.1:1/photos?password=hunter2&sslmode=disable', 'scan', root], { cwd, env: homes });
+    assert.equal(pg.code, 1, pg.stderr);
+    assert.match(pg.stderr, /^indexer: cannot reach PostgreSQL at 127\.0\.0\.1:1: /);
     assert.ok(!pg.stderr.includes('hunter2'));
     const other = await runCli(['--db', 'mysql://carol:pw@db/photos', 'status'], { cwd, env: homes });
     assert.equal(other.code, 2, other.stderr);
     assert.equal(other.stderr.trim().split('\n').length, 1, other.stderr);
     assert.match(other.stderr, /--db mysql:\/\/carol@db\/photos: .*mysql:\/\/ URLs are not supported/);
+    assert.ok(!other.stderr.includes(':pw@'));
     assert.deepEqual(fs.readdirSync(cwd), []);
   });
 

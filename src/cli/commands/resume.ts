@@ -8,6 +8,7 @@ import { UserError } from '../../errors.js';
 import type { Register } from '../main.js';
 import { cacheDir, catalogPath, globalOptions } from '../env.js';
 import { addAllPhase2Options } from '../../tasks/options.js';
+import { isCatalogUrl } from '../../catalog/catalog-url.js';
 import { withWriterCatalog } from '../writer-session.js';
 import { extractDetails } from '../run-summary.js';
 
@@ -31,8 +32,9 @@ Examples:
     wrap(async (_opts: unknown, command: Command) => {
       const opts = { ...globalOptions(command), ...command.opts() } as Record<string, unknown>;
       const file = catalogPath(command, cli);
-      if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
-      return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
+      // A PostgreSQL catalog's existence is checked once connected (mustExist).
+      if (!isCatalogUrl(file) && !fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
+      return withWriterCatalog(file, { wait: !!opts.wait, clock: cli.clock, mustExist: true, notice: (m) => cli.stderr.write(m + '\n') }, async (db, signal) => {
         const started = cli.clock.now();
         const { runPhase2 } = await import('../../tasks/phase2.js');
         const result = await runPhase2({ db, catalogPath: file, cacheDir: cacheDir(command, cli), cli, opts, signal });

@@ -1,0 +1,23 @@
+/**
+ * "New work" between processes sharing a catalog. On PostgreSQL, a process that planned tasks announces it with
+ * NOTIFY, and `indexer worker --follow` is woken through LISTEN. SQLite has no such channel: announcing does nothing
+ * and subscribing returns a no-op unsubscribe, so callers poll (they poll slowly on PostgreSQL too, as a fallback).
+ */
+import type { Db } from './sql.js';
+import type { PgDb } from './pg/pg-db.js';
+
+export const NEW_TASKS_CHANNEL = 'indexer_tasks';
+
+/** Tells listening workers that tasks were planned (on PostgreSQL, at the commit of the current transaction). */
+export function announceNewTasks(db: Db): void {
+  if (db.dialect === 'postgres') (db as unknown as PgDb).notify(NEW_TASKS_CHANNEL);
+}
+
+/**
+ * Calls `wake` when another process announces new tasks, and when the listening connection returns after an outage.
+ * Returns the unsubscribe. On SQLite it never calls `wake`: poll.
+ */
+export function onNewTasks(db: Db, wake: () => void): () => void {
+  if (db.dialect !== 'postgres') return () => undefined;
+  return (db as unknown as PgDb).onNotify(NEW_TASKS_CHANNEL, () => wake());
+}

@@ -1,0 +1,30 @@
+/**
+ * New-work announcements between processes: on PostgreSQL a planner's NOTIFY wakes `indexer worker --follow`; on
+ * SQLite subscribing is a no-op (the caller polls) and announcing does nothing.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { announceNewTasks, onNewTasks } from '../../src/catalog/notify.js';
+import { openCatalog } from '../../src/catalog/open.js';
+import type { Db } from '../../src/catalog/sql.js';
+import { forEachBackend } from '../helpers/backends.js';
+
+forEachBackend((backend) => {
+  it('a second connection announcing new tasks wakes the subscriber on postgres only; unsubscribing stops it', async (t) => {
+    const target = backend.target(t);
+    const worker = openCatalog(target) as unknown as Db;
+    const planner = openCatalog(target) as unknown as Db;
+    t.after(() => void (worker.close(), planner.close()));
+    let wakes = 0;
+    const off = onNewTasks(worker, () => wakes++);
+    planner.transaction(() => announceNewTasks(planner))();
+    const deadline = Date.now() + 5000;
+    while (backend.name === 'postgres' && wakes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(wakes, backend.name === 'postgres' ? 1 : 0);
+    off();
+    announceNewTasks(planner);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(wakes, backend.name === 'postgres' ? 1 : 0);
+  });
+});

@@ -1,0 +1,56 @@
+/** A catalog URL is read the way libpq reads it: sslmode, password from the URL, $PGPASSWORD or ~/.pgpass. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import '../temp.js';
+import { connectionFor, mayFallBackToPlain, passwordFor } from '../../src/catalog/pg/connect-config.js';
+
+describe('connectionFor', () => {
+  it('sslmode=require encrypts without checking the certificate (libpq), verify-full checks it, disable is plain', () => {
+    const req = connectionFor('postgres://u@db.example/photos?sslmode=require', {});
+    assert.deepEqual([typeof req.config.ssl, (req.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized], ['object', false]);
+    const full = connectionFor('postgres://u@db.example/photos?sslmode=verify-full', {});
+    assert.equal((full.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized, undefined, 'Node checks the certificate and host by default');
+    assert.equal(connectionFor('postgres://u@db.example/photos?sslmode=disable', {}).config.ssl, false);
+  });
+
+  it('without sslmode it is prefer, as libpq: TLS when offered, else plain; $PGSSLMODE is read; never TLS over a unix socket', () => {
+    const c = connectionFor('postgres://u@db.example/photos', {});
+    assert.equal(c.sslmode, 'prefer');
+    assert.ok(mayFallBackToPlain(c.sslmode));
+    assert.equal(connectionFor('postgres://u@db.example/photos', { PGSSLMODE: 'disable' }).config.ssl, false);
+    assert.equal(connectionFor('postgresql://u@%2Fvar%2Frun%2Fpostgresql/photos', {}).config.ssl, false);
+  });
+
+  it('names host:port for messages, with libpq defaults from the environment', () => {
+    assert.equal(connectionFor('postgres://u@db.example:6543/photos', {}).where, 'db.example:6543');
+    assert.equal(connectionFor('postgresql:///photos', { PGHOST: 'pg.lan', PGPORT: '5433' }).where, 'pg.lan:5433');
+    const c = connectionFor('postgres://db.example', { PGUSER: 'alice' });
+    assert.equal(c.where, 'db.example:5432');
+    assert.equal(c.config.user, 'alice');
+    assert.equal(c.config.database, 'alice', 'the database defaults to the user name');
+  });
+});
+
+describe('passwordFor', () => {
+  it('the URL password wins over $PGPASSWORD, which wins over ~/.pgpass', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgpass-')), 'pgpass');
+    fs.writeFileSync(file, 'db.example:5432:photos:alice:from-file\n*:*:*:bob:bobs\n', { mode: 0o600 });
+    const before = process.env.PGPASSFILE;
+    process.env.PGPASSFILE = file;
+    try {
+      assert.equal(await passwordFor(connectionFor('postgres://alice:from-url@db.example/photos', { PGPASSWORD: 'env' }).config), 'from-url');
+      assert.equal(await passwordFor(connectionFor('postgres://alice@db.example/photos', { PGPASSWORD: 'env' }).config), 'env');
+      assert.equal(await passwordFor(connectionFor('postgres://alice@db.example/photos', {}).config), 'from-file');
+      assert.equal(await passwordFor(connectionFor('postgres://bob@elsewhere/x', {}).config), 'bobs');
+      assert.equal(await passwordFor(connectionFor('postgres://carol@db.example/photos', {}).config), undefined);
+      fs.chmodSync(file, 0o644);
+      assert.equal(await passwordFor(connectionFor('postgres://alice@db.example/photos', {}).config), undefined, 'a world-readable file is ignored, as libpq does');
+    } finally {
+      if (before === undefined) delete process.env.PGPASSFILE;
+      else process.env.PGPASSFILE = before;
+    }
+  });
+});
