@@ -18,6 +18,8 @@ export interface Timed {
   seconds: number;
   /** Tasks done, all processes together. */
   done: number;
+  /** Tasks done by each process (how evenly the work spread). */
+  perProcess: number[];
   /** Load average (1 min) when the measurement ended: the machine is shared. */
   load: number;
 }
@@ -35,7 +37,7 @@ export async function engineWorkers(catalogs: string[], threads: number, stage: 
   const results = await Promise.all(lines.map(async (next) => JSON.parse(await next()) as { startedAt: number; endedAt: number; done: number }));
   await Promise.all(children.map(exited));
   const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
-  return { seconds, done: results.reduce((n, r) => n + r.done, 0), load: os.loadavg()[0]! };
+  return { seconds, done: results.reduce((n, r) => n + r.done, 0), perProcess: results.map((r) => r.done), load: os.loadavg()[0]! };
 }
 
 /** `indexer --db CATALOG --cache-dir DIR --json worker --stages STAGE --threads N` in each process. */
@@ -54,13 +56,15 @@ export async function cliWorkers(catalogs: string[], threads: number, stage: str
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  const done = outputs.reduce((n, out) => n + Number((JSON.parse(out.trim().split('\n').pop()!) as { extract: { done: number } }).extract.done), 0);
-  return { seconds, done, load: os.loadavg()[0]! };
+  const perProcess = outputs.map((out) => Number((JSON.parse(out.trim().split('\n').pop()!) as { extract: { done: number } }).extract.done));
+  return { seconds, done: perProcess.reduce((n, d) => n + d, 0), perProcess, load: os.loadavg()[0]! };
 }
 
 /** Whether this build has `indexer worker` (it comes from another branch). */
 export function hasWorkerCommand(): boolean {
-  return spawnSync(process.execPath, [bin, 'worker', '--help'], { stdio: 'ignore' }).status === 0;
+  // (`indexer worker --help` would print the main help and exit 0 without it.)
+  const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' }).stdout ?? '';
+  return /^\s+worker\b/m.test(help);
 }
 
 function linesOf(child: ChildProcess): () => Promise<string> {
