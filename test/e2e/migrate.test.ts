@@ -2,7 +2,7 @@
  * `indexer migrate --to FILE.db` through the real CLI: a catalog scanned with the tiny CLIP model is copied into a
  * new file with every row of every table, and reads the same through `status`, `info` and `search`; `resume` on the
  * copy finds nothing to do. Running tasks come across as pending. Refusals: a non-empty target, the source itself,
- * a newer schema, a busy source, no --to.
+ * a newer schema, a busy source, no --to. With a PostgreSQL server (INDEXER_TEST_PG), the round trip through it.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { lastJson, repoRoot, sandbox, writeLock, type Sandbox } from './helpers.js';
 import { tinyModel } from '../clip/helpers.js';
 import { catalogRows, tableNames } from './catalog-rows.js';
+import { PG_SKIP, freshPgDatabase } from '../helpers/pg.js';
 
 const photos = path.join(repoRoot, 'fixtures/photos');
 let box: Sandbox;
@@ -148,4 +149,32 @@ test('migrate without --to, or with an empty one, is a usage error', async () =>
   const empty = await box.run(['migrate', '--to', ''], { env });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /^indexer: --to: give a postgres:\/\/ URL or a catalog file path\n$/);
+});
+
+test('round trip SQLite -> PostgreSQL -> SQLite: every row comes back equal, and search answers the same on all three', { skip: PG_SKIP }, async (t) => {
+  const url = freshPgDatabase(t);
+  const there = await box.run(['--json', 'migrate', '--to', url], { env });
+  assert.equal(there.code, 0, there.stderr);
+  const report = lastJson(there.stdout) as { tables: Record<string, number>; target: string };
+  assert.deepEqual(Object.keys(report.tables).sort(), tableNames(box.db));
+  assert.doesNotMatch(there.stdout, /password/);
+
+  const back = path.join(box.dir, 'round-trip.db');
+  const home = await on(url, ['--json', 'migrate', '--to', back]);
+  assert.equal(home.code, 0, home.stderr);
+  assert.deepEqual(lastJson(home.stdout).tables, report.tables, 'the same counts both ways');
+  const source = catalogRows(box.db);
+  const copy = catalogRows(back);
+  for (const table of tableNames(box.db)) assert.deepEqual(copy[table], source[table], `rows of ${table}`);
+
+  const search = await Promise.all([box.db, url, back].map((db) => on(db, ['search', 'green forest'])));
+  for (const r of search) assert.equal(r.code, 0, r.stderr);
+  assert.match(search[0]!.stdout, /forest\.jpg/);
+  assert.equal(search[1]!.stdout, search[0]!.stdout, 'search on PostgreSQL');
+  assert.equal(search[2]!.stdout, search[0]!.stdout, 'search on the copy back');
+
+  // A PostgreSQL catalog that holds rows is refused like a file.
+  const again = await box.run(['migrate', '--to', url], { env });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /the target is not empty/);
 });

@@ -14,6 +14,10 @@ import { catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveCatalogPath, withoutPassword } from '../../paths.js';
 import { acquireWriterLock } from '../../catalog/lock.js';
+import { acquirePgWriterLock } from '../../catalog/lock-pg.js';
+import { isCatalogUrl } from '../../catalog/catalog-url.js';
+import type { PgDb } from '../../catalog/pg/pg-db.js';
+import { connectionFor } from '../../catalog/pg/connect-config.js';
 import { openCatalog } from '../../catalog/open.js';
 import { checkCatalogPath } from '../../catalog/catalog-path.js';
 import { catalogFaultCode, catalogFaultError } from '../../catalog/faults.js';
@@ -47,7 +51,7 @@ async function migrateCommand(cmd: Command, cli: CliEnv, opts: MigrateOptions): 
   refuseSameCatalog(source, target);
   const log = makeLogger(g, cli);
   const report = await asWriter(source, cli, { wait: !!opts.wait, mustExist: true }, async (from) => {
-    const created = !fs.existsSync(target);
+    const created = !isCatalogUrl(target) && !fs.existsSync(target);
     try {
       return await asWriter(target, cli, { wait: false, mustExist: false }, (to) =>
         copyCatalog(from, to, { now: cli.clock.now(), onTable: (c) => log.info(`  ${c.table}: ${c.rows}`) }),
@@ -81,14 +85,25 @@ function resolveTarget(value: string): string {
 }
 
 function shown(catalog: string): string {
-  return escapeControls(/^[a-z][a-z0-9+.-]+:\/\//i.test(catalog) ? withoutPassword(catalog) : catalog);
+  return escapeControls(isCatalogUrl(catalog) ? withoutPassword(catalog) : catalog);
 }
 
 /** The same file under two names (a symlink, a hard link, `./x.db` and `x.db`) is one catalog. */
 function refuseSameCatalog(source: string, target: string): void {
-  if (path.resolve(source) === path.resolve(target) || sameInode(source, target)) {
+  const same = isCatalogUrl(source) || isCatalogUrl(target) ? sameDatabase(source, target) : path.resolve(source) === path.resolve(target) || sameInode(source, target);
+  if (same) {
     throw new UserError(`--to ${shown(target)} is the source catalog itself: give a new file or an empty catalog`, ExitCode.usage);
   }
+}
+
+/** Two URLs naming one database (the scheme's spelling and the password aside). */
+function sameDatabase(a: string, b: string): boolean {
+  if (!isCatalogUrl(a) || !isCatalogUrl(b)) return false;
+  const key = (u: string) => {
+    const c = connectionFor(u);
+    return `${c.where}/${String(c.config.database)}/${String(c.config.user)}`;
+  };
+  return key(a) === key(b);
 }
 
 function sameInode(a: string, b: string): boolean {
@@ -105,29 +120,36 @@ function sameInode(a: string, b: string): boolean {
  * `fn` with the catalog open as its writer: exit 75 when another indexer holds it (unless `wait`). The source must
  * exist; a target is created and migrated to this version if new. A newer schema is refused by openCatalog.
  */
-async function asWriter<T>(file: string, cli: CliEnv, opts: { wait: boolean; mustExist: boolean }, fn: (db: Db) => T | Promise<T>): Promise<T> {
-  checkCatalogPath(file, { write: true });
-  if (opts.mustExist && !fs.existsSync(file)) throw new UserError(`no catalog at ${file}: nothing to migrate`, ExitCode.usage);
-  // Ctrl-C may interrupt the wait for the lock; once the copy runs, it kills the process (see the module comment).
-  const interrupt = interruptSignal();
-  let release: () => void;
-  try {
-    const notice = (m: string) => void cli.stderr.write(escapeControls(m) + '\n');
-    release = await acquireWriterLock(file, { wait: opts.wait, clock: cli.clock, signal: interrupt.signal, notice });
-  } finally {
-    interrupt.dispose();
+async function asWriter<T>(target: string, cli: CliEnv, opts: { wait: boolean; mustExist: boolean }, fn: (db: Db) => T | Promise<T>): Promise<T> {
+  const url = isCatalogUrl(target);
+  if (!url) {
+    checkCatalogPath(target, { write: true });
+    if (opts.mustExist && !fs.existsSync(target)) throw new UserError(`no catalog at ${target}: nothing to migrate`, ExitCode.usage);
   }
+  // PostgreSQL's writer lock lives on the catalog's own connection: opened first there; SQLite's lock file first.
+  let db: Db | null = url ? catalogDb(openCatalog(target, { mustExist: opts.mustExist })) : null;
+  let release: () => void = () => undefined;
   try {
-    const db = sqliteDb(openCatalog(file));
-    try {
-      return await fn(db);
-    } finally {
-      db.close();
-    }
+    release = await writerLock(target, db, cli, opts.wait);
+    db ??= catalogDb(openCatalog(target));
+    return await fn(db);
   } catch (err) {
-    throw catalogFaultCode(err) ? catalogFaultError(file, err) : err;
+    throw !url && catalogFaultCode(err) ? catalogFaultError(target, err) : err;
   } finally {
     release();
+    db?.close();
+  }
+}
+
+/** Ctrl-C may interrupt the wait for the lock; once the copy runs, it kills the process (see the module comment). */
+async function writerLock(target: string, db: Db | null, cli: CliEnv, wait: boolean): Promise<() => void> {
+  const interrupt = interruptSignal();
+  const notice = (m: string) => void cli.stderr.write(escapeControls(m) + '\n');
+  try {
+    if (db) return await acquirePgWriterLock(db as unknown as PgDb, { wait, signal: interrupt.signal, notice });
+    return await acquireWriterLock(target, { wait, clock: cli.clock, signal: interrupt.signal, notice });
+  } finally {
+    interrupt.dispose();
   }
 }
 
@@ -136,7 +158,7 @@ function removeCatalogFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
 }
 
-/** better-sqlite3's connection tagged with its dialect, as the Db interface of src/catalog/sql.ts wants it. */
-function sqliteDb(db: ReturnType<typeof openCatalog>): Db {
-  return Object.assign(db, { dialect: 'sqlite' as const }) as unknown as Db;
+/** openCatalog's connection as sql.ts's Db (both backends implement it; SQLite's is tagged with its dialect). */
+function catalogDb(db: ReturnType<typeof openCatalog>): Db {
+  return db as unknown as Db;
 }
