@@ -1,14 +1,14 @@
 /** SQL of `indexer duplicates`: perceptual hashes (thumbnail stage), cached full-file hashes, the candidate load. */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import { bothDialects, idList } from './dialect.js';
+
+const SAVE_PERCEPTUAL_HASH = `INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)
+  ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, phash = excluded.phash`;
 
 /** The thumbnail stage's commit: the hash of the content it decoded (identity says which content that was). */
 export function savePerceptualHash(db: Db, fileId: number, identity: string, phash: string): void {
-  statement(
-    db,
-    `INSERT INTO perceptual_hashes (file_id, identity, phash) VALUES (?, ?, ?)
-     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, phash = excluded.phash`,
-  ).run(fileId, identity, phash);
+  statement(db, SAVE_PERCEPTUAL_HASH).run(fileId, identity, phash);
 }
 
 /** What grouping needs of a present file: read for every file, so kept small. */
@@ -50,17 +50,19 @@ const FIELD_COUNT = [
   ...XMP_FIELDS.map((c) => `(p.${c} IS NOT NULL)`),
 ].join(' + ');
 
-const DETAILS_SQL = `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS mtimeMs, f.identity, t.width, t.height,
+const DETAILS_SQL = bothDialects(
+  (d) => `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS "mtimeMs", f.identity, t.width, t.height,
         CASE WHEN h.identity = f.identity THEN h.phash END AS phash,
-        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at END AS takenAt,
-        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at_ms END AS takenAtMs,
-        coalesce(${FIELD_COUNT}, 0) AS metadataFields
+        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at END AS "takenAt",
+        CASE WHEN x.taken_at_source <> 'mtime' THEN x.taken_at_ms END AS "takenAtMs",
+        coalesce(${FIELD_COUNT}, 0) AS "metadataFields"
  FROM files f
  LEFT JOIN thumbnails t ON t.file_id = f.id
  LEFT JOIN perceptual_hashes h ON h.file_id = f.id
  LEFT JOIN exif x ON x.file_id = f.id
  LEFT JOIN xmp p ON p.file_id = f.id
- WHERE f.id IN (SELECT value FROM json_each(?))`;
+ WHERE f.id IN ${idList(d, '?')}`,
+);
 
 /**
  * Every present file (offline and deleted ones are never listed), with only what grouping needs: reading the keep
@@ -69,16 +71,16 @@ const DETAILS_SQL = `SELECT f.id, f.path, f.kind, f.ext, f.size, f.mtime_ms AS m
  * A perceptual hash computed for an older content of the file is left out.
  */
 export function duplicateKeys(db: Db, withPath: boolean): (DuplicateKey & { path?: string })[] {
-  return db
-    .prepare(
-      `SELECT f.id, f.kind, f.identity, CASE WHEN h.identity = f.identity THEN h.phash END AS phash${withPath ? ', f.path' : ''}
-       FROM files f
-       LEFT JOIN perceptual_hashes h ON h.file_id = f.id
-       WHERE f.state = 'present'
-       ORDER BY f.id`,
-    )
-    .all() as (DuplicateKey & { path?: string })[];
+  return statement(db, withPath ? KEYS_WITH_PATH : KEYS).all() as (DuplicateKey & { path?: string })[];
 }
+
+const keysSql = (extra: string) => `SELECT f.id, f.kind, f.identity, CASE WHEN h.identity = f.identity THEN h.phash END AS phash${extra}
+  FROM files f
+  LEFT JOIN perceptual_hashes h ON h.file_id = f.id
+  WHERE f.state = 'present'
+  ORDER BY f.id`;
+const KEYS = keysSql('');
+const KEYS_WITH_PATH = keysSql(', f.path');
 
 /**
  * The full rows of some files, by id (one query). A file whose row is gone since its key was read is missing from
@@ -92,35 +94,39 @@ export function duplicateDetails(db: Db, fileIds: readonly number[]): Map<number
   return out;
 }
 
+const SHARED_IDENTITIES = `SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`;
+
 /** Identities held by more than one present file (from the identity index): the only candidates for exact copies. */
 export function sharedIdentities(db: Db): Set<string> {
   return new Set(
-    db
-      .prepare(`SELECT identity FROM files WHERE identity IS NOT NULL AND state = 'present' GROUP BY identity HAVING COUNT(*) > 1`)
+    statement(db, SHARED_IDENTITIES)
       .pluck()
       .all() as string[],
   );
 }
 
+const CACHED_CONTENT_HASH = `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`;
+
 /** The cached full-file hash of a file, if it was computed while the file had this size and mtime. */
 export function cachedContentHash(db: Db, fileId: number, size: number, mtimeMs: number): string | null {
-  const row = statement(db, `SELECT sha256 FROM content_hashes WHERE file_id = ? AND size = ? AND mtime_ms = ?`).get(fileId, size, mtimeMs) as
+  const row = statement(db, CACHED_CONTENT_HASH).get(fileId, size, mtimeMs) as
     | { sha256: string }
     | undefined;
   return row?.sha256 ?? null;
 }
 
+const SAVE_CONTENT_HASH = `INSERT INTO content_hashes (file_id, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
+  ON CONFLICT(file_id) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`;
+
 export function saveContentHash(db: Db, fileId: number, size: number, mtimeMs: number, sha256: string): void {
-  statement(
-    db,
-    `INSERT INTO content_hashes (file_id, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
-     ON CONFLICT(file_id) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`,
-  ).run(fileId, size, mtimeMs, sha256);
+  statement(db, SAVE_CONTENT_HASH).run(fileId, size, mtimeMs, sha256);
 }
+
+const THUMB_PATHS = `SELECT thumb_path FROM thumbnails WHERE file_id = ?`;
 
 /** Thumbnail paths of some files, for the HTML page. */
 export function thumbPaths(db: Db, fileIds: number[]): Map<number, string> {
-  const stmt = db.prepare(`SELECT thumb_path FROM thumbnails WHERE file_id = ?`).pluck();
+  const stmt = statement(db, THUMB_PATHS).pluck();
   const out = new Map<number, string>();
   for (const id of fileIds) {
     const p = stmt.get(id) as string | undefined;

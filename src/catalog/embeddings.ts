@@ -3,7 +3,8 @@
  * Each file keeps one embedding, from the newest model that embedded it, so while a model switch re-embeds in the
  * background every file stays searchable with the newest complete vector it has.
  */
-import type { Db } from './open.js';
+import type { Db, Dialect } from './sql.js';
+import { jsonArrayOrEmpty, jsonTable } from './dialect.js';
 import { statement } from './statements.js';
 import { fromBlob, toBlob, type VectorSet } from '../vectors.js';
 
@@ -19,12 +20,17 @@ export interface ClipModelRow {
 }
 
 /** Records that a model is in use (first use is kept: it orders models from oldest to newest). */
+const RECORD_MODEL = `INSERT INTO clip_models (id, name, dir, dim, first_used, last_used) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET dir = excluded.dir, last_used = excluded.last_used`;
+
 export function recordModel(db: Db, model: { id: string; name: string; dir: string; dim: number }, now: number): void {
-  db.prepare(
-    `INSERT INTO clip_models (id, name, dir, dim, first_used, last_used) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET dir = excluded.dir, last_used = excluded.last_used`,
-  ).run(model.id, model.name, model.dir, model.dim, now, now);
+  statement(db, RECORD_MODEL).run(model.id, model.name, model.dir, model.dim, now, now);
 }
+
+const SAVE_EMBEDDING = `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
+  VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
+  ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,
+  created_at = excluded.created_at, seq = excluded.seq`;
 
 /**
  * Stores a file's embedding, replacing whatever model embedded it before. seq is above every generation a search
@@ -32,33 +38,27 @@ export function recordModel(db: Db, model: { id: string; name: string; dir: stri
  */
 export function saveEmbedding(db: Db, fileId: number, modelId: string, vector: Float32Array, now: number): void {
   // The clip stage's commit of every task: prepared once per connection.
-  statement(
-    db,
-    `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
-     VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
-     ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,
-       created_at = excluded.created_at, seq = excluded.seq`,
-  ).run(fileId, modelId, toBlob(vector), now, modelId);
+  statement(db, SAVE_EMBEDDING).run(fileId, modelId, toBlob(vector), now, modelId);
 }
+
+const EMBEDDING_OF = `SELECT model_id AS "modelId", vector FROM embeddings WHERE file_id = ?`;
 
 /** A file's stored embedding, if any. */
 export function embeddingOf(db: Db, fileId: number): { modelId: string; vector: Float32Array } | null {
-  const row = db.prepare(`SELECT model_id AS modelId, vector FROM embeddings WHERE file_id = ?`).get(fileId) as
+  const row = statement(db, EMBEDDING_OF).get(fileId) as
     | { modelId: string; vector: Buffer }
     | undefined;
   return row ? { modelId: row.modelId, vector: fromBlob(row.vector) } : null;
 }
 
 /** Models that embedded at least one present file, newest first, with how many files each holds. */
+const MODELS_IN_USE = `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS "firstUsed", m.last_used AS "lastUsed", COUNT(*) AS files
+  FROM embeddings e JOIN clip_models m ON m.id = e.model_id JOIN files f ON f.id = e.file_id
+  WHERE f.state = 'present'
+  GROUP BY m.id ORDER BY m.first_used DESC, m.id`;
+
 export function modelsInUse(db: Db): (ClipModelRow & { files: number })[] {
-  return db
-    .prepare(
-      `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS firstUsed, m.last_used AS lastUsed, COUNT(*) AS files
-       FROM embeddings e JOIN clip_models m ON m.id = e.model_id JOIN files f ON f.id = e.file_id
-       WHERE f.state = 'present'
-       GROUP BY m.id ORDER BY m.first_used DESC, m.id`,
-    )
-    .all() as (ClipModelRow & { files: number })[];
+  return statement(db, MODELS_IN_USE).all() as (ClipModelRow & { files: number })[];
 }
 
 /**
@@ -67,22 +67,19 @@ export function modelsInUse(db: Db): (ClipModelRow & { files: number })[] {
  * on a big catalog. EXISTS stops at the first present file.
  */
 export function searchableModels(db: Db): ClipModelRow[] {
-  return db
-    .prepare(
-      `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS firstUsed, m.last_used AS lastUsed FROM clip_models m
-       WHERE EXISTS (SELECT 1 FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = m.id AND f.state = 'present')
-       ORDER BY m.first_used DESC, m.id`,
-    )
-    .all() as ClipModelRow[];
+  return statement(db, SEARCHABLE_MODELS).all() as ClipModelRow[];
 }
+
+const SEARCHABLE_MODELS = `SELECT m.id, m.name, m.dir, m.dim, m.first_used AS "firstUsed", m.last_used AS "lastUsed" FROM clip_models m
+  WHERE EXISTS (SELECT 1 FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = m.id AND f.state = 'present')
+  ORDER BY m.first_used DESC, m.id`;
 
 /** How many present files hold this model's embedding (for messages; slow on big catalogs). */
 export function presentEmbeddingCount(db: Db, modelId: string): number {
-  return db
-    .prepare(`SELECT COUNT(*) FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = ? AND f.state = 'present'`)
-    .pluck()
-    .get(modelId) as number;
+  return statement(db, PRESENT_EMBEDDINGS).pluck().get(modelId) as number;
 }
+
+const PRESENT_EMBEDDINGS = `SELECT COUNT(*) FROM embeddings e JOIN files f ON f.id = e.file_id WHERE e.model_id = ? AND f.state = 'present'`;
 
 /** Filters search combines with the query; all optional. */
 export interface SearchFilters {
@@ -99,7 +96,7 @@ export interface SearchFilters {
 }
 
 /** WHERE clauses (over files f, exif x, xmp p) and their parameters for the filters. */
-function filterSql(filters: SearchFilters): { where: string[]; params: unknown[] } {
+function filterSql(d: Dialect, filters: SearchFilters): { where: string[]; params: unknown[] } {
   const where = [`f.state = 'present'`];
   const params: unknown[] = [];
   if (filters.afterMs !== undefined) where.push('x.taken_at_ms >= ?'), params.push(filters.afterMs);
@@ -110,8 +107,7 @@ function filterSql(filters: SearchFilters): { where: string[]; params: unknown[]
   }
   if (filters.minRating !== undefined) where.push('p.rating >= ?'), params.push(filters.minRating);
   for (const keyword of filters.keywords ?? []) {
-    where.push(`EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(p.keywords) THEN p.keywords ELSE '[]' END) k
-                WHERE lower(k.value) = lower(?))`);
+    where.push(`EXISTS (SELECT 1 FROM ${jsonTable(d, jsonArrayOrEmpty(d, 'p.keywords'), 'k')} WHERE lower(k.value) = lower(?))`);
     params.push(keyword);
   }
   return { where, params };
@@ -131,44 +127,56 @@ export interface FileFilter {
  * Which files search may return: present ones passing the filters. Without filters only the (usually few) files
  * that are not present are listed (from a partial index), so a million-file catalog costs nothing here.
  */
+const NOT_PRESENT = `SELECT id FROM files WHERE state <> 'present' ORDER BY id`;
+
 export function fileFilter(db: Db, filters: SearchFilters): FileFilter {
   if (!hasFilters(filters)) {
-    const gone = db.prepare(`SELECT id FROM files WHERE state <> 'present' ORDER BY id`).pluck().all() as number[];
+    const gone = statement(db, NOT_PRESENT).pluck().all() as number[];
     return { mode: 'exclude', ids: Int32Array.from(gone) };
   }
-  const { where, params } = filterSql(filters);
-  const allowed = db
-    .prepare(
-      `SELECT f.id FROM files f LEFT JOIN exif x ON x.file_id = f.id LEFT JOIN xmp p ON p.file_id = f.id
-       WHERE ${where.join(' AND ')} ORDER BY 1`,
-    )
+  const { where, params } = filterSql(db.dialect, filters);
+  // The one statement built per call: its WHERE depends on which filters a search gives. Cached all the same (a
+  // handful of filter combinations per connection at most).
+  const allowed = statement(
+    db,
+    `SELECT f.id FROM files f LEFT JOIN exif x ON x.file_id = f.id LEFT JOIN xmp p ON p.file_id = f.id
+     WHERE ${where.join(' AND ')} ORDER BY 1`,
+  )
     .pluck()
     .all(...params) as number[];
   return { mode: 'include', ids: Int32Array.from(allowed) };
 }
 
+const MODEL_GENERATION = `SELECT generation FROM clip_models WHERE id = ?`;
+
 /** Changes whenever the model's embeddings change (kept by triggers): search's cache is valid while it matches. */
 export function modelGeneration(db: Db, modelId: string): number {
-  const row = db.prepare(`SELECT generation FROM clip_models WHERE id = ?`).get(modelId) as { generation: number } | undefined;
+  const row = statement(db, MODEL_GENERATION).get(modelId) as { generation: number } | undefined;
   return row?.generation ?? -1;
 }
 
+const EMBEDDING_COUNT = `SELECT COUNT(*) FROM embeddings WHERE model_id = ?`;
+
 /** How many embeddings a model holds (from the index). */
 export function embeddingCount(db: Db, modelId: string): number {
-  return db.prepare(`SELECT COUNT(*) FROM embeddings WHERE model_id = ?`).pluck().get(modelId) as number;
+  return statement(db, EMBEDDING_COUNT).pluck().get(modelId) as number;
 }
+
+const EMBEDDED_IDS = `SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`;
 
 /** Ids of every file holding an embedding of this model, ascending (read from the index alone). */
 export function embeddedIds(db: Db, modelId: string): Int32Array {
-  return Int32Array.from(db.prepare(`SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`).pluck().all(modelId) as number[]);
+  return Int32Array.from(statement(db, EMBEDDED_IDS).pluck().all(modelId) as number[]);
 }
+
+const ALL_VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
 
 /**
  * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
  * only those written after that generation.
  */
 export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
-  const stmt = db.prepare(`SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`).raw();
+  const stmt = statement(db, ALL_VECTORS).raw();
   let ids: Int32Array = new Int32Array(1024);
   let data: Float32Array = new Float32Array(1024 * dim);
   let n = 0;
@@ -186,9 +194,11 @@ export function allVectors(db: Db, modelId: string, dim: number, since = -1): Ve
   return { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
 }
 
+const VECTORS_OF = `SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`;
+
 /** Exact vectors of some files (search re-scores its candidates with them). */
 export function vectorsOf(db: Db, modelId: string, fileIds: number[]): Map<number, Float32Array> {
-  const stmt = db.prepare(`SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`).pluck();
+  const stmt = statement(db, VECTORS_OF).pluck();
   const out = new Map<number, Float32Array>();
   for (const id of fileIds) {
     const blob = stmt.get(id, modelId) as Buffer | undefined;
@@ -203,11 +213,11 @@ function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
   return b;
 }
 
+const DESCRIBE_FILES = `SELECT f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`;
+
 /** Path and thumbnail of the files search returns. */
 export function describeFiles(db: Db, ids: number[]): Map<number, { path: string; thumbPath: string | null }> {
-  const stmt = db.prepare(
-    `SELECT f.path, t.thumb_path AS thumbPath FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`,
-  );
+  const stmt = statement(db, DESCRIBE_FILES);
   const out = new Map<number, { path: string; thumbPath: string | null }>();
   for (const id of ids) {
     const row = stmt.get(id) as { path: string; thumbPath: string | null } | undefined;
@@ -216,8 +226,10 @@ export function describeFiles(db: Db, ids: number[]): Map<number, { path: string
   return out;
 }
 
+const PRESENT_FILE_ID = `SELECT id FROM files WHERE path = ? AND state = 'present'`;
+
 /** Id of the present file at an absolute path (for `search --like` on an indexed image). */
 export function presentFileId(db: Db, absPath: string): number | null {
-  const row = db.prepare(`SELECT id FROM files WHERE path = ? AND state = 'present'`).get(absPath) as { id: number } | undefined;
+  const row = statement(db, PRESENT_FILE_ID).get(absPath) as { id: number } | undefined;
   return row?.id ?? null;
 }

@@ -1,24 +1,37 @@
 /**
- * Errors of the catalog itself (its disk full, an I/O error, a catalog that became read-only), as opposed to a
- * file's or a stage's: no task may be charged or failed for them, and the run stops with one line naming the catalog.
+ * Errors of the catalog itself (its disk full, an I/O error, a catalog that became read-only, a server that went
+ * away), as opposed to a file's or a stage's: no task may be charged or failed for them, and the run stops with one
+ * line naming the catalog.
  */
 import { ExitCode, UserError } from '../errors.js';
 
-const CATALOG_FAULTS = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL)/;
+const SQLITE_FAULTS = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOMEM|PROTOCOL)/;
 
-/** The SQLite code of a catalog fault, or null for any other error. */
+/**
+ * PostgreSQL SQLSTATEs that are the catalog's, not the statement's: 53100 disk full, class 08 connection exceptions,
+ * 25006 read-only transaction (a standby, or default_transaction_read_only), 57P01-57P03 the server shutting down or
+ * starting, 58030 an I/O error on the server.
+ */
+const PG_FAULTS = /^(53100|08[0-9A-Z]{3}|25006|57P0[123]|58030)$/;
+
+/** Codes of a full disk, on either backend. */
+const DISK_FULL = new Set(['SQLITE_FULL', '53100']);
+
+/** The SQLite code or PostgreSQL SQLSTATE of a catalog fault, or null for any other error. */
 export function catalogFaultCode(err: unknown): string | null {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && CATALOG_FAULTS.test(code) ? code : null;
+  if (typeof code !== 'string') return null;
+  return SQLITE_FAULTS.test(code) || PG_FAULTS.test(code) ? code : null;
 }
 
 /** The one line a user sees for a catalog fault: which catalog, what happened, what is kept, what to do. */
 export function catalogFaultError(file: string, err: unknown): UserError {
   const code = catalogFaultCode(err)!;
   const what = (err as Error).message;
-  const hint =
-    code === 'SQLITE_FULL'
-      ? "the disk holding it is full; work committed so far is kept: free some space, then run 'indexer resume'"
+  const hint = DISK_FULL.has(code)
+    ? "the disk holding it is full; work committed so far is kept: free some space, then run 'indexer resume'"
+    : code.startsWith('08') || code.startsWith('57P')
+      ? "its server cannot be reached; work committed so far is kept: run 'indexer resume' once it is back"
       : "work committed so far is kept; run 'indexer resume' once the catalog's disk is fine";
   return new UserError(`catalog ${file}: ${what} (${code}); ${hint}`, ExitCode.failure);
 }

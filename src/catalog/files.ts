@@ -1,4 +1,6 @@
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
+import { statement } from './statements.js';
+import { bothDialects, idList } from './dialect.js';
 import type { FileKind, FileState } from '../types.js';
 
 /** An `.xmp` sidecar as last seen. */
@@ -44,9 +46,9 @@ export interface VanishedFile {
 }
 
 
-const CONTENT = `root_id = :rootId, path = :path, dir = :dir, kind = :kind, ext = :ext, size = :size, mtime_ms = :mtimeMs, ino = :ino,
-  dev = :dev, identity = :identity, state = 'present', deleted_at = NULL, last_seen = :now, seen_scan = :scanId,
-  sidecar_path = :sidecarPath, sidecar_size = :sidecarSize, sidecar_mtime_ms = :sidecarMtimeMs`;
+const CONTENT = `root_id = @rootId, path = @path, dir = @dir, kind = @kind, ext = @ext, size = @size, mtime_ms = @mtimeMs, ino = @ino,
+  dev = @dev, identity = @identity, state = 'present', deleted_at = NULL, last_seen = @now, seen_scan = @scanId,
+  sidecar_path = @sidecarPath, sidecar_size = @sidecarSize, sidecar_mtime_ms = @sidecarMtimeMs`;
 
 function params(rec: FileRecord, scanId: number, now: number) {
   const { sidecar, ...rest } = rec;
@@ -67,8 +69,8 @@ function params(rec: FileRecord, scanId: number, now: number) {
  * file that shares it (exported for the test that checks the plan).
  */
 /** The columns of a file row as a record, read back by recordFromRow. */
-export const RECORD_COLUMNS = `id, root_id AS rootId, path, kind, ext, size, mtime_ms AS mtimeMs, ino, dev, identity,
-       sidecar_path AS sidecarPath, sidecar_size AS sidecarSize, sidecar_mtime_ms AS sidecarMtimeMs`;
+export const RECORD_COLUMNS = `id, root_id AS "rootId", path, kind, ext, size, mtime_ms AS "mtimeMs", ino, dev, identity,
+       sidecar_path AS "sidecarPath", sidecar_size AS "sidecarSize", sidecar_mtime_ms AS "sidecarMtimeMs"`;
 
 /** A row selected with RECORD_COLUMNS as the record the scan's writes take. */
 export function recordFromRow(r: any): (FileRecord & { id: number }) | undefined {
@@ -80,143 +82,137 @@ export function recordFromRow(r: any): (FileRecord & { id: number }) | undefined
 export const ADDED_TWIN_SQL = `SELECT ${RECORD_COLUMNS}
      FROM files WHERE identity = ? AND added_scan = ? AND state = 'present' AND id != ? ORDER BY id LIMIT 1`;
 
-/** File rows and their transitions, for the scan. Statements are prepared once per connection. */
+// One index range per folder: far cheaper than a lookup per path on a rescan where nothing changed.
+const IN_DIR = `SELECT path, id, state, size, mtime_ms, ino, sidecar_path, sidecar_size, sidecar_mtime_ms, root_id
+  FROM files WHERE dir = ?`;
+// Digests (migration 006): its triggers drop a folder's digest whenever one of the folder's rows changes.
+const DIGEST_OF = `SELECT digest FROM folder_digests WHERE dir = ?`;
+const SET_DIGEST = `INSERT INTO folder_digests (dir, digest) VALUES (?, ?)
+  ON CONFLICT (dir) DO UPDATE SET digest = excluded.digest`;
+// Covered by the files_dir index: reads ids only.
+const IDS_IN_DIR = `SELECT id FROM files WHERE dir = ?`;
+
+const INSERT = `INSERT INTO files (root_id, path, dir, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
+    sidecar_path, sidecar_size, sidecar_mtime_ms, seen_scan, added_scan)
+  VALUES (@rootId, @path, @dir, @kind, @ext, @size, @mtimeMs, @ino, @dev, @identity, 'present', @now, @now,
+    @sidecarPath, @sidecarSize, @sidecarMtimeMs, @scanId, @scanId)
+  RETURNING id`;
+const UPDATE_CONTENT = `UPDATE files SET ${CONTENT} WHERE id = @id`;
+const BACK_ONLINE = bothDialects(
+  (d) => `UPDATE files SET seen_scan = ?, last_seen = ?, state = 'present' WHERE id IN ${idList(d, '?')}`,
+);
+const SET_SIDECAR = `UPDATE files SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime_ms = ? WHERE id = ?`;
+const REROOT = `UPDATE files SET root_id = ? WHERE id = ?`;
+
+const ROOT_OFFLINE = `UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`;
+const COUNT_OFFLINE = `SELECT count(*) FROM files WHERE root_id = ? AND state = 'offline'`;
+const COUNT_LIVE = `SELECT count(*) FROM files WHERE root_id = ? AND state != 'deleted'`;
+// Covered by the (root_id, state) index: reads ids only.
+const LIVE_IDS = `SELECT id FROM files WHERE root_id = ? AND state IN ('present', 'offline')`;
+const BY_IDS = bothDialects((d) => `SELECT id, path, identity FROM files WHERE id IN ${idList(d, '?')}`);
+const REMOVE = `DELETE FROM files WHERE id = ?`;
+const MARK_DELETED = `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`;
+
+/** File rows and their transitions, for the scan. Statements are prepared once per connection (statements.ts). */
 export function filesCatalog(db: Db) {
   return { ...folderReads(db), ...rowWrites(db), ...rootSweep(db) };
 }
 
 /** What the diff of one folder reads: its rows and its digest. */
 function folderReads(db: Db) {
-  // One index range per folder: far cheaper than a lookup per path on a rescan where nothing changed.
-  // Raw rows: no per-row key objects, which is most of the cost of reading 100k+ rows.
-  const inDir = db
-    .prepare(
-      `SELECT path, id, state, size, mtime_ms, ino, sidecar_path, sidecar_size, sidecar_mtime_ms, root_id
-       FROM files WHERE dir = ?`,
-    )
-    .raw();
-  // Digests (migration 006): its triggers drop a folder's digest whenever one of the folder's rows changes.
-  const digestOf = db.prepare(`SELECT digest FROM folder_digests WHERE dir = ?`).pluck();
-  const setDigest = db.prepare(`INSERT OR REPLACE INTO folder_digests (dir, digest) VALUES (?, ?)`);
-  // Covered by the files_dir index: reads ids only.
-  const idsInDir = db.prepare(`SELECT id FROM files WHERE dir = ?`).pluck();
   return {
     /** Known rows of one folder (any state), by path. */
     inFolder(dir: string): FolderRows {
       const rows = new Map<string, RawRow>();
-      for (const r of inDir.all(dir) as RawRow[]) rows.set(r[0], r);
+      // Raw rows: no per-row key objects, which is most of the cost of reading 100k+ rows.
+      for (const r of statement(db, IN_DIR).raw().all(dir) as RawRow[]) rows.set(r[0], r);
       return folderRows(rows);
     },
     /** The digest stored when this folder's rows last matched the disk, if none of them changed since. */
     folderDigest(dir: string): string | undefined {
-      return digestOf.get(dir) as string | undefined;
+      return statement(db, DIGEST_OF).pluck().get(dir) as string | undefined;
     },
     /**
      * [dir, digest] pairs, in one transaction. Call only once each folder's rows are written and match the listing
      * its digest hashes.
      */
     setFolderDigests(digests: readonly (readonly [string, string])[]): void {
+      const setDigest = statement(db, SET_DIGEST);
       db.transaction(() => {
         for (const [dir, digest] of digests) setDigest.run(dir, digest);
       })();
     },
     /** Ids of every row in this folder. */
     idsInFolder(dir: string): number[] {
-      return idsInDir.all(dir) as number[];
+      return statement(db, IDS_IN_DIR).pluck().all(dir) as number[];
     },
   };
 }
 
 /** What the diff writes for one file it met: a new row, new content, a sidecar, a root, back online. */
 function rowWrites(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO files (root_id, path, dir, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
-       sidecar_path, sidecar_size, sidecar_mtime_ms, seen_scan, added_scan)
-     VALUES (:rootId, :path, :dir, :kind, :ext, :size, :mtimeMs, :ino, :dev, :identity, 'present', :now, :now,
-       :sidecarPath, :sidecarSize, :sidecarMtimeMs, :scanId, :scanId)`,
-  );
-  const update = db.prepare(`UPDATE files SET ${CONTENT} WHERE id = :id`);
-  const backOnline = db.prepare(
-    `UPDATE files SET seen_scan = ?, last_seen = ?, state = 'present' WHERE id IN (SELECT value FROM json_each(?))`,
-  );
-  const sidecar = db.prepare(
-    `UPDATE files SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime_ms = ? WHERE id = ?`,
-  );
-  const reroot = db.prepare(`UPDATE files SET root_id = ? WHERE id = ?`);
   return {
     /** A new file; returns its id. */
     insert(rec: FileRecord, scanId: number, now: number): number {
-      return Number(insert.run(params(rec, scanId, now)).lastInsertRowid);
+      return statement(db, INSERT).pluck().get(params(rec, scanId, now)) as number;
     },
     /** New content (or a deleted file back at its path): every stat field, identity and sidecar. */
     updateContent(id: number, rec: FileRecord, scanId: number, now: number): void {
-      update.run({ ...params(rec, scanId, now), id });
+      statement(db, UPDATE_CONTENT).run({ ...params(rec, scanId, now), id });
     },
     /** Offline files met again, unchanged, now that their root is back. */
     markBackOnline(ids: readonly number[], scanId: number, now: number): void {
-      if (ids.length > 0) backOnline.run(scanId, now, JSON.stringify(ids));
+      if (ids.length > 0) statement(db, BACK_ONLINE).run(scanId, now, JSON.stringify(ids));
     },
     /** Only the sidecar changed: the engine re-runs just the XMP stage from this. */
     updateSidecar(id: number, s: SidecarStat | null): void {
-      sidecar.run(s?.path ?? null, s?.size ?? null, s?.mtimeMs ?? null, id);
+      statement(db, SET_SIDECAR).run(s?.path ?? null, s?.size ?? null, s?.mtimeMs ?? null, id);
     },
     /** A new root was added inside an older one: its files now belong to the inner (deepest) root. */
     reroot(id: number, rootId: number): void {
-      reroot.run(rootId, id);
+      statement(db, REROOT).run(rootId, id);
     },
   };
 }
 
 /** A root as a whole, and the sweep after a complete walk: offline, unseen files, moves, soft deletes. */
 function rootSweep(db: Db) {
-  const update = db.prepare(`UPDATE files SET ${CONTENT} WHERE id = :id`);
-  const offline = db.prepare(`UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`);
-  const countOffline = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state = 'offline'`).pluck();
-  const countLive = db.prepare(`SELECT count(*) FROM files WHERE root_id = ? AND state != 'deleted'`).pluck();
-  // Covered by the (root_id, state) index: reads ids only.
-  const liveIds = db.prepare(`SELECT id FROM files WHERE root_id = ? AND state IN ('present', 'offline')`).pluck();
-  const byIds = db.prepare(`SELECT id, path, identity FROM files WHERE id IN (SELECT value FROM json_each(?))`);
-  const addedTwin = db.prepare(ADDED_TWIN_SQL);
-  const remove = db.prepare(`DELETE FROM files WHERE id = ?`);
-  const markDeleted = db.prepare(
-    `UPDATE files SET state = 'deleted', deleted_at = ? WHERE id = ? AND state != 'deleted'`,
-  );
   return {
     /** The root is unavailable: its present files go offline (never deleted). Returns the offline count. */
     markRootOffline(rootId: number): number {
-      offline.run(rootId);
-      return countOffline.get(rootId) as number;
+      statement(db, ROOT_OFFLINE).run(rootId);
+      return statement(db, COUNT_OFFLINE).pluck().get(rootId) as number;
     },
     /** Present and offline files of a root. */
     countLive(rootId: number): number {
-      return countLive.get(rootId) as number;
+      return statement(db, COUNT_LIVE).pluck().get(rootId) as number;
     },
     /** Ids of the root's present and offline files; `keep` picks which to return (the unseen ones). */
     liveIds(rootId: number, keep: (id: number) => boolean): number[] {
       const out: number[] = [];
-      for (const id of liveIds.iterate(rootId) as IterableIterator<number>) if (keep(id)) out.push(id);
+      for (const id of statement(db, LIVE_IDS).pluck().iterate(rootId) as IterableIterator<number>) if (keep(id)) out.push(id);
       return out;
     },
     /** Path and identity of these ids. */
     describe(ids: readonly number[]): VanishedFile[] {
-      return byIds.all(JSON.stringify(ids)) as VanishedFile[];
+      return statement(db, BY_IDS).all(JSON.stringify(ids)) as VanishedFile[];
     },
     /** A row added by this scan with the same identity: the new path of a moved file. */
     addedTwin(identity: string, scanId: number, notId: number): (FileRecord & { id: number }) | undefined {
-      return recordFromRow(addedTwin.get(identity, scanId, notId));
+      return recordFromRow(statement(db, ADDED_TWIN_SQL).get(identity, scanId, notId));
     },
     /**
      * A move: the old row takes the new path and stat, keeping its id (and everything derived from it);
      * the row the walk just added for the new path goes away.
      */
     absorbMove(keepId: number, added: FileRecord & { id: number }, scanId: number, now: number): void {
-      remove.run(added.id);
+      statement(db, REMOVE).run(added.id);
       const { id: _addedId, ...rec } = added;
-      update.run({ ...params(rec, scanId, now), id: keepId });
+      statement(db, UPDATE_CONTENT).run({ ...params(rec, scanId, now), id: keepId });
     },
     /** Soft delete, after a complete walk only. */
     markDeleted(id: number, now: number): void {
-      markDeleted.run(now, id);
+      statement(db, MARK_DELETED).run(now, id);
     },
   };
 }

@@ -1,6 +1,7 @@
 /** SQL for the thumbnail, exif and xmp stages' results (tables from migration 004). */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import type { TaskState } from './task-state.js';
 
 export interface ThumbnailRow {
   fileId: number;
@@ -12,23 +13,21 @@ export interface ThumbnailRow {
   thumbhash: string | null;
 }
 
+const SAVE_THUMBNAIL = `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
+  VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
+  ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
+  preview_path = excluded.preview_path, width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash`;
+
 export function saveThumbnail(db: Db, row: ThumbnailRow): void {
-  statement(
-    db,
-    `INSERT INTO thumbnails (file_id, identity, thumb_path, preview_path, width, height, thumbhash)
-     VALUES (@fileId, @identity, @thumbPath, @previewPath, @width, @height, @thumbhash)
-     ON CONFLICT(file_id) DO UPDATE SET identity = excluded.identity, thumb_path = excluded.thumb_path,
-       preview_path = excluded.preview_path, width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash`,
-  ).run(row);
+  statement(db, SAVE_THUMBNAIL).run(row);
 }
+
+const GET_THUMBNAIL = `SELECT file_id AS "fileId", identity, thumb_path AS "thumbPath", preview_path AS "previewPath", width, height, thumbhash
+  FROM thumbnails WHERE file_id = ?`;
 
 /** Read by the thumbnail stage's commit of every task (its previous renditions), so prepared once. */
 export function getThumbnail(db: Db, fileId: number): ThumbnailRow | null {
-  const r = statement(
-    db,
-    `SELECT file_id AS fileId, identity, thumb_path AS thumbPath, preview_path AS previewPath, width, height, thumbhash
-     FROM thumbnails WHERE file_id = ?`,
-  ).get(fileId) as ThumbnailRow | undefined;
+  const r = statement(db, GET_THUMBNAIL).get(fileId) as ThumbnailRow | undefined;
   return r ?? null;
 }
 
@@ -88,10 +87,10 @@ export function saveExif(db: Db, fileId: number, row: ExifRow): void {
   statement(db, EXIF_UPSERT).run(params);
 }
 
+const EXIF_SELECT = `SELECT ${EXIF_COLUMNS.map(([k, c]) => `${c} AS "${k}"`).join(', ')} FROM exif WHERE file_id = ?`;
+
 export function getExif(db: Db, fileId: number): ExifRow | null {
-  const r = db
-    .prepare(`SELECT ${EXIF_COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM exif WHERE file_id = ?`)
-    .get(fileId) as ExifRow | undefined;
+  const r = statement(db, EXIF_SELECT).get(fileId) as ExifRow | undefined;
   return r ?? null;
 }
 
@@ -111,15 +110,14 @@ export interface XmpRow {
   source: string;
 }
 
+const SAVE_XMP = `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
+  VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
+  ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
+  description = excluded.description, keywords = excluded.keywords, hierarchical = excluded.hierarchical,
+  creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`;
+
 export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
-  statement(
-    db,
-    `INSERT INTO xmp (file_id, rating, label, title, description, keywords, hierarchical, creator, rights, people, source)
-     VALUES (@fileId, @rating, @label, @title, @description, @keywords, @hierarchical, @creator, @rights, @people, @source)
-     ON CONFLICT(file_id) DO UPDATE SET rating = excluded.rating, label = excluded.label, title = excluded.title,
-       description = excluded.description, keywords = excluded.keywords, hierarchical = excluded.hierarchical,
-       creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`,
-  ).run({ fileId, ...row });
+  statement(db, SAVE_XMP).run({ fileId, ...row });
 }
 
 /** A file whose XMP disappeared (sidecar deleted, metadata stripped) keeps no stale row. */
@@ -127,13 +125,11 @@ export function deleteXmp(db: Db, fileId: number): void {
   statement(db, 'DELETE FROM xmp WHERE file_id = ?').run(fileId);
 }
 
+const XMP_SELECT = `SELECT rating, label, title, description, keywords, hierarchical, creator, rights, people, source
+  FROM xmp WHERE file_id = ?`;
+
 export function getXmp(db: Db, fileId: number): XmpRow | null {
-  const r = db
-    .prepare(
-      `SELECT rating, label, title, description, keywords, hierarchical, creator, rights, people, source
-       FROM xmp WHERE file_id = ?`,
-    )
-    .get(fileId) as XmpRow | undefined;
+  const r = statement(db, XMP_SELECT).get(fileId) as XmpRow | undefined;
   return r ?? null;
 }
 
@@ -152,30 +148,28 @@ export interface InfoFile {
   lastSeen: number;
 }
 
+const FILE_BY_PATH = `SELECT id, path, kind, ext, size, mtime_ms AS "mtimeMs", identity, state, sidecar_path AS "sidecarPath",
+    first_seen AS "firstSeen", last_seen AS "lastSeen"
+  FROM files WHERE path = ?`;
+
 export function findFileByPath(db: Db, absolutePath: string): InfoFile | null {
-  const r = db
-    .prepare(
-      `SELECT id, path, kind, ext, size, mtime_ms AS mtimeMs, identity, state, sidecar_path AS sidecarPath,
-              first_seen AS firstSeen, last_seen AS lastSeen
-       FROM files WHERE path = ?`,
-    )
-    .get(absolutePath) as InfoFile | undefined;
+  const r = statement(db, FILE_BY_PATH).get(absolutePath) as InfoFile | undefined;
   return r ?? null;
 }
 
 /** Every task of every present file with its outcome, for the corpus report (scripts/corpus.ts). Read-only. */
-export function stageOutcomes(db: Db): { path: string; stage: string; state: string; reason: string | null }[] {
-  return db
-    .prepare(
-      `SELECT f.path AS path, t.stage AS stage, t.state AS state, t.reason AS reason
-       FROM tasks t JOIN files f ON f.id = t.file_id WHERE f.state = 'present' ORDER BY f.path, t.stage`,
-    )
-    .all() as { path: string; stage: string; state: string; reason: string | null }[];
+const STAGE_OUTCOMES = `SELECT f.path AS path, t.stage AS stage, t.state AS state, t.reason AS reason
+  FROM tasks t JOIN files f ON f.id = t.file_id WHERE f.state = 'present' ORDER BY f.path, t.stage`;
+
+export function stageOutcomes(db: Db): { path: string; stage: string; state: TaskState; reason: string | null }[] {
+  return statement(db, STAGE_OUTCOMES).all() as { path: string; stage: string; state: TaskState; reason: string | null }[];
 }
+
+const IDENTITY_SHARED = `SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`;
 
 /** Whether another present file has this identity (identical copies share their cached thumbnails). */
 export function identityShared(db: Db, identity: string, exceptFileId: number): boolean {
-  return !!statement(db, `SELECT 1 FROM files WHERE identity = ? AND id != ? AND state != 'deleted' LIMIT 1`).get(
+  return !!statement(db, IDENTITY_SHARED).get(
     identity,
     exceptFileId,
   );

@@ -1,4 +1,5 @@
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
+import { statement } from './statements.js';
 
 /** Read-only counts for `indexer status`. */
 export interface FilesOverview {
@@ -21,8 +22,10 @@ export interface RootOverview {
   offline: number;
 }
 
+const FILES_OVERVIEW = `SELECT kind, state, count(*) AS n FROM files GROUP BY kind, state`;
+
 export function filesOverview(db: Db): FilesOverview {
-  const rows = db.prepare(`SELECT kind, state, count(*) AS n FROM files GROUP BY kind, state`).all() as {
+  const rows = statement(db, FILES_OVERVIEW).all() as {
     kind: string;
     state: string;
     n: number;
@@ -36,14 +39,12 @@ export function filesOverview(db: Db): FilesOverview {
   return out;
 }
 
+const ROOTS_OVERVIEW = `SELECT r.id, r.path, r.online, r.added_at AS "addedAt", r.last_scan_at AS "lastScanAt",
+    (SELECT count(*) FROM files f WHERE f.root_id = r.id AND f.state != 'deleted') AS files,
+    (SELECT count(*) FROM files f WHERE f.root_id = r.id AND f.state = 'offline') AS offline
+  FROM roots r ORDER BY r.path`;
+
 export function rootsOverview(db: Db): RootOverview[] {
-  const rows = db
-    .prepare(
-      `SELECT r.id, r.path, r.online, r.added_at AS addedAt, r.last_scan_at AS lastScanAt,
-         (SELECT count(*) FROM files f WHERE f.root_id = r.id AND f.state != 'deleted') AS files,
-         (SELECT count(*) FROM files f WHERE f.root_id = r.id AND f.state = 'offline') AS offline
-       FROM roots r ORDER BY r.path`,
-    )
-    .all() as any[];
+  const rows = statement(db, ROOTS_OVERVIEW).all() as any[];
   return rows.map((r) => ({ ...r, online: r.online === 1 }));
 }

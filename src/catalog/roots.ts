@@ -1,4 +1,5 @@
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
+import { statement } from './statements.js';
 
 /** A folder the user asked us to index. */
 export interface RootRow {
@@ -17,47 +18,45 @@ export interface RootRow {
   excludes: string[];
 }
 
-const COLUMNS = `id, path, added_at AS addedAt, last_scan_at AS lastScanAt, online, last_complete_scan AS lastCompleteScan, excludes`;
+const COLUMNS = `id, path, added_at AS "addedAt", last_scan_at AS "lastScanAt", online, last_complete_scan AS "lastCompleteScan", excludes`;
 
 function toRoot(r: any): RootRow {
   return { ...r, online: r.online === 1, excludes: JSON.parse(r.excludes ?? '[]') };
 }
 
-/** Root rows and their transitions. Statements are prepared once per catalog connection. */
+const INSERT = `INSERT INTO roots (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING`;
+const BY_PATH = `SELECT ${COLUMNS} FROM roots WHERE path = ?`;
+const ALL = `SELECT ${COLUMNS} FROM roots ORDER BY path`;
+const SET_ONLINE = `UPDATE roots SET online = ? WHERE id = ?`;
+const COMPLETE = `UPDATE roots SET online = 1, last_scan_at = ?, last_complete_scan = ? WHERE id = ?`;
+const FORGET = `DELETE FROM roots WHERE id = ?`;
+const SET_EXCLUDES = `UPDATE roots SET excludes = ? WHERE id = ?`;
+
+/** Root rows and their transitions. Statements are prepared once per catalog connection (statements.ts). */
 export function rootsCatalog(db: Db) {
-  const insert = db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING`);
-  const byPath = db.prepare(`SELECT ${COLUMNS} FROM roots WHERE path = ?`);
-  const all = db.prepare(`SELECT ${COLUMNS} FROM roots ORDER BY path`);
-  const setOnline = db.prepare(`UPDATE roots SET online = ? WHERE id = ?`);
-  const complete = db.prepare(
-    `UPDATE roots SET online = 1, last_scan_at = ?, last_complete_scan = ? WHERE id = ?`,
-  );
-  const forget = db.prepare(`DELETE FROM roots WHERE id = ?`);
-  const setExcludes = db.prepare(`UPDATE roots SET excludes = ? WHERE id = ?`);
   return {
     /** The root with this path, added now if new. */
     ensure(path: string, now: number): RootRow {
-      insert.run(path, now);
-      return toRoot(byPath.get(path));
+      statement(db, INSERT).run(path, now);
+      return toRoot(statement(db, BY_PATH).get(path));
     },
     list(): RootRow[] {
-      return all.all().map(toRoot);
+      return statement(db, ALL).all().map(toRoot);
     },
     /** Remembers the root's --exclude globs (an empty list clears them). */
     setExcludes(id: number, globs: readonly string[]): void {
-      setExcludes.run(JSON.stringify(globs), id);
+      statement(db, SET_EXCLUDES).run(JSON.stringify(globs), id);
     },
     /** Drops the root's row; its files must be gone or moved to another root first. */
     forget(id: number): void {
-      forget.run(id);
+      statement(db, FORGET).run(id);
     },
     setOnline(id: number, online: boolean): void {
-      setOnline.run(online ? 1 : 0, id);
+      statement(db, SET_ONLINE).run(online ? 1 : 0, id);
     },
     /** A walk of the whole root finished (and its sweep ran). */
     markComplete(id: number, scanId: number, now: number): void {
-      complete.run(now, scanId, id);
+      statement(db, COMPLETE).run(now, scanId, id);
     },
   };
 }
-

@@ -1,5 +1,6 @@
 /** Phase-2 runs recorded in the catalog: start, end, outcome, counts, note. */
-import type { Db } from './open.js';
+import os from 'node:os';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
 
 export type RunOutcome = 'running' | 'complete' | 'limit' | 'interrupted' | 'failed' | 'crashed';
@@ -26,11 +27,12 @@ export interface RunRow extends RunCounts {
   note: string | null;
 }
 
-export function startRun(db: Db, r: { command: string; pid: number; stages: string[]; now: number }): number {
-  const info = db
-    .prepare(`INSERT INTO runs (started_at, pid, command, stages) VALUES (@now, @pid, @command, @stages)`)
-    .run({ now: r.now, pid: r.pid, command: r.command, stages: JSON.stringify(r.stages) });
-  return Number(info.lastInsertRowid);
+const START = `INSERT INTO runs (started_at, pid, host, command, stages) VALUES (@now, @pid, @host, @command, @stages) RETURNING id`;
+
+/** Records a run's start; `host` is the machine it runs on (os.hostname() unless a test says otherwise). */
+export function startRun(db: Db, r: { command: string; pid: number; stages: string[]; now: number; host?: string }): number {
+  const params = { now: r.now, pid: r.pid, host: r.host ?? os.hostname(), command: r.command, stages: JSON.stringify(r.stages) };
+  return statement(db, START).pluck().get(params) as number;
 }
 
 /** Counts are written as the run goes, inside the result transactions, so a killed run still shows its progress. */
@@ -41,22 +43,30 @@ export function updateRunCounts(db: Db, id: number, c: Partial<RunCounts>): void
   statement(db, `UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...c, id });
 }
 
+const END = `UPDATE runs SET outcome = @outcome, note = @note, ended_at = @now WHERE id = @id`;
+
 export function endRun(db: Db, id: number, r: { outcome: RunOutcome; note: string | null; now: number }): void {
-  db.prepare(`UPDATE runs SET outcome = @outcome, note = @note, ended_at = @now WHERE id = @id`).run({ ...r, id });
+  statement(db, END).run({ ...r, id });
 }
+
+const MARK_CRASHED = `UPDATE runs SET outcome = 'crashed', note = @note WHERE id = @id AND outcome = 'running'`;
 
 /** Runs still marked running whose process is gone are recorded as crashed (found by recovery). */
 export function markRunCrashed(db: Db, id: number, note: string): void {
-  db.prepare(`UPDATE runs SET outcome = 'crashed', note = @note WHERE id = @id AND outcome = 'running'`).run({ id, note });
+  statement(db, MARK_CRASHED).run({ id, note });
 }
 
-/** Runs marked running, with their pid (recovery decides which are dead). */
-export function runningRuns(db: Db): { id: number; pid: number }[] {
-  return db.prepare(`SELECT id, pid FROM runs WHERE outcome = 'running'`).all() as { id: number; pid: number }[];
+const RUNNING = `SELECT id, pid, host FROM runs WHERE outcome = 'running'`;
+
+/** Runs marked running, with their pid and host (recovery decides which are dead; null host: before hosts were kept). */
+export function runningRuns(db: Db): { id: number; pid: number; host: string | null }[] {
+  return statement(db, RUNNING).all() as { id: number; pid: number; host: string | null }[];
 }
 
-const columns = `id, started_at AS startedAt, ended_at AS endedAt, pid, command, outcome, stages, planned, rearmed,
+// No host: status reads catalogs of older schemas too (read-only), and shows no host.
+const COLUMNS = `id, started_at AS "startedAt", ended_at AS "endedAt", pid, command, outcome, stages, planned, rearmed,
   coalesced, recovered, done, failed, skipped, released, note`;
+const RECENT = `SELECT ${COLUMNS} FROM runs ORDER BY id DESC LIMIT ?`;
 
 function toRun(row: Record<string, unknown>): RunRow {
   return { ...(row as unknown as RunRow), stages: JSON.parse(String(row.stages)) as string[] };
@@ -64,5 +74,5 @@ function toRun(row: Record<string, unknown>): RunRow {
 
 /** The most recent runs, newest first. */
 export function recentRuns(db: Db, limit: number): RunRow[] {
-  return (db.prepare(`SELECT ${columns} FROM runs ORDER BY id DESC LIMIT ?`).all(limit) as Record<string, unknown>[]).map(toRun);
+  return (statement(db, RECENT).all(limit) as Record<string, unknown>[]).map(toRun);
 }

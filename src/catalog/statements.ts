@@ -1,17 +1,20 @@
 /**
- * Statements prepared once per connection. Preparing parses and plans the SQL, which costs more than running the
- * small insert it prepares: the per-task writes of the stages (thousands a second) reuse theirs.
+ * The one way catalog modules hold statements: module-level SQL, prepared once per connection by `statement(db, sql)`.
+ * Preparing parses and plans the SQL, which costs more than running the small insert it prepares: the per-task
+ * writes of the stages (thousands a second) reuse theirs.
  */
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './open.js';
+import type { Db, Statement } from './sql.js';
+import type { DialectSql } from './dialect.js';
 
 /** Keyed by connection, so a closed catalog's statements go with it. */
 const prepared = new WeakMap<Db, Map<string, Statement>>();
 
-export function statement(db: Db, sql: string): Statement {
+/** `sql` is one text for both backends, or one per dialect (dialect.ts's `bothDialects`). */
+export function statement(db: Db, sql: string | DialectSql): Statement {
+  const text = typeof sql === 'string' ? sql : sql[db.dialect];
   let byText = prepared.get(db);
   if (!byText) prepared.set(db, (byText = new Map()));
-  let stmt = byText.get(sql);
-  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
+  let stmt = byText.get(text);
+  if (!stmt) byText.set(text, (stmt = db.prepare(text)));
   return stmt;
 }

@@ -2,7 +2,10 @@
  * Planning: turns the files table into task rows in bulk SQL at the start of every phase 2, so phase 1 never has to
  * know about tasks. One row per (file, stage); a change of fingerprint re-arms the existing row (coalescing).
  */
-import type { Db } from './open.js';
+import type { Db, Dialect } from './sql.js';
+import { statement } from './statements.js';
+import { bothDialects, idList, least, textList, type DialectSql } from './dialect.js';
+import { sqlStates } from './task-state.js';
 
 /** What the planner needs to know about one stage (decided on the main thread from its definition). */
 export interface StagePlan {
@@ -33,111 +36,125 @@ export interface PlanCounts {
   skipped: number;
 }
 
-function fingerprintSql(plan: StagePlan): string {
-  const sidecar = plan.sidecar ? ` || ':' || ifnull(f.sidecar_size, '-') || ':' || ifnull(f.sidecar_mtime_ms, '-')` : '';
-  return `(f.size || ':' || f.mtime_ms${sidecar} || @suffix)`;
+/** The fingerprint a task of this stage is planned for, from its file's row `f` (must match what workers see). */
+function fingerprintSql(sidecar: boolean): string {
+  const extra = sidecar
+    ? ` || ':' || coalesce(CAST(f.sidecar_size AS TEXT), '-') || ':' || coalesce(CAST(f.sidecar_mtime_ms AS TEXT), '-')`
+    : '';
+  return `(f.size || ':' || f.mtime_ms${extra} || @suffix)`;
 }
+
+/** The planning statements of a stage with or without the sidecar in its fingerprint, per dialect. */
+interface PlanSql {
+  coalesce: DialectSql;
+  rearm: DialectSql;
+  insert: DialectSql;
+  skipExisting: DialectSql;
+  insertSkipped: DialectSql;
+}
+
+function planSql(sidecar: boolean): PlanSql {
+  const fp = fingerprintSql(sidecar);
+  const onlyFiles = (d: Dialect) => `(CAST(@files AS TEXT) IS NULL OR f.id IN ${idList(d, '@files')})`;
+  const acceptedFile = (d: Dialect) =>
+    `f.state = 'present' AND (f.kind || '/' || f.ext) IN ${textList(d, '@accepted')} AND ${onlyFiles(d)}`;
+  const rejectedFile = (d: Dialect) => `f.state = 'present' AND (f.kind || '/' || f.ext) = @key AND ${onlyFiles(d)}`;
+  return {
+    coalesce: bothDialects(
+      (d) => `UPDATE tasks SET fingerprint = ${fp}, rearms = rearms + 1, max_attempts = @maxAttempts,
+        priority = ${least(d, 'priority', '@priority')}, updated_at = @now
+      FROM files f
+      WHERE f.id = tasks.file_id AND tasks.stage = @stage AND tasks.state = 'pending'
+        AND ${acceptedFile(d)} AND tasks.fingerprint <> ${fp}`,
+    ),
+    rearm: bothDialects(
+      (d) => `UPDATE tasks SET state = 'pending', fingerprint = ${fp}, attempts = 0, run_after = 0, suspect = 0, reason = NULL,
+        rearms = rearms + 1, max_attempts = @maxAttempts, priority = @priority, updated_at = @now
+      FROM files f
+      WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${acceptedFile(d)}
+        AND ((tasks.state IN (${sqlStates('done', 'failed', 'skipped', 'canceled')}) AND tasks.fingerprint <> ${fp})
+             OR (tasks.state = 'canceled' AND tasks.reason = 'file deleted'))`,
+    ),
+    insert: bothDialects(
+      (d) => `INSERT INTO tasks (file_id, stage, state, fingerprint, priority, max_attempts, created_at, updated_at)
+      SELECT f.id, @stage, 'pending', ${fp}, @priority, @maxAttempts, @now, @now
+      FROM files f WHERE ${acceptedFile(d)}
+      ON CONFLICT (file_id, stage) DO NOTHING`,
+    ),
+    skipExisting: bothDialects(
+      (d) => `UPDATE tasks SET state = 'skipped', reason = @reason, fingerprint = ${fp}, updated_at = @now, finished_at = @now
+      FROM files f
+      WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${rejectedFile(d)}
+        AND tasks.state <> 'running' AND (tasks.state <> 'skipped' OR tasks.fingerprint <> ${fp})`,
+    ),
+    insertSkipped: bothDialects(
+      (d) => `INSERT INTO tasks (file_id, stage, state, fingerprint, reason, max_attempts, created_at, updated_at, finished_at)
+      SELECT f.id, @stage, 'skipped', ${fp}, @reason, @maxAttempts, @now, @now, @now
+      FROM files f WHERE ${rejectedFile(d)}
+      ON CONFLICT (file_id, stage) DO NOTHING`,
+    ),
+  };
+}
+
+const PLAN_SQL = { plain: planSql(false), sidecar: planSql(true) };
 
 /** Plans one stage over every present file. Run inside a transaction. */
 export function planStage(db: Db, plan: StagePlan, now: number): PlanCounts {
-  const fp = fingerprintSql(plan);
+  const sql = plan.sidecar ? PLAN_SQL.sidecar : PLAN_SQL.plain;
+  const files = plan.fileIds ? JSON.stringify(plan.fileIds) : null;
   const params = {
     stage: plan.stage,
     suffix: plan.fingerprintSuffix,
     accepted: JSON.stringify(plan.accepted),
     maxAttempts: plan.maxAttempts,
     priority: plan.priority,
-    files: plan.fileIds ? JSON.stringify(plan.fileIds) : null,
+    files,
     now,
   };
-  const onlyFiles = `(@files IS NULL OR f.id IN (SELECT value FROM json_each(@files)))`;
-  const acceptedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) IN (SELECT value FROM json_each(@accepted)) AND ${onlyFiles}`;
-
-  const coalesced = db
-    .prepare(
-      `UPDATE tasks SET fingerprint = ${fp}, rearms = rearms + 1, max_attempts = @maxAttempts,
-         priority = min(priority, @priority), updated_at = @now
-       FROM files f
-       WHERE f.id = tasks.file_id AND tasks.stage = @stage AND tasks.state = 'pending'
-         AND ${acceptedFile} AND tasks.fingerprint <> ${fp}`,
-    )
-    .run(params).changes;
-
-  const rearmed = db
-    .prepare(
-      `UPDATE tasks SET state = 'pending', fingerprint = ${fp}, attempts = 0, run_after = 0, suspect = 0, reason = NULL,
-         rearms = rearms + 1, max_attempts = @maxAttempts, priority = @priority, updated_at = @now
-       FROM files f
-       WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${acceptedFile}
-         AND ((tasks.state IN ('done', 'failed', 'skipped', 'canceled') AND tasks.fingerprint <> ${fp})
-              OR (tasks.state = 'canceled' AND tasks.reason = 'file deleted'))`,
-    )
-    .run(params).changes;
-
-  const planned = db
-    .prepare(
-      `INSERT INTO tasks (file_id, stage, state, fingerprint, priority, max_attempts, created_at, updated_at)
-       SELECT f.id, @stage, 'pending', ${fp}, @priority, @maxAttempts, @now, @now
-       FROM files f WHERE ${acceptedFile}
-       ON CONFLICT (file_id, stage) DO NOTHING`,
-    )
-    .run(params).changes;
-
+  const coalesced = statement(db, sql.coalesce).run(params).changes;
+  const rearmed = statement(db, sql.rearm).run(params).changes;
+  const planned = statement(db, sql.insert).run(params).changes;
   let skipped = 0;
   for (const r of plan.rejected) {
-    const rp = { stage: plan.stage, suffix: plan.fingerprintSuffix, key: r.key, reason: r.reason, maxAttempts: plan.maxAttempts, files: params.files, now };
-    const rejectedFile = `f.state = 'present' AND (f.kind || '/' || f.ext) = @key AND ${onlyFiles}`;
-    skipped += db
-      .prepare(
-        `UPDATE tasks SET state = 'skipped', reason = @reason, fingerprint = ${fp}, updated_at = @now, finished_at = @now
-         FROM files f
-         WHERE f.id = tasks.file_id AND tasks.stage = @stage AND ${rejectedFile}
-           AND tasks.state <> 'running' AND (tasks.state <> 'skipped' OR tasks.fingerprint <> ${fp})`,
-      )
-      .run(rp).changes;
-    skipped += db
-      .prepare(
-        `INSERT INTO tasks (file_id, stage, state, fingerprint, reason, max_attempts, created_at, updated_at, finished_at)
-         SELECT f.id, @stage, 'skipped', ${fp}, @reason, @maxAttempts, @now, @now, @now
-         FROM files f WHERE ${rejectedFile}
-         ON CONFLICT (file_id, stage) DO NOTHING`,
-      )
-      .run(rp).changes;
+    const rp = { stage: plan.stage, suffix: plan.fingerprintSuffix, key: r.key, reason: r.reason, maxAttempts: plan.maxAttempts, files, now };
+    skipped += statement(db, sql.skipExisting).run(rp).changes;
+    skipped += statement(db, sql.insertSkipped).run(rp).changes;
   }
   return { planned, rearmed, coalesced, skipped };
 }
 
+const PLAN_DEPENDENCY = `INSERT INTO task_deps (task_id, dep_id)
+  SELECT t.id, d.id FROM tasks t JOIN tasks d ON d.file_id = t.file_id AND d.stage = @dependsOn
+  WHERE t.stage = @stage AND t.state = 'pending'
+  ON CONFLICT DO NOTHING`;
+
 /** Records, for every pending task of `stage`, the task of `dependsOn` for the same file it must wait for. */
 export function planDependency(db: Db, stage: string, dependsOn: string): void {
-  db.prepare(
-    `INSERT OR IGNORE INTO task_deps (task_id, dep_id)
-     SELECT t.id, d.id FROM tasks t JOIN tasks d ON d.file_id = t.file_id AND d.stage = @dependsOn
-     WHERE t.stage = @stage AND t.state = 'pending'`,
-  ).run({ stage, dependsOn });
+  statement(db, PLAN_DEPENDENCY).run({ stage, dependsOn });
 }
+
+const CANCEL_OF_DELETED = `UPDATE tasks SET state = 'canceled', reason = 'file deleted', updated_at = @now
+  WHERE state = 'pending' AND file_id IN (SELECT id FROM files WHERE state = 'deleted')`;
 
 /** Pending tasks of deleted files will never be needed: cancel them. Offline files' tasks just wait. */
 export function cancelTasksOfDeletedFiles(db: Db, now: number): number {
-  return db
-    .prepare(
-      `UPDATE tasks SET state = 'canceled', reason = 'file deleted', updated_at = @now
-       WHERE state = 'pending' AND file_id IN (SELECT id FROM files WHERE state = 'deleted')`,
-    )
-    .run({ now }).changes;
+  return statement(db, CANCEL_OF_DELETED).run({ now }).changes;
 }
+
+const PRIORITIZE_ROOTS = bothDialects(
+  (d) => `UPDATE tasks SET priority = @priority, updated_at = @now
+  WHERE state = 'pending' AND priority <> @priority
+    AND file_id IN (SELECT id FROM files WHERE root_id IN ${idList(d, '@roots')})`,
+);
 
 /** `scan ROOT --priority high`: the pending tasks of the roots just scanned go ahead of the backlog. */
 export function prioritizeRoots(db: Db, rootIds: number[], priority: number, now: number): number {
-  return db
-    .prepare(
-      `UPDATE tasks SET priority = @priority, updated_at = @now
-       WHERE state = 'pending' AND priority <> @priority
-         AND file_id IN (SELECT id FROM files WHERE root_id IN (SELECT value FROM json_each(@roots)))`,
-    )
-    .run({ priority, now, roots: JSON.stringify(rootIds) }).changes;
+  return statement(db, PRIORITIZE_ROOTS).run({ priority, now, roots: JSON.stringify(rootIds) }).changes;
 }
+
+const PRESENT_KINDS = `SELECT DISTINCT kind, ext FROM files WHERE state = 'present'`;
 
 /** Distinct (kind, ext) pairs of present files: the planner asks each stage's accepts() once per pair. */
 export function presentKinds(db: Db): { kind: string; ext: string }[] {
-  return db.prepare(`SELECT DISTINCT kind, ext FROM files WHERE state = 'present'`).all() as { kind: string; ext: string }[];
+  return statement(db, PRESENT_KINDS).all() as { kind: string; ext: string }[];
 }

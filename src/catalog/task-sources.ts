@@ -3,12 +3,19 @@
  * its whole root), or changed. The task then waits for the file instead of failing: the next scan finds the move,
  * the root coming back, or the deletion, and the file's rows follow from there.
  */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
+
+const ROOT_OF_FILE = `SELECT r.id, r.path FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id = ?`;
+const FILE_OFFLINE = `UPDATE files SET state = 'offline' WHERE id = ? AND state = 'present'`;
+const ROOT_FILES_OFFLINE = `UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`;
+const ROOT_OFFLINE = `UPDATE roots SET online = 0 WHERE id = ? AND online = 1`;
+const REFRESH_CONTENT = `UPDATE files SET size = @size, mtime_ms = @mtimeMs, ino = @ino, dev = @dev, identity = @identity
+  WHERE id = @id AND state = 'present'`;
 
 /** The root a file belongs to. */
 export function rootOfFile(db: Db, fileId: number): { id: number; path: string } | undefined {
-  return statement(db, `SELECT r.id, r.path FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id = ?`).get(fileId) as
+  return statement(db, ROOT_OF_FILE).get(fileId) as
     | { id: number; path: string }
     | undefined;
 }
@@ -18,7 +25,7 @@ export function rootOfFile(db: Db, fileId: number): { id: number; path: string }
  * keeps its id and its tasks) or that it was deleted (its tasks are canceled).
  */
 export function markFileOffline(db: Db, fileId: number): boolean {
-  return statement(db, `UPDATE files SET state = 'offline' WHERE id = ? AND state = 'present'`).run(fileId).changes === 1;
+  return statement(db, FILE_OFFLINE).run(fileId).changes === 1;
 }
 
 /**
@@ -26,8 +33,8 @@ export function markFileOffline(db: Db, fileId: number): boolean {
  * many files went offline, or null when the root was already offline.
  */
 export function markRootOffline(db: Db, rootId: number): number | null {
-  const files = statement(db, `UPDATE files SET state = 'offline' WHERE root_id = ? AND state = 'present'`).run(rootId).changes;
-  const root = statement(db, `UPDATE roots SET online = 0 WHERE id = ? AND online = 1`).run(rootId).changes;
+  const files = statement(db, ROOT_FILES_OFFLINE).run(rootId).changes;
+  const root = statement(db, ROOT_OFFLINE).run(rootId).changes;
   return root === 0 && files === 0 ? null : files;
 }
 
@@ -38,10 +45,6 @@ export function refreshFileContent(
   seen: { size: number; mtimeMs: number; ino: string; dev: number; identity: string },
 ): boolean {
   return (
-    statement(
-      db,
-      `UPDATE files SET size = @size, mtime_ms = @mtimeMs, ino = @ino, dev = @dev, identity = @identity
-         WHERE id = @id AND state = 'present'`,
-    ).run({ ...seen, id: fileId }).changes === 1
+    statement(db, REFRESH_CONTENT).run({ ...seen, id: fileId }).changes === 1
   );
 }

@@ -1,6 +1,7 @@
 /** SQL for the video stage's results (table from migration 009) and for pairing Live Photos. */
-import type { Db } from './open.js';
+import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import { tableExists } from './dialect.js';
 
 /** One row of the videos table; see 009-videos.ts for the columns. */
 export interface VideoRow {
@@ -50,13 +51,12 @@ export function deleteVideo(db: Db, fileId: number): void {
   statement(db, 'DELETE FROM videos WHERE file_id = ?').run(fileId);
 }
 
+const SELECT = `SELECT ${COLUMNS.map(([k, c]) => `${c} AS "${k}"`).join(', ')} FROM videos WHERE file_id = ?`;
+
 export function getVideo(db: Db, fileId: number): VideoRow | null {
   // A catalog from before migration 009 (read-only `info` on an old catalog) has no table: nothing to show.
-  const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'videos'`).get();
-  if (!has) return null;
-  const r = db.prepare(`SELECT ${COLUMNS.map(([k, c]) => `${c} AS ${k}`).join(', ')} FROM videos WHERE file_id = ?`).get(fileId) as
-    | VideoRow
-    | undefined;
+  if (!tableExists(db, 'videos')) return null;
+  const r = statement(db, SELECT).get(fileId) as VideoRow | undefined;
   return r ?? null;
 }
 
@@ -64,17 +64,15 @@ export function getVideo(db: Db, fileId: number): VideoRow | null {
  * The other half of an Apple Live Photo: a present file in the same folder with the same name before the extension,
  * of the other kind (the still for a video, the video for a still). Null when there is none, or more than one.
  */
+// A range on the path index: '.' sorts just before '/', so [stem., stem/) holds every stem.EXT (and stem.x.y).
+const SAME_STEM = `SELECT path, kind FROM files WHERE path >= ? AND path < ? AND id != ? AND state = 'present'`;
+
 export function livePhotoPartner(db: Db, file: { id: number; path: string; kind: string }): string | null {
   const slash = file.path.lastIndexOf('/');
   const dot = file.path.lastIndexOf('.');
   if (dot <= slash) return null;
   const stem = file.path.slice(0, dot);
-  const rows = db
-    .prepare(
-      `SELECT path, kind FROM files
-       WHERE path >= ? AND path < ? AND id != ? AND state = 'present'`,
-    )
-    .all(stem + '.', stem + '/', file.id) as { path: string; kind: string }[];
+  const rows = statement(db, SAME_STEM).all(stem + '.', stem + '/', file.id) as { path: string; kind: string }[];
   const wantVideo = file.kind !== 'video';
   const partners = rows.filter((r) => !/[./]/.test(r.path.slice(stem.length + 1)) && (r.kind === 'video') === wantVideo);
   return partners.length === 1 ? partners[0]!.path : null;

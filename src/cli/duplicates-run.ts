@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, schemaVersion, type Db } from '../catalog/open.js';
+import { catalogSchemaVersion } from '../catalog/maintenance.js';
 import {
   cachedContentHash,
   duplicateDetails,
@@ -47,8 +48,7 @@ export async function runDuplicates(
 ): Promise<{ groups: DuplicateGroup[]; writeHtml(file: string): void }> {
   const file = catalogPath(cmd, cli);
   if (!fs.existsSync(file)) throw new UserError(`no catalog at ${file}: run 'indexer scan ROOT' first`);
-  const db = await openUpToDate(file, cli);
-  const writable = !db.readonly;
+  const { db, writable } = await openUpToDate(file, cli);
   try {
     const candidates = selectUnder(loadKeys(db, opts.under.length > 0), opts.under);
     const unhashed = candidates.filter((f) => f.kind === 'image' && !f.phash).length;
@@ -74,19 +74,19 @@ export async function runDuplicates(
  * The catalog opened for reading and caching. A catalog of an older schema is migrated first when the writer lock
  * is free (as a scan would); when another indexer holds it, it is read as it is (and without the cache).
  */
-async function openUpToDate(file: string, cli: CliEnv): Promise<Db> {
+async function openUpToDate(file: string, cli: CliEnv): Promise<{ db: Db; writable: boolean }> {
   const probe = openCatalog(file, { readonly: true });
-  const version = probe.pragma('user_version', { simple: true }) as number;
+  const version = catalogSchemaVersion(probe);
   probe.close();
-  if (version === schemaVersion) return openCatalog(file);
+  if (version === schemaVersion) return { db: openCatalog(file), writable: true };
   const release = await tryWriterLock(file, cli);
-  if (!release) return openCatalog(file, { readonly: true });
+  if (!release) return { db: openCatalog(file, { readonly: true }), writable: false };
   try {
     openCatalog(file).close();
   } finally {
     release();
   }
-  return openCatalog(file);
+  return { db: openCatalog(file), writable: true };
 }
 
 async function tryWriterLock(file: string, cli: CliEnv): Promise<(() => void) | null> {

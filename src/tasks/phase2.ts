@@ -3,6 +3,7 @@
  * interrupt, and record the run.
  */
 import type { Db } from '../catalog/open.js';
+import { reclaimWalSpace } from '../catalog/maintenance.js';
 import type { CliEnv } from '../cli/env.js';
 import { TaskStore } from '../catalog/tasks.js';
 import { blockedByStage } from '../catalog/task-queries.js';
@@ -166,9 +167,9 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
       try {
         write();
       } catch {
-        // A checkpoint lets the next write reuse the WAL's space from its start, which the disk already gave us.
+        // Give the catalog's log space back (a WAL checkpoint on SQLite), then try once more.
         try {
-          db.pragma('wal_checkpoint(RESTART)');
+          reclaimWalSpace(db);
           write();
         } catch {
           // still full: the next run's recovery hands the tasks back, charging nothing

@@ -2,6 +2,7 @@
  * Planning at the start of every phase 2: recover what dead owners left running, then bring the task table in line
  * with the files table (new files, changed files, raised stage versions, deleted files), all in bulk SQL.
  */
+import os from 'node:os';
 import type { Db } from '../catalog/open.js';
 import { TaskStore } from '../catalog/tasks.js';
 import { markRunCrashed, runningRuns } from '../catalog/runs.js';
@@ -73,24 +74,39 @@ export function planTasks(
 /**
  * Returns to pending the running tasks of owners that are gone (dead pid, an earlier run of this very process, or
  * an expired lease); quarantines those that used up their attempts; records dead runs as crashed.
+ * A pid means something only on its own host: runs of other hosts (a shared catalog) are never judged by it here,
+ * their tasks come back only when their leases expire.
  */
 export function recoverDeadOwners(
   db: Db,
   store: TaskStore,
-  opts: { now: number; currentRunId: number | null; pid: number; isAlive: (pid: number) => boolean },
+  opts: { now: number; currentRunId: number | null; pid: number; isAlive: (pid: number) => boolean; host?: string },
 ): { recovered: number; quarantined: number } {
-  const dead = (runId: number | null, pid: number) =>
-    runId !== opts.currentRunId && (pid === opts.pid || !opts.isAlive(pid));
+  const dead = deadOwner(opts);
   let recovered = 0;
   let quarantined = 0;
   for (const owner of store.leaseOwners()) {
-    if (!dead(owner.runId, owner.pid) && owner.expires > opts.now) continue;
+    if (!dead(owner) && owner.expires > opts.now) continue;
     const r = store.recoverOwner({ runId: owner.runId, pid: owner.pid }, opts.now);
     recovered += r.recovered;
     quarantined += r.quarantined;
   }
   for (const run of runningRuns(db)) {
-    if (dead(run.id, run.pid)) markRunCrashed(db, run.id, 'the process ended without recording an outcome (killed or crashed)');
+    if (dead({ runId: run.id, pid: run.pid, host: run.host })) {
+      markRunCrashed(db, run.id, 'the process ended without recording an outcome (killed or crashed)');
+    }
   }
   return { recovered, quarantined };
+}
+
+/**
+ * Whether an owner of this host is known dead: not the current run, and its pid is this process (an earlier run of
+ * it) or no longer alive. A null host is a run from before hosts were recorded, which ran on the catalog's machine.
+ */
+export function deadOwner(opts: { currentRunId?: number | null; pid: number; isAlive: (pid: number) => boolean; host?: string }) {
+  const here = opts.host ?? os.hostname();
+  return (owner: { runId: number | null; pid: number; host: string | null }): boolean =>
+    (owner.host === null || owner.host === here) &&
+    owner.runId !== (opts.currentRunId ?? null) &&
+    (owner.pid === opts.pid || !opts.isAlive(owner.pid));
 }

@@ -5,14 +5,17 @@
  * leaves them in place, and the next run sweeps again.
  */
 import type { TaskStore } from '../catalog/tasks.js';
+import { deadOwner } from './plan.js';
 import { sweepOrphanedTemps, type TempSweep } from '../extract/cache-temps.js';
 
 export async function sweepTempsAfterCrash(
   store: TaskStore,
   cacheDir: string,
-  opts: { pid: number; isAlive: (pid: number) => boolean },
+  opts: { pid: number; isAlive: (pid: number) => boolean; host?: string },
 ): Promise<TempSweep> {
-  const crashed = store.leaseOwners().some((o) => o.pid === opts.pid || !opts.isAlive(o.pid));
+  // Only an owner on this host can be judged by its pid (and only its temp files are ours to judge).
+  const dead = deadOwner(opts);
+  const crashed = store.leaseOwners().some(dead);
   if (!crashed) return { removed: 0, failed: [] };
   return sweepOrphanedTemps(cacheDir, opts.isAlive, opts.pid);
 }

@@ -30,7 +30,7 @@ export class FakeClock implements Clock {
 }
 
 export function addRoot(db: Db, root: string): number {
-  return Number(db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0)`).run(root).lastInsertRowid);
+  return db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0) RETURNING id`).pluck().get(root) as number;
 }
 
 export interface TestFile {
@@ -46,26 +46,26 @@ export interface TestFile {
 
 export function addFile(db: Db, rootId: number, f: TestFile): number {
   const ext = f.ext ?? path.extname(f.path).slice(1).toLowerCase();
-  return Number(
-    db
-      .prepare(
-        `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
-           sidecar_size, sidecar_mtime_ms)
-         VALUES (@rootId, @path, @kind, @ext, @size, @mtime, '1', 1, @identity, @state, 0, 0, @ss, @sm)`,
-      )
-      .run({
-        rootId,
-        path: f.path,
-        kind: f.kind ?? 'image',
-        ext,
-        size: f.size ?? 100,
-        mtime: f.mtimeMs ?? 1000,
-        identity: `id-${f.path}`,
-        state: f.state ?? 'present',
-        ss: f.sidecarSize ?? null,
-        sm: f.sidecarMtimeMs ?? null,
-      }).lastInsertRowid,
-  );
+  return db
+    .prepare(
+      `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen,
+         sidecar_size, sidecar_mtime_ms)
+       VALUES (@rootId, @path, @kind, @ext, @size, @mtime, '1', 1, @identity, @state, 0, 0, @ss, @sm)
+       RETURNING id`,
+    )
+    .pluck()
+    .get({
+      rootId,
+      path: f.path,
+      kind: f.kind ?? 'image',
+      ext,
+      size: f.size ?? 100,
+      mtime: f.mtimeMs ?? 1000,
+      identity: `id-${f.path}`,
+      state: f.state ?? 'present',
+      ss: f.sidecarSize ?? null,
+      sm: f.sidecarMtimeMs ?? null,
+    }) as number;
 }
 
 export function updateFile(db: Db, id: number, set: { size?: number; mtimeMs?: number; state?: string; sidecarSize?: number }): void {

@@ -8,9 +8,10 @@ import { moveLookup } from './007-move-lookup.js';
 import { rootSettings } from './008-root-settings.js';
 import { videos } from './009-videos.js';
 import { duplicates } from './010-duplicates.js';
+import { runHost } from './011-run-host.js';
 
 /**
  * Numbered migrations: entry i brings the catalog to PRAGMA user_version = i + 1.
  * Never edit a migration that has shipped; append a new one.
  */
-export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates];
+export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates, runHost];
