@@ -40,7 +40,7 @@ export async function sqliteBacklog(files: FileRow[], stage: string, env: NodeJS
     })();
     const stages = (await loadAllStages({ cacheDir: path.join(dir, 'cache'), env, options: {} })).filter((s) => s.name === stage);
     if (stages.length !== 1) throw new Error(`no stage named ${stage}`);
-    planTasks(db as unknown as Parameters<typeof planTasks>[0], stages, { now: Date.now(), priority: null });
+    planTasks(db, stages, { now: Date.now(), priority: null });
   } finally {
     db.close();
   }

@@ -17,7 +17,6 @@ import path from 'node:path';
 import { findPgBin, startPgServer, type PgServer } from '../scripts/pg-server.js';
 import { PgDb } from '../src/catalog/pg/pg-db.js';
 import { openCatalog } from '../src/catalog/open.js';
-import type { Db } from '../src/catalog/sql.js';
 import { copyCatalog } from '../src/catalog/copy.js';
 import { pendingTasks, photoFiles, sqliteBacklog, syntheticFiles, trivialStages } from './pg-backlog.js';
 import { cliWorkers, engineWorkers, hasWorkerCommand, loadText, type Timed } from './pg-processes.js';
@@ -132,8 +131,8 @@ async function cloneToPg(server: PgServer, backlog: string, name: string, report
 
 /** Copies the catalog `from` into the new one `to`: rows copied, and the copy's own time (opening excluded). */
 function copyBetween(from: string, to: string): { rows: number; seconds: number } {
-  const source = openCatalog(from) as unknown as Db;
-  const target = openCatalog(to) as unknown as Db;
+  const source = openCatalog(from);
+  const target = openCatalog(to);
   try {
     const t0 = performance.now();
     const report = copyCatalog(source, target, { now: Date.now() });

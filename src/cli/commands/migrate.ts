@@ -127,11 +127,11 @@ async function asWriter<T>(target: string, cli: CliEnv, opts: { wait: boolean; m
     if (opts.mustExist && !fs.existsSync(target)) throw new UserError(`no catalog at ${target}: nothing to migrate`, ExitCode.usage);
   }
   // PostgreSQL's writer lock lives on the catalog's own connection: opened first there; SQLite's lock file first.
-  let db: Db | null = url ? catalogDb(openCatalog(target, { mustExist: opts.mustExist })) : null;
+  let db: Db | null = url ? openCatalog(target, { mustExist: opts.mustExist }) : null;
   let release: () => void = () => undefined;
   try {
     release = await writerLock(target, db, cli, opts.wait);
-    db ??= catalogDb(openCatalog(target));
+    db ??= openCatalog(target);
     return await fn(db);
   } catch (err) {
     throw !url && catalogFaultCode(err) ? catalogFaultError(target, err) : err;
@@ -158,7 +158,3 @@ function removeCatalogFiles(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
 }
 
-/** openCatalog's connection as sql.ts's Db (both backends implement it; SQLite's is tagged with its dialect). */
-function catalogDb(db: ReturnType<typeof openCatalog>): Db {
-  return db as unknown as Db;
-}
