@@ -8,7 +8,7 @@
  * - The whole write is one transaction on the target: a copy that fails or is killed leaves the target empty.
  *   The source is read in one transaction too (a snapshot), so the copy is of one moment of the source.
  * - Ids are copied as they are (files, tasks, runs...; other tables point at them). On PostgreSQL the identity
- *   sequences then move past the highest id, so the next insert does not collide.
+ *   sequences then move past the highest id, so the next insert does not collide, and each table is analyzed.
  * - Triggers are off while rows go in: a copied row is already the result of every trigger that ever fired on the
  *   source. Left on, inserting embeddings would bump clip_models.generation (search's cache key) once per row, and
  *   inserting files would drop the folder digests the scan relies on.
@@ -72,7 +72,11 @@ export function copyCatalog(source: Db, target: Db, opts: CopyOptions): CopyRepo
     if (nonEmpty !== null) throw new CopyRefused(`the target is not empty (table ${nonEmpty} has rows)`);
     const counts = withoutTriggers(target, tables, () => tables.map((t) => copyTableCounted(source, target, t, opts)));
     const handedBack = handBackRunningTasks(target, opts.now);
-    if (target.dialect === 'postgres') for (const t of tables) resetIdentities(target, t);
+    if (target.dialect === 'postgres') {
+      for (const t of tables) resetIdentities(target, t);
+      // Fresh statistics: a planner that still sees the empty tables picks scans that cost O(backlog) per claim.
+      for (const t of tables) target.exec(`ANALYZE ${quoteIdent(t.name)}`);
+    }
     return { tables: counts, handedBack };
   };
   return inSnapshot(source, () => (target.dialect === 'sqlite' ? target.transaction(copyAll).immediate() : target.transaction(copyAll)()));
