@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu,duplicates picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu,duplicates,pg-engine,pg-workers picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';
@@ -12,6 +12,7 @@ import { benchSearch } from './search-ann.js';
 import { benchGpu } from './gpu.js';
 import { benchHeic } from './heic.js';
 import { benchDuplicates } from './duplicates.js';
+import { benchPgEngine, benchPgWorkers } from './pg-scale.js';
 
 const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   scan: benchScan,
@@ -24,6 +25,8 @@ const all: Record<string, (o: { quick: boolean }) => Promise<void>> = {
   search: benchSearch,
   gpu: benchGpu,
   duplicates: benchDuplicates,
+  'pg-engine': benchPgEngine,
+  'pg-workers': benchPgWorkers,
 };
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : Object.keys(all);

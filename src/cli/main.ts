@@ -25,6 +25,7 @@ const commandModules: Record<string, () => Promise<Register[]>> = {
   roots: async () => [(await import('./commands/roots.js')).registerRoots],
   doctor: async () => [(await import('./commands/doctor.js')).registerDoctor],
   duplicates: async () => [(await import('./commands/duplicates.js')).registerDuplicates],
+  migrate: async () => [(await import('./commands/migrate.js')).registerMigrate],
 };
 
 /** Global options that take a value, so the word after them is not mistaken for the command. */
