@@ -74,21 +74,32 @@ export interface AnnReader {
   nearest(query: Float32Array, k: number): number[];
 }
 
+/**
+ * The last reader opened per index file: a process that searches again (several models, a long-running caller, the
+ * bench) reuses the mapping instead of mapping the file again. Checked against the manifest's digest each time.
+ */
+const openReaders = new Map<string, { digest: string; reader: AnnReader }>();
+
 /** Maps the index the manifest names; null if its file is gone (replaced under us) or unreadable. */
 export function openReader(base: string, manifest: AnnManifest): AnnReader | null {
   const file = path.join(path.dirname(base), manifest.indexFile);
   try {
     if (!intact(file, manifest)) return null;
+    const cached = openReaders.get(file);
+    if (cached?.digest === manifest.indexDigest) return cached.reader;
     const index = newIndex(manifest.dim);
     index.view(file);
     if (index.size() !== manifest.count) return null;
-    return {
+    const reader: AnnReader = {
       count: manifest.count,
       nearest(query, k) {
         const found = index.search(query, Math.min(k, manifest.count), 1);
         return Array.from(found.keys, (key) => Number(key));
       },
     };
+    for (const name of openReaders.keys()) if (name.startsWith(`${base}.`)) openReaders.delete(name);
+    openReaders.set(file, { digest: manifest.indexDigest, reader });
+    return reader;
   } catch {
     return null;
   }
