@@ -18,7 +18,7 @@ export function catalogFaultError(file: string, err: unknown): UserError {
   const what = (err as Error).message;
   const hint =
     code === 'SQLITE_FULL'
-      ? "the disk holding it is full; work committed so far is kept: free some space, then run 'indexer resume'"
-      : "work committed so far is kept; run 'indexer resume' once the catalog's disk is fine";
+      ? "the disk holding it is full; work committed so far is kept: free some space, then run the command again (a scan goes on from what it wrote; 'indexer resume' finishes extraction)"
+      : "work committed so far is kept; run the command again once the catalog's disk is fine";
   return new UserError(`catalog ${file}: ${what} (${code}); ${hint}`, ExitCode.failure);
 }

@@ -56,6 +56,7 @@ test('catalog disk full in phase 1: the scan record counts only the rows written
     const full = await s.run(['scan', root, '--no-extract', '--json']);
     assert.equal(full.code, 1, full.stderr);
     s.oneCatalogLine(full.stderr);
+    assert.match(full.stderr, /run the command again/, 'a stopped scan is finished by scanning again, not by resume alone');
     const written = s.count(`SELECT count(*) FROM files`);
     assert.ok(written > 0 && written < files, `the disk filled up part way (${written} of ${files} rows written)`);
     if (full.stdout.trim()) assert.equal(lastJson(full.stdout).scan.new, written, 'scan --json');
