@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCatalog } from '../src/catalog/open.js';
 import type { Db } from '../src/catalog/sql.js';
-import { loadAllStages } from '../src/extract/registry.js';
+import { loadAllStages, stageConfig } from '../src/extract/registry.js';
 import { planTasks } from '../src/tasks/plan.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,7 @@ export async function sqliteBacklog(files: FileRow[], stage: string, env: NodeJS
     db.transaction(() => {
       for (const f of files) insert.run(root, f.path, path.dirname(f.path), f.size, Math.trunc(f.mtimeMs), f.identity);
     })();
-    const stages = (await loadAllStages({ cacheDir: path.join(dir, 'cache'), env, options: {} })).filter((s) => s.name === stage);
+    const stages = (await loadAllStages(stageConfig({ cacheDir: path.join(dir, 'cache'), env, options: {} }))).filter((s) => s.name === stage);
     if (stages.length !== 1) throw new Error(`no stage named ${stage}`);
     planTasks(db, stages, { now: Date.now(), priority: null });
   } finally {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each printing ratios against peers measured in the same run.
- * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu,duplicates,pg-engine,pg-workers picks some; BENCH_QUICK=1 shrinks sizes for a smoke run.
+ * BENCH_ONLY=scan,engine,stages,heic,clip,moves,video,search,gpu,duplicates,pg-engine,pg-workers picks some (search: BENCH_SEARCH_SIZES, BENCH_SEARCH_CACHE, BENCH_SEARCH_BUILD, see bench/search-ann.ts); BENCH_QUICK=1 shrinks sizes for a smoke run.
  */
 import { benchScan } from './scan.js';
 import { benchEngine } from './engine.js';

@@ -194,6 +194,39 @@ export function allVectors(db: Db, modelId: string, dim: number, since = -1): Ve
   return { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
 }
 
+const VECTOR_BATCHES = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
+const IDS_SINCE = `SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ?`;
+
+/**
+ * The rows allVectors returns, `rows` at a time: what the search index is built from, so a 10M-photo model (20 GB of
+ * float32) is never in memory at once.
+ */
+export function* vectorBatches(db: Db, modelId: string, dim: number, since = -1, rows = 20_000): Generator<VectorSet> {
+  const stmt = statement(db, VECTOR_BATCHES).raw();
+  const bytes = dim * 4;
+  let ids = new Int32Array(rows);
+  let data = new Float32Array(rows * dim);
+  let n = 0;
+  for (const row of stmt.iterate(modelId, since) as Iterable<[number, Buffer]>) {
+    if (row[1].length !== bytes) continue; // written with another width: not comparable
+    ids[n] = row[0];
+    fromBlob(row[1], data, n * dim);
+    if (++n === rows) {
+      yield { dim, ids, data };
+      ids = new Int32Array(rows);
+      data = new Float32Array(rows * dim);
+      n = 0;
+    }
+  }
+  if (n > 0) yield { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
+}
+
+/** Ids of the files whose embedding of this model was written after that generation, ascending (index only). */
+export function idsWrittenSince(db: Db, modelId: string, since: number): Int32Array {
+  const ids = statement(db, IDS_SINCE).pluck().all(modelId, since) as number[];
+  return Int32Array.from(ids).sort();
+}
+
 const VECTORS_OF = `SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`;
 
 /** Exact vectors of some files (search re-scores its candidates with them). */

@@ -29,9 +29,9 @@ export function catalogFaultError(file: string, err: unknown): UserError {
   const code = catalogFaultCode(err)!;
   const what = (err as Error).message;
   const hint = DISK_FULL.has(code)
-    ? "the disk holding it is full; work committed so far is kept: free some space, then run 'indexer resume'"
+    ? "the disk holding it is full; work committed so far is kept: free some space, then run the command again (a scan goes on from what it wrote; 'indexer resume' finishes extraction)"
     : code.startsWith('08') || code.startsWith('57P')
       ? "its server cannot be reached; work committed so far is kept: run 'indexer resume' once it is back"
-      : "work committed so far is kept; run 'indexer resume' once the catalog's disk is fine";
+      : "work committed so far is kept; run the command again once the catalog's disk is fine";
   return new UserError(`catalog ${file}: ${what} (${code}); ${hint}`, ExitCode.failure);
 }

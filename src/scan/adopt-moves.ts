@@ -4,6 +4,7 @@ import type { FilesCatalog } from '../catalog/files.js';
 import { moveCandidatesCatalog } from '../catalog/move-candidates.js';
 import { rootsCatalog } from '../catalog/roots.js';
 import type { ScanCounts } from '../catalog/scans.js';
+import { countCommitted } from './committed-counts.js';
 
 /** Files that moved here from a root this scan did not walk (`mv libA libB; indexer scan libB`). */
 export interface MovedFromRoot {
@@ -35,7 +36,7 @@ export function adoptMovedFiles(
   const usedAdded = new Set<number>();
   const usedOld = new Set<number>();
   const perRoot = new Map<number, number>();
-  db.transaction(() => {
+  countCommitted(counts, (delta) => db.transaction(() => {
     for (const c of queries.list(scanId, walkedRootIds)) {
       if (usedAdded.has(c.addedId) || usedOld.has(c.oldId) || existsOnDisk(c.oldPath)) continue;
       const added = queries.record(c.addedId);
@@ -44,10 +45,10 @@ export function adoptMovedFiles(
       usedAdded.add(c.addedId);
       usedOld.add(c.oldId);
       perRoot.set(c.oldRootId, (perRoot.get(c.oldRootId) ?? 0) + 1);
-      counts.moved++;
-      counts.new--;
+      delta.moved++;
+      delta.new--;
     }
-  })();
+  })());
   return settleOldRoots(db, perRoot, walkedRootIds);
 }
 

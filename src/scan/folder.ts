@@ -2,6 +2,7 @@ import type { Db } from '../catalog/open.js';
 import type { FileRecord, FilesCatalog, FolderRows, KnownFile, SidecarStat } from '../catalog/files.js';
 import type { ScanCounts } from '../catalog/scans.js';
 import type { FileKind } from '../types.js';
+import { countCommitted } from './committed-counts.js';
 import { decideFile, type FileDecision } from './diff.js';
 import { fileIdentity } from './identity.js';
 import { extensionOf, matchSidecars, mediaKind } from './media.js';
@@ -183,14 +184,14 @@ async function processSlice(
 function writeSlice(walked: Walked[], back: number[], ctx: FolderContext, check: FolderCheck): void {
   const now = ctx.now();
   ctx.tally.wrote = true;
-  ctx.db.transaction(() => {
+  countCommitted(ctx.counts, (counts) => ctx.db.transaction(() => {
     for (const w of walked) {
       const { decision, known: row } = w;
       if (decision.action === 'unchanged') {
         if (row!.rootId !== ctx.rootId) ctx.files.reroot(row!.id, ctx.rootId);
         if (decision.sidecarChanged) {
           ctx.files.updateSidecar(row!.id, w.sidecar);
-          ctx.counts.sidecars++;
+          counts.sidecars++;
         }
       } else if (w.identity === undefined) {
         check.clean = false;
@@ -203,12 +204,12 @@ function writeSlice(walked: Walked[], back: number[], ctx: FolderContext, check:
           ctx.files.updateContent(row!.id, rec, ctx.scanId, now);
           if (ctx.seen.add(row!.id)) ctx.tally.live++;
         }
-        if (decision.action === 'modified') ctx.counts.modified++;
-        else ctx.counts.new++;
+        if (decision.action === 'modified') counts.modified++;
+        else counts.new++;
       }
     }
     ctx.files.markBackOnline(back, ctx.scanId, now);
-  })();
+  })());
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { Db } from '../catalog/open.js';
 import { filesCatalog, type FilesCatalog } from '../catalog/files.js';
+import type { Reserve } from '../catalog/reserve.js';
 import { rootsCatalog, type RootRow } from '../catalog/roots.js';
 import { scansCatalog, zeroCounts, type ScanCounts } from '../catalog/scans.js';
 import type { Clock } from '../types.js';
 import { adoptMovedFiles, type MovedFromRoot } from './adopt-moves.js';
+import { countCommitted } from './committed-counts.js';
 import { isCoveredBy } from './diff.js';
 import { ignorePatterns, nestedRootPatterns } from './excludes.js';
 import { processFolder, type FolderContext } from './folder.js';
@@ -44,6 +46,8 @@ export interface ScanDeps {
   onProgress?(progress: ScanProgress): void | Promise<void>;
   /** Environment knobs (INDEXER_SCAN_STAT_WORKER=0 keeps stat() on the main thread). */
   env?: NodeJS.ProcessEnv;
+  /** Room kept beside the catalog (catalog/reserve.ts), given up so a scan stopped by a full disk can record that. */
+  reserve?: Reserve;
 }
 
 export interface ScanSummary {
@@ -130,7 +134,12 @@ export async function scanRoots(rootPaths: string[], settings: ScanSettings, dep
     scans.finish(scanId, summary.outcome, counts, noteFor(summary, firstProblem), clock.now());
     return summary;
   } catch (err) {
-    scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
+    deps.reserve?.free();
+    try {
+      scans.finish(scanId, 'failed', counts, (err as Error)?.message ?? String(err), clock.now());
+    } catch {
+      // The catalog refuses even this (its disk still full): the error that stopped the scan is the one to report.
+    }
     throw err;
   }
 }
@@ -220,21 +229,21 @@ function sweep(rootId: number, scan: ScanContext): void {
   for (let i = 0; i < unseen.length; i += SWEEP_PAGE) {
     const page = files.describe(unseen.slice(i, i + SWEEP_PAGE));
     const now = deps.clock.now();
-    deps.db.transaction(() => {
+    countCommitted(counts, (delta) => deps.db.transaction(() => {
       for (const gone of page) {
         if (isCoveredBy(gone.path, protectedPaths)) continue;
         const twin = gone.identity === null ? undefined : files.addedTwin(gone.identity, scanId, gone.id);
         if (twin) {
           files.absorbMove(gone.id, twin, scanId, now);
           seen.add(gone.id); // it may now live in a root swept after this one
-          counts.moved++;
-          counts.new--;
+          delta.moved++;
+          delta.new--;
         } else {
           files.markDeleted(gone.id, now);
-          counts.deleted++;
+          delta.deleted++;
         }
       }
-    })();
+    })());
   }
 }
 

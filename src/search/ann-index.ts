@@ -74,21 +74,32 @@ export interface AnnReader {
   nearest(query: Float32Array, k: number): number[];
 }
 
+/**
+ * The last reader opened per index file: a process that searches again (several models, a long-running caller, the
+ * bench) reuses the mapping instead of mapping the file again. Checked against the manifest's digest each time.
+ */
+const openReaders = new Map<string, { digest: string; reader: AnnReader }>();
+
 /** Maps the index the manifest names; null if its file is gone (replaced under us) or unreadable. */
 export function openReader(base: string, manifest: AnnManifest): AnnReader | null {
   const file = path.join(path.dirname(base), manifest.indexFile);
   try {
     if (!intact(file, manifest)) return null;
+    const cached = openReaders.get(file);
+    if (cached?.digest === manifest.indexDigest) return cached.reader;
     const index = newIndex(manifest.dim);
     index.view(file);
     if (index.size() !== manifest.count) return null;
-    return {
+    const reader: AnnReader = {
       count: manifest.count,
       nearest(query, k) {
         const found = index.search(query, Math.min(k, manifest.count), 1);
         return Array.from(found.keys, (key) => Number(key));
       },
     };
+    for (const name of openReaders.keys()) if (name.startsWith(`${base}.`)) openReaders.delete(name);
+    openReaders.set(file, { digest: manifest.indexDigest, reader });
+    return reader;
   } catch {
     return null;
   }
@@ -97,9 +108,10 @@ export function openReader(base: string, manifest: AnnManifest): AnnReader | nul
 /** What changed since the manifest's generation: rows to (re)add and the ids that must no longer be found. */
 export interface AnnChanges {
   generation: number;
-  /** Rows written since (new files, or files re-embedded): their ids and row-major vectors. */
-  ids: Int32Array;
-  data: Float32Array;
+  /** Ids of every row written since (new files, or files re-embedded), ascending: their old entries go. */
+  changed: Int32Array;
+  /** Those rows, a batch at a time (ids and row-major vectors): a big model is never in memory at once. */
+  rows: Iterable<{ ids: Int32Array | number[]; data: Float32Array }>;
   /** Every file id that holds an embedding of this model now, ascending. */
   live: Int32Array;
 }
@@ -122,18 +134,27 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
       keys = readKeys(path.join(dir, from.keysFile));
       if (keys.length !== index.size()) return 'failed';
     }
-    const changed = new Set(changes.ids);
-    const stale = keys.filter((id) => changed.has(id) || !sortedHas(changes.live, id));
-    if (stale.length) index.remove(toKeys(stale));
+    const kept = keys.filter((id) => !sortedHas(changes.changed, id) && sortedHas(changes.live, id));
+    if (kept.length < keys.length) index.remove(toKeys(keys.filter((id) => !sortedHas(kept, id))));
+    const added: Int32Array[] = [];
     const threads = Math.max(1, os.availableParallelism());
-    for (let start = 0; start < changes.ids.length; start += addChunk) {
-      if (signal?.aborted) return 'aborted';
-      const end = Math.min(changes.ids.length, start + addChunk);
-      index.add(toKeys(changes.ids.subarray(start, end)), changes.data.subarray(start * key.dim, end * key.dim), threads);
+    for (const batch of changes.rows) {
+      const ids = Int32Array.from(batch.ids);
+      for (let start = 0; start < ids.length; start += addChunk) {
+        if (signal?.aborted) return 'aborted';
+        const end = Math.min(ids.length, start + addChunk);
+        index.add(toKeys(ids.subarray(start, end)), batch.data.subarray(start * key.dim, end * key.dim), threads);
+      }
+      added.push(ids);
     }
-    const staleSet = new Set(stale);
-    const merged = Int32Array.from([...keys.filter((id) => !staleSet.has(id)), ...changes.ids]).sort();
-    return swapIn(base, key, changes.generation, index, merged, from) ? 'done' : 'failed';
+    const merged = new Int32Array(kept.length + added.reduce((a, b) => a + b.length, 0));
+    merged.set(kept);
+    let at = kept.length;
+    for (const ids of added) {
+      merged.set(ids, at);
+      at += ids.length;
+    }
+    return swapIn(base, key, changes.generation, index, merged.sort(), from) ? 'done' : 'failed';
   } catch {
     return 'failed';
   }

@@ -15,8 +15,8 @@
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { catalogCacheKey } from '../catalog/catalog-url.js';
-import { allVectors, embeddedIds, embeddingCount, modelGeneration, searchableModels, type FileFilter } from '../catalog/embeddings.js';
-import { openReader, readManifest, removeIndex, updateIndex, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
+import { embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches, type FileFilter } from '../catalog/embeddings.js';
+import { openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import { allowFor } from './quantized.js';
 
 /** Per model: at or above this many embeddings search answers from the index (INDEXER_SEARCH_ANN_MIN overrides). */
@@ -74,10 +74,19 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
 /** Patches an index that is a little behind; false when it is too far behind for a search to wait on. */
 function catchUp(db: Db, base: string, key: AnnKey, manifest: AnnManifest, to: number): boolean {
   if (to < manifest.generation) return false;
-  const changed = allVectors(db, key.modelId, key.dim, manifest.generation);
-  if (changed.ids.length > searchPatchLimit) return false;
-  const live = embeddedIds(db, key.modelId);
-  return updateIndex(base, key, manifest, { generation: to, ids: changed.ids as Int32Array, data: changed.data, live }) === 'done';
+  const changes = changesSince(db, key, manifest.generation, to);
+  if (changes.changed.length > searchPatchLimit) return false;
+  return updateIndex(base, key, manifest, changes) === 'done';
+}
+
+/** The rows of a model written after generation `since` (all of them for -1), read in batches as the index adds them. */
+function changesSince(db: Db, key: AnnKey, since: number, generation: number): AnnChanges {
+  return {
+    generation,
+    changed: idsWrittenSince(db, key.modelId, since),
+    rows: { [Symbol.iterator]: () => vectorBatches(db, key.modelId, key.dim, since) },
+    live: embeddedIds(db, key.modelId),
+  };
 }
 
 /**
@@ -107,17 +116,16 @@ export function refreshIndexes(
       continue;
     }
     if (manifest && manifest.generation > generation) manifest = null;
-    let changed = allVectors(db, model.id, model.dim, manifest?.generation ?? -1);
-    const live = embeddedIds(db, model.id);
-    if (changed.ids.length >= searchPatchLimit) adding?.(model.id, changed.ids.length);
-    let outcome = updateIndex(base, key, manifest, { generation, ids: changed.ids as Int32Array, data: changed.data, live }, signal);
+    let changes = changesSince(db, key, manifest?.generation ?? -1, generation);
+    if (changes.changed.length >= searchPatchLimit) adding?.(model.id, changes.changed.length);
+    let outcome = updateIndex(base, key, manifest, changes, signal);
     if (outcome === 'failed' && manifest) {
       // The old files could not be read: start over from every row.
       removeIndex(base);
-      changed = allVectors(db, model.id, model.dim);
-      outcome = updateIndex(base, key, null, { generation, ids: changed.ids as Int32Array, data: changed.data, live }, signal);
+      changes = changesSince(db, key, -1, generation);
+      outcome = updateIndex(base, key, null, changes, signal);
     }
-    out.push({ modelId: model.id, outcome, rows: changed.ids.length });
+    out.push({ modelId: model.id, outcome, rows: changes.changed.length });
   }
   return out;
 }

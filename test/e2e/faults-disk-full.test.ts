@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -13,27 +12,10 @@ import Database from 'better-sqlite3';
 import { lastJson, runCli } from './helpers.js';
 import { RESERVE_BYTES } from '../../src/catalog/reserve.js';
 import os from 'node:os';
+import { canMount, freeBytes, mountTmpfs, unmount } from './tmpfs.js';
 
 const FILES = 160;
 const DISK_FULL_RUNS = 3;
-
-function mountTmpfs(dir: string, size: string): boolean {
-  fs.mkdirSync(dir, { recursive: true });
-  return process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
-}
-
-function freeBytes(dir: string): number {
-  const s = fs.statfsSync(dir);
-  return s.bavail * s.bsize;
-}
-
-const canMount = (() => {
-  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-mount-probe-'));
-  const ok = mountTmpfs(probe, '64k');
-  if (ok) spawnSync('umount', [probe]);
-  fs.rmSync(probe, { recursive: true, force: true });
-  return ok;
-})();
 
 test('catalog disk full in phase 2: exit 1 with one line naming the catalog, nothing left running, resume finishes', { skip: !canMount && 'needs root to mount a tmpfs', timeout: 240_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-disk-full-'));
@@ -97,7 +79,7 @@ test('catalog disk full in phase 2: exit 1 with one line naming the catalog, not
     assert.equal(query<{ n: number }>(`SELECT count(*) n FROM exif`)[0]!.n, FILES);
     console.log(`disk-full runs: ${fullRuns}; ${figures.join('; ')}`);
   } finally {
-    spawnSync('umount', [disk]);
+    unmount(disk);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

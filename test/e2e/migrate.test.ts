@@ -10,7 +10,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { lastJson, repoRoot, sandbox, writeLock, type Sandbox } from './helpers.js';
-import { tinyModel } from '../clip/helpers.js';
+import { tinyModel } from '../clip-helpers.js';
 import { catalogRows, tableNames } from './catalog-rows.js';
 import { PG_SKIP, freshPgDatabase } from '../helpers/pg.js';
 

@@ -5,8 +5,20 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, test } from 'node:test';
-import { fileFilter, modelGeneration, presentEmbeddingCount, recordModel, saveEmbedding, searchableModels, type FileFilter } from '../../src/catalog/embeddings.js';
-import { readManifest } from '../../src/search/ann-index.js';
+import {
+  allVectors,
+  embeddedIds,
+  fileFilter,
+  idsWrittenSince,
+  modelGeneration,
+  presentEmbeddingCount,
+  recordModel,
+  saveEmbedding,
+  searchableModels,
+  vectorBatches,
+  type FileFilter,
+} from '../../src/catalog/embeddings.js';
+import { openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
 import { rank } from '../../src/search/rank.js';
 import { normalize, type Hit } from '../../src/search/vectors.js';
@@ -120,6 +132,21 @@ test('the index follows the catalog: new embeddings are found, files that left a
   const manifest = readManifest(annBase(place(s.c), modelId), key)!;
   assert.equal(manifest.generation, modelGeneration(s.c.db, modelId));
   assert.equal(manifest.count, 2000 + 5 - 1);
+});
+
+test('the index is built from the catalog in batches (never all vectors in memory): every row once, each found', () => {
+  const s = syntheticCatalog(2500);
+  const all = allVectors(s.c.db, modelId, dim);
+  const batches = [...vectorBatches(s.c.db, modelId, dim, -1, 700)];
+  assert.deepEqual(batches.map((b) => b.ids.length), [700, 700, 700, 400]);
+  assert.deepEqual(Int32Array.from(batches.flatMap((b) => [...b.ids])), all.ids);
+  assert.deepEqual(Float32Array.from(batches.flatMap((b) => [...b.data])), all.data);
+  const base = annBase(place(s.c), modelId);
+  const changes = { generation: modelGeneration(s.c.db, modelId), changed: idsWrittenSince(s.c.db, modelId, -1), rows: batches, live: embeddedIds(s.c.db, modelId) };
+  assert.equal(updateIndex(base, key, null, changes), 'done');
+  const reader = openReader(base, readManifest(base, key)!)!;
+  assert.equal(reader.count, 2500);
+  for (const i of [0, 699, 700, 1800, 2499]) assert.equal(reader.nearest(all.data.subarray(i * dim, (i + 1) * dim), 1)[0], all.ids[i]);
 });
 
 test('below the threshold there is no index and results are the full scan', async () => {

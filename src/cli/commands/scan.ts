@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { keepReserve } from '../../catalog/reserve.js';
 import { rootsCatalog } from '../../catalog/roots.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveRootArgs } from '../../scan/root-args.js';
@@ -58,6 +59,8 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
     const roots = explicitRoots.length > 0 ? explicitRoots : rootsCatalog(db).list().map((r) => r.path);
     if (roots.length === 0) throw new UserError(`no roots in ${catalog} yet: run 'indexer scan ROOT' first`, ExitCode.usage);
     const progress = await scanProgressDisplay(global, cli);
+    // Taken before phase 1 writes anything: a full disk must still let it record how far it got (phase 2 takes its own).
+    const reserve = keepReserve(catalog);
     const testInterruptAfter = Number(cli.env.INDEXER_TEST_INTERRUPT_AFTER ?? 0);
     let testInterruptSent = false;
     const summary = await scanRoots(
@@ -68,6 +71,7 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
         clock: cli.clock,
         env: cli.env,
         signal,
+        reserve,
         report: (p) => logger.warn(`indexer: ${p.message}`),
         warn: (m) => logger.warn(m),
         onProgress: (p: ScanProgress) => {
@@ -81,7 +85,10 @@ async function scanCommand(rootArgs: string[], cmd: Command, cli: CliEnv): Promi
           }
         },
       },
-    ).finally(() => progress.stop());
+    ).finally(() => {
+      progress.stop();
+      reserve.free();
+    });
     let extract: Phase2Summary | null = null;
     let code: number = summary.outcome === 'interrupted' ? ExitCode.interrupted : ExitCode.ok;
     if (!global.json) scanLines(summary, cli.clock.now() - started).forEach((l) => logger.info(l));

@@ -1,0 +1,192 @@
+/**
+ * One process per step of the search-at-scale bench, so each step's memory is its own:
+ *   build N DIR  writes the synthetic catalog (search-scale-data.ts), then builds the index with refreshIndexes(), the
+ *                function phase 2 runs after the clip stage; records the times in DIR/ready.json.
+ *   query N DIR  opens the catalog as `indexer search` does and times what search runs once the query is embedded
+ *                (fileFilter, rank(), describeFiles: the functions src/search/search.ts calls), for text-like queries,
+ *                --like on an indexed photo (its stored vector), --after and --camera; recall@20 against the exact
+ *                float32 ranking over every stored vector (filters applied), exactness of the printed scores, RSS.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openCatalog, type Db } from '../src/catalog/open.js';
+import { reclaimWalSpace } from '../src/catalog/maintenance.js';
+import { describeFiles, embeddingOf, fileFilter, vectorBatches, type SearchFilters } from '../src/catalog/embeddings.js';
+import { readManifest } from '../src/search/ann-index.js';
+import { annBase, refreshIndexes, thresholdFrom } from '../src/search/ann-store.js';
+import { sortedHas } from '../src/search/quantized.js';
+import { rank } from '../src/search/rank.js';
+import type { Hit } from '../src/search/vectors.js';
+import { cameras, dim, firstDay, lcg, modelId, spanMs, space, textVector, writeCatalog } from './search-scale-data.js';
+
+const [mode, nArg, dir] = process.argv.slice(2) as [string, string, string];
+const n = Number(nArg);
+const dbPath = path.join(dir, 'catalog.db');
+const place = { dir: path.join(dir, 'cache'), catalogPath: dbPath };
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const cpuS = () => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+
+if (mode === 'build') build();
+else await query();
+
+function build(): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const db = openCatalog(dbPath);
+  let t = performance.now();
+  let last = t;
+  writeCatalog(db, n, path.join(dir, 'photos'), (done) => {
+    if (performance.now() - last > 60_000) {
+      last = performance.now();
+      console.log(`  writing the catalog: ${done.toLocaleString('en')} of ${n.toLocaleString('en')}`);
+    }
+  });
+  const writeS = (performance.now() - t) / 1000;
+  reclaimWalSpace(db);
+  t = performance.now();
+  const cpu0 = cpuS();
+  const done = refreshIndexes(db, place, thresholdFrom(process.env));
+  const buildS = (performance.now() - t) / 1000;
+  const buildCpuS = cpuS() - cpu0;
+  db.close();
+  if (done[0]?.outcome !== 'done') throw new Error(`index build: ${JSON.stringify(done)}`);
+  const ready = { n, writeS, buildS, buildCpuS, buildPeakRssMB: Number(mb(process.resourceUsage().maxRSS * 1024)), load: os.loadavg()[0], at: new Date().toISOString() };
+  fs.writeFileSync(path.join(dir, 'ready.json'), JSON.stringify(ready));
+}
+
+interface QuerySet {
+  name: string;
+  filters: SearchFilters;
+  vectors: Float32Array[];
+}
+
+async function query(): Promise<void> {
+  const ready = JSON.parse(fs.readFileSync(path.join(dir, 'ready.json'), 'utf8')) as { writeS: number; buildS: number; buildCpuS: number; buildPeakRssMB: number; load: number; at: string };
+  const rss0 = process.memoryUsage().rss;
+  const db = openCatalog(dbPath, { readonly: true });
+  const rand = lcg(99);
+  const s = space();
+  const text = Array.from({ length: 20 }, () => textVector(s, rand));
+  const like = Array.from({ length: 20 }, () => embeddingOf(db, 1 + Math.floor(rand() * n))!.vector);
+  const sets: QuerySet[] = [
+    { name: 'text', filters: {}, vectors: text },
+    { name: '--like (an indexed photo)', filters: {}, vectors: like },
+    { name: 'text --after (30% of photos)', filters: { afterMs: firstDay + Math.floor(spanMs * 0.7) }, vectors: text.slice(0, 10) },
+    { name: `text --camera iphone (25%)`, filters: { camera: cameras[0]!.split(' ')[1]! }, vectors: text.slice(10) },
+  ];
+  const env = process.env; // INDEXER_SEARCH_ANN_MIN, as for indexer search
+  const cache = { dir: place.dir, catalogPath: dbPath };
+  const search = async (q: Float32Array, filters: SearchFilters, isLike: boolean): Promise<Hit[]> => {
+    if (isLike) embeddingOf(db, 1); // what --like on an indexed photo reads first
+    const hits = await rank(db, modelId, q, { limit: 20, filter: fileFilter(db, filters), exact: false, cache, env });
+    describeFiles(db, hits.map((h) => h.fileId));
+    return hits;
+  };
+  let t = performance.now();
+  await search(text[0]!, {}, false);
+  const firstMs = performance.now() - t;
+  const rssFirst = process.memoryUsage().rss;
+  const results: Hit[][][] = [];
+  const lines: string[] = [];
+  let textMedian = NaN;
+  for (const set of sets) {
+    const times: number[] = [];
+    const cpu: number[] = [];
+    const got: Hit[][] = [];
+    for (const q of set.vectors) {
+      t = performance.now();
+      const c = cpuS();
+      got.push(await search(q, set.filters, set.name.startsWith('--like')));
+      times.push(performance.now() - t);
+      cpu.push((cpuS() - c) * 1000);
+    }
+    cpu.sort((a, b) => a - b);
+    results.push(got);
+    times.sort((a, b) => a - b);
+    if (set.name === 'text') textMedian = times[times.length >> 1]!;
+    lines.push(`${set.name}: median ${times[times.length >> 1]!.toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)]!.toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms (CPU median ${cpu[cpu.length >> 1]!.toFixed(1)} ms)`);
+  }
+  const rssAfter = process.memoryUsage().rss;
+  const truth = exactTop20(db, sets);
+  const manifest = readManifest(annBase(place, modelId), { modelId, dim })!;
+  const keysBytes = fs.statSync(path.join(place.dir, 'search', manifest.keysFile)).size;
+  const catalogBytes = fs.statSync(dbPath).size;
+  const goal = n >= 10_000_000 ? 1000 : 100;
+  console.log(`  ${n.toLocaleString('en')} x ${dim}-d clustered synthetic embeddings; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} now`);
+  console.log(`  build (refreshIndexes, as phase 2 runs it; ${ready.at}, load ${ready.load.toFixed(1)}): ${ready.buildS.toFixed(0)} s wall, ${ready.buildCpuS.toFixed(0)} s CPU, ${(n / ready.buildS).toFixed(0)} rows/s; peak RSS of the building process ${ready.buildPeakRssMB} MB`);
+  console.log(`  on disk: index ${mb(manifest.indexBytes)} MB + keys ${mb(keysBytes)} MB; the catalog (exact float32 vectors, re-scoring reads only the candidates' rows) ${mb(catalogBytes)} MB`);
+  console.log(`  first search after opening (maps the index): ${firstMs.toFixed(1)} ms; then, after load (goal < ${goal} ms):`);
+  sets.forEach((set, i) => {
+    const { recall, scoreError } = compare(results[i]!, truth[i]!);
+    console.log(`    ${lines[i]}; recall@20 ${recall.toFixed(3)}; max |score - exact| ${scoreError.toExponential(1)}`);
+  });
+  console.log(`  memory (RSS): ${mb(rss0)} MB at start, ${mb(rssFirst)} MB after the first search, ${mb(rssAfter)} MB after ${sets.reduce((a, x) => a + x.vectors.length, 0) + 1} searches (mapped index pages touched, the OS may drop them)`);
+  const allRecall = sets.map((_, i) => compare(results[i]!, truth[i]!).recall);
+  console.log(`  recall@20 over all ${sets.reduce((a, x) => a + x.vectors.length, 0)} queries: ${(allRecall.reduce((a, r, i) => a + r * sets[i]!.vectors.length, 0) / sets.reduce((a, x) => a + x.vectors.length, 0)).toFixed(3)} (goal >= 0.98)`);
+  if (n <= 1_000_000) {
+    // The peer in the same run: --exact, the full scan of the int8 vector file (built on its first use, as search does).
+    const exact = (q: Float32Array) => rank(db, modelId, q, { limit: 20, filter: fileFilter(db, {}), exact: true, cache, env });
+    t = performance.now();
+    await exact(text[0]!);
+    const prepareS = (performance.now() - t) / 1000;
+    const times: number[] = [];
+    for (const q of text.slice(1, 6)) {
+      t = performance.now();
+      await exact(q);
+      times.push(performance.now() - t);
+    }
+    const exactMs = times.sort((a, b) => a - b)[times.length >> 1]!;
+    console.log(`  peer, same run: --exact (full scan of the int8 vector file; its first use built it in ${prepareS.toFixed(0)} s) median ${exactMs.toFixed(0)} ms: the index path is ${(exactMs / textMedian).toFixed(0)}x faster`);
+  } else {
+    console.log(`  peer --exact not timed at this size: its vector file is built from every float32 vector in memory (${mb(n * dim * 4)} MB)`);
+  }
+  db.close();
+}
+
+/** Exact float32 top 20 of every query (its set's filter applied), in one pass over the stored vectors. */
+function exactTop20(db: Db, sets: QuerySet[]): Hit[][][] {
+  const all = sets.flatMap((set, si) => {
+    const filter = fileFilter(db, set.filters);
+    const allow = filter.mode === 'include' ? (id: number) => sortedHas(filter.ids, id) : (id: number) => !sortedHas(filter.ids, id);
+    return set.vectors.map((q) => ({ si, q, allow, top: [] as Hit[], floor: -Infinity }));
+  });
+  for (const batch of vectorBatches(db, modelId, dim)) {
+    for (let r = 0; r < batch.ids.length; r++) {
+      const id = batch.ids[r]!;
+      const at = r * dim;
+      for (const t of all) {
+        let score = 0;
+        for (let j = 0; j < dim; j++) score += batch.data[at + j]! * t.q[j]!;
+        if (score <= t.floor || !t.allow(id)) continue;
+        t.top.push({ fileId: id, score });
+        if (t.top.length > 20) {
+          t.top.sort((a, b) => b.score - a.score);
+          t.top.length = 20;
+          t.floor = t.top[19]!.score;
+        }
+      }
+    }
+  }
+  return sets.map((_, si) => all.filter((t) => t.si === si).map((t) => t.top.sort((a, b) => b.score - a.score).slice(0, 20)));
+}
+
+function compare(got: Hit[][], truth: Hit[][]): { recall: number; scoreError: number } {
+  let hits = 0;
+  let wanted = 0;
+  let scoreError = 0;
+  got.forEach((g, i) => {
+    const exact = new Map(truth[i]!.map((h) => [h.fileId, h.score]));
+    wanted += truth[i]!.length;
+    for (const h of g) {
+      const e = exact.get(h.fileId);
+      if (e === undefined) continue;
+      hits++;
+      scoreError = Math.max(scoreError, Math.abs(e - h.score));
+    }
+  });
+  return { recall: wanted === 0 ? 1 : hits / wanted, scoreError };
+}

@@ -1,0 +1,114 @@
+/**
+ * A synthetic catalog for the search-at-scale bench: N present photos with 512-d embeddings shaped like CLIP's
+ * (not uniform): every photo shares a common direction (CLIP image vectors sit in a narrow cone, unrelated photos at
+ * cosine ~0.3-0.5), photos come in groups (events, places, people: 5,000 groups of very unequal size) and in
+ * sub-groups within them (bursts, near-duplicates); dates over ten years and a camera each (one model on a quarter of
+ * them), so `--after` and `--camera` have something to filter. Written through the catalog's own schema and
+ * saveEmbedding, as the clip stage writes them.
+ */
+import path from 'node:path';
+import type { Db } from '../src/catalog/open.js';
+import { recordModel, saveEmbedding } from '../src/catalog/embeddings.js';
+import { normalize } from '../src/vectors.js';
+
+export const dim = 512;
+export const modelId = 'bench-clip@000000000000';
+export const groups = 5_000;
+export const cameras = ['Apple iPhone 13', 'Canon EOS R6', 'NIKON D750', 'SONY ILCE-7M3', 'FUJIFILM X-T4', 'Google Pixel 7'];
+/** The dates: 2015-01-01 + up to ten years. */
+export const firstDay = Date.UTC(2015, 0, 1);
+export const spanMs = 10 * 365 * 86_400_000;
+
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Roughly normal (sum of four uniforms), mean 0, sd 1. */
+export function gaussian(rand: () => number): () => number {
+  return () => (rand() + rand() + rand() + rand() - 2) * 1.732;
+}
+
+/** The fixed shape of the space (same seed: same space for the catalog and the queries). */
+export interface Space {
+  common: Float32Array;
+  /** Where text vectors sit, away from every photo. */
+  textCone: Float32Array;
+  centers: Float32Array;
+  /** Group picked for a uniform draw u in [0,1): Zipf-like, a few big groups and a long tail. */
+  groupOf(u: number): number;
+}
+
+export function space(): Space {
+  const g = gaussian(lcg(7));
+  const common = normalize(Float32Array.from({ length: dim }, g));
+  const textCone = normalize(Float32Array.from({ length: dim }, g));
+  const centers = new Float32Array(groups * dim);
+  for (let i = 0; i < centers.length; i++) centers[i] = g();
+  for (let c = 0; c < groups; c++) normalize(centers.subarray(c * dim, (c + 1) * dim));
+  return { common, textCone, centers, groupOf: (u) => Math.min(groups - 1, Math.floor(groups * u ** 2)) };
+}
+
+const noiseScale = 0.25 / Math.sqrt(dim);
+
+/** A photo's vector: common cone + its group + its sub-group (burst) + its own noise, normalised. */
+export function photoVector(s: Space, group: number, burst: Float32Array, g: () => number, out = new Float32Array(dim)): Float32Array {
+  const c = group * dim;
+  // Norms 0.75, 0.75, 0.4, 0.25: unrelated photos at cosine ~0.42, one group's ~0.83, one burst's ~0.95.
+  for (let j = 0; j < dim; j++) out[j] = 0.75 * s.common[j]! + 0.75 * s.centers[c + j]! + 0.4 * burst[j]! + noiseScale * g();
+  return normalize(out);
+}
+
+/** A text query's vector: in a cone of its own (the modality gap), leaning toward one or two groups. */
+export function textVector(s: Space, rand: () => number): Float32Array {
+  const g = gaussian(rand);
+  const a = s.groupOf(rand()) * dim;
+  const b = s.groupOf(rand()) * dim;
+  const w = rand();
+  return normalize(
+    Float32Array.from({ length: dim }, (_, j) => 0.6 * s.textCone[j]! + 0.3 * s.common[j]! + 0.5 * s.centers[a + j]! + 0.3 * w * s.centers[b + j]! + noiseScale * g()),
+  );
+}
+
+/**
+ * Writes n photos (files, exif, embeddings) into an open, migrated catalog, `batch` per transaction; calls
+ * `progress` now and then. Photo i's group, burst, date and camera follow from the seed alone.
+ */
+export function writeCatalog(db: Db, n: number, photosDir: string, progress?: (done: number) => void): void {
+  const s = space();
+  const rand = lcg(2026);
+  const g = gaussian(rand);
+  const rootId = Number(db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0)`).run(photosDir).lastInsertRowid);
+  recordModel(db, { id: modelId, name: 'bench-clip', dir: photosDir, dim }, 1);
+  const file = db.prepare(
+    `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen)
+     VALUES (?, ?, 'image', 'jpg', 3000000, 0, ?, 1, ?, 'present', 0, 0)`,
+  );
+  const exif = db.prepare(`INSERT INTO exif (file_id, taken_at_ms, make, model) VALUES (?, ?, ?, ?)`);
+  const burst = new Float32Array(dim);
+  const v = new Float32Array(dim);
+  let group = 0;
+  let left = 0;
+  let takenAt = firstDay;
+  const batch = 20_000;
+  for (let start = 0; start < n; start += batch) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(n, start + batch); i++) {
+        if (left === 0) {
+          // A new burst: 1-40 photos of one group, at one moment.
+          group = s.groupOf(rand());
+          left = 1 + Math.floor(rand() * 40);
+          for (let j = 0; j < dim; j++) burst[j] = g() / Math.sqrt(dim);
+          takenAt = firstDay + Math.floor(rand() * spanMs);
+        }
+        left--;
+        const id = Number(file.run(rootId, path.join(photosDir, `${Math.floor(i / 1000)}`, `IMG_${i}.jpg`), String(i), i.toString(16).padStart(16, '0')).lastInsertRowid);
+        const camera = rand() < 0.25 ? cameras[0]! : cameras[1 + Math.floor(rand() * (cameras.length - 1))]!;
+        const [make, ...model] = camera.split(' ');
+        exif.run(id, takenAt + i, make, model.join(' '));
+        saveEmbedding(db, id, modelId, photoVector(s, group, burst, g, v), 1);
+      }
+    })();
+    progress?.(Math.min(n, start + batch));
+  }
+}
