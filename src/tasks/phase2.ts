@@ -86,20 +86,23 @@ export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Pr
   };
   updateRunCounts(db, runId, totals);
 
-  const progress = seams.events ? null : progressFor(req.opts, cli, store.pendingByStage(stages.map((s) => s.name)));
+  const pending = store.pendingByStage(stages.map((s) => s.name));
+  const progress = seams.events ? null : progressFor(req.opts, cli, pending);
   const events = seams.events ?? progress!.events;
   const paused = new Map<string, string>();
   // Once, before any work: an unwritable cache pauses the stages that write there (cache-check.ts).
   const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(req.cacheDir, process.pid) : null;
-  for (const stage of stages) {
-    if (cacheProblem && stage.writesCache) {
-      paused.set(stage.name, cacheProblem);
-      events.stagePaused({ stage: stage.name, reason: cacheProblem });
-      continue;
-    }
-    const reason = stage.preflight
-      ? await stage.preflight().catch((err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`)
-      : null;
+  // All started at once, then read in stage order: one stage's check (the video stage starts ffprobe and ffmpeg)
+  // must not hold up another's preparation (the clip stage starts loading its model in its preflight).
+  const checks = stages.map((stage) =>
+    cacheProblem && stage.writesCache
+      ? Promise.resolve(cacheProblem)
+      : (stage.preflight?.({ pending: pending[stage.name] ?? 0 }) ?? Promise.resolve(null)).catch(
+          (err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`,
+        ),
+  );
+  for (const [i, stage] of stages.entries()) {
+    const reason = await checks[i]!;
     if (reason) {
       paused.set(stage.name, reason);
       events.stagePaused({ stage: stage.name, reason });

@@ -37,6 +37,14 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
   let clip: ClipModel | null = null;
   const clipOf = (model: ModelInfo) => (clip ??= new ClipModel(model, { device, warn, info, visualOffThread: true, verbose: !!config.options.verbose }));
   let modelRecorded = false;
+  // The model is hundreds of MB and most of a second to load: started once, early, while other work goes on. Load
+  // errors surface in batch.run.
+  const startLoading = (model: ModelInfo) => {
+    if (clip) return;
+    clipOf(model)
+      .visualProvider()
+      .catch(() => forgetFailedModel(config, model));
+  };
 
   return {
     name: 'clip',
@@ -53,21 +61,18 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       const r = resolve();
       return 'model' in r ? r.model.id : null;
     },
-    preflight: async () => {
+    preflight: async (context) => {
       const r = resolve();
-      return 'problem' in r ? r.problem : null;
+      if ('problem' in r) return r.problem;
+      // With tasks to run, the model starts loading now, beside the engine's start-up and the workers' first batch.
+      if (context && context.pending > 0) startLoading(r.model);
+      return null;
     },
     options: () => {
       const r = resolve();
       if (!('model' in r)) return {};
-      // Called as each task is dispatched: the first one starts loading the model (hundreds of MB, most of a
-      // second) while the workers prepare the first batch, instead of after it. Load errors surface in batch.run.
-      if (!clip) {
-        const model = r.model;
-        clipOf(model)
-          .visualProvider()
-          .catch(() => forgetFailedModel(config, model));
-      }
+      // Called as each task is dispatched: the first one starts loading the model if the preflight did not.
+      startLoading(r.model);
       return { modelDir: r.model.dir, preprocess: r.model.preprocess };
     },
     batch: {
