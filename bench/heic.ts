@@ -1,7 +1,7 @@
 /**
  * heic benchmark: HEIC thumbnails (256 px WebP + 1440 px JPEG + thumbhash, one decode) against `vipsthumbnail`
  * making the same two sizes, two runs per photo, same parallelism, same run; Debian's libvips with its libheif on
- * the peer's side. Our side as configured (heic-decode first, src/extract/heif-native.ts), and again with
+ * the peer's side. Our side as configured (libheif-js first, src/extract/heif-native.ts), and again with
  * INDEXER_HEIF_DECODER=native (Debian's libheif through `vips` first) for comparison. Photos: every HEIC of at least
  * 500 KB in ../shared/corpus, repeated to 8 (the issue's set of large phone HEICs).
  * CPU time includes the `vips` child processes on our side (stages-child.ts).

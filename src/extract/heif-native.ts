@@ -1,17 +1,17 @@
 /**
  * The native HEIF decoder: Debian's libheif (HEVC through libde265, AV1 through dav1d/libaom, 8- and 10-bit) driven
  * through libvips' `vips` command, where the machine has it. sharp's own libvips has no HEVC decoder and its AV1
- * decoder refuses 10-bit files, and heic-decode (libheif in WebAssembly) takes about twice as long per photo.
+ * decoder refuses 10-bit files. libheif-js (libheif in WebAssembly, image-heic.ts) is the other decoder.
  *
  * One child process per photo decodes it and shrinks it to the preview size (`vips thumbnail ... --size down`,
  * never enlarged) into libvips' own uncompressed format in a temp file, which sharp then reads without any codec.
  * `--no-rotate`: libheif has already applied the container's rotation and mirror, and the EXIF orientation of a HEIF
  * is informative only. No colour conversion happens there (vips thumbnail converts only when asked to export a
- * profile): the caller converts from the file's ICC or nclx colour exactly as for heic-decode's pixels.
+ * profile): the caller converts from the file's ICC or nclx colour exactly as for libheif-js's pixels.
  *
- * Debian 12's libheif 1.15 (libde265 1.0.11) through `vips` took about twice the CPU of heic-decode per iPhone HEIC
- * when this was written (`BENCH_ONLY=heic npm run bench` measures both, in the same run), so HEIC goes to heic-decode
- * first and to the native decoder when heic-decode fails; AVIF goes to sharp first and to the native decoder when
+ * Debian 12's libheif 1.15 (libde265 1.0.11) through `vips` took about twice the CPU of libheif-js per iPhone HEIC
+ * when this was written (`BENCH_ONLY=heic npm run bench` measures both, in the same run), so HEIC goes to libheif-js
+ * first and to the native decoder when libheif-js fails; AVIF goes to sharp first and to the native decoder when
  * sharp refuses it (10-bit). INDEXER_HEIF_DECODER=native puts the native decoder first (a newer libheif may be the
  * faster one), =wasm never uses it.
  */
@@ -36,12 +36,12 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Whether HEIC goes to the native decoder before heic-decode (INDEXER_HEIF_DECODER=native). */
+/** Whether HEIC goes to the native decoder before libheif-js (INDEXER_HEIF_DECODER=native). */
 export function nativeFirst(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.INDEXER_HEIF_DECODER === 'native' && heifDecoder(env).kind === 'native';
 }
 
-/** The native decoder this process can use for HEIF that heic-decode or sharp cannot read, if any. */
+/** The native decoder this process can use for HEIF that libheif-js or sharp cannot read, if any. */
 export function heifDecoder(env: NodeJS.ProcessEnv = process.env): HeifDecoderChoice {
   if (env.INDEXER_HEIF_DECODER === 'wasm') return { kind: 'wasm', why: 'INDEXER_HEIF_DECODER=wasm' };
   return (probed ??= probeNative());
@@ -60,11 +60,11 @@ function probeNative(): HeifDecoderChoice {
 
 /** A line for `indexer doctor` and the README's wording. */
 export function describeHeifDecoder(choice: HeifDecoderChoice, env: NodeJS.ProcessEnv = process.env): string {
-  if (choice.kind !== 'native') return `heic-decode (libheif in WebAssembly) only; no 10-bit AVIF: ${choice.why}`;
+  if (choice.kind !== 'native') return `libheif-js (libheif in WebAssembly) only; no 10-bit AVIF: ${choice.why}`;
   const native = `native libheif through ${choice.version} (HEVC and AV1, 8- and 10-bit)`;
   return env.INDEXER_HEIF_DECODER === 'native'
-    ? `${native} first (INDEXER_HEIF_DECODER=native), heic-decode (WebAssembly) as the fallback`
-    : `heic-decode (libheif in WebAssembly, the faster one here) first; ${native} for what it and sharp cannot read (10-bit AVIF)`;
+    ? `${native} first (INDEXER_HEIF_DECODER=native), libheif-js (WebAssembly) as the fallback`
+    : `libheif-js (libheif in WebAssembly, the faster one here) first; ${native} for what it and sharp cannot read (10-bit AVIF)`;
 }
 
 export type NativeDecode = { ok: true; file: string; release(): void } | { ok: false; error: string };

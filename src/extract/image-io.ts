@@ -29,11 +29,13 @@ export interface ImageHeader {
   profileIsSrgb: boolean;
 }
 
-/** Decoded pixels from another decoder (HEIC), RGBA 8-bit. */
+/** Decoded pixels from another decoder (HEIC, video frames): 8-bit RGBA, or packed RGB where there is no alpha. */
 export interface RgbaPixels {
   data: Uint8Array;
   width: number;
   height: number;
+  /** 4 when absent. RGB when the source has no alpha: sharp premultiplies any alpha around a resize (costly at 12 MP). */
+  channels?: 3 | 4;
 }
 
 export interface RenderRequest {
@@ -135,7 +137,7 @@ export async function renderEncoded(
 export async function renderPixels(pixels: RgbaPixels, req: RenderRequest, profile?: SourceProfile): Promise<Rendered> {
   configure();
   return vipsCall(() => {
-    const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+    const pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels ?? 4 } });
     return profile ? renderTagged(pipeline, req, profile) : renderFrom(pipeline, req);
   });
 }
@@ -316,6 +318,6 @@ export async function modelInputFromPixels(
   cut: (width: number, height: number) => ModelInputCut,
 ): Promise<{ width: number; height: number; data: Uint8Array }> {
   configure();
-  const img = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+  const img = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels ?? 4 } });
   return modelInputFrom(img, cut(pixels.width, pixels.height), false);
 }

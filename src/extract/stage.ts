@@ -87,7 +87,7 @@ export interface StageDefinition<V = unknown> {
    * Checked before any task is claimed: a reason here pauses the stage with one message (e.g. no model installed)
    * and its tasks stay pending.
    */
-  preflight?(): Promise<string | null>;
+  preflight?(context?: PreflightContext): Promise<string | null>;
   /**
    * How workers check the file before reading it: 'identity' where outputs are shared by identity, 'stat' for stages
    * that read the file, 'none' (the default) for stages that do not.
@@ -113,4 +113,10 @@ export interface StageDefinition<V = unknown> {
   forget?(db: Db, fileId: number): void;
   /** Remove derived files when a file is purged. */
   purge?(identity: string): void;
+}
+
+/** What the engine knows when it runs a stage's preflight (absent where a caller has nothing to say). */
+export interface PreflightContext {
+  /** Pending tasks of this stage in this run: a stage may start slow preparation (a model load) only when there are some. */
+  pending: number;
 }

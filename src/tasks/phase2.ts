@@ -99,7 +99,7 @@ interface Ran {
 export async function runPhase2(req: Phase2Request, seams: Phase2Seams = {}): Promise<Phase2Result> {
   const run = await startPhase2(req, seams);
   const display = displayFor(req, seams, run);
-  const paused = await pausedBeforeStart(run.stages, req.cacheDir, display.events);
+  const paused = await pausedBeforeStart(run, req.cacheDir, display.events);
   const ran = await runPool(req, seams, run, paused, display);
   // After the progress display is gone, so the line is not drawn over; shown with --quiet, as a scan's is.
   for (const r of ran.result?.offlineRoots ?? []) {
@@ -187,16 +187,22 @@ function displayFor(req: Phase2Request, seams: Phase2Seams, run: StartedRun): Pr
 }
 
 /** Once, before any work: an unwritable cache pauses the stages that write there (cache-check.ts), so do preflights. */
-async function pausedBeforeStart(stages: StageDefinition[], cacheDir: string, events: EngineEvents): Promise<Map<string, string>> {
+async function pausedBeforeStart(run: StartedRun, cacheDir: string, events: EngineEvents): Promise<Map<string, string>> {
+  const { stages } = run;
+  const pending = run.store.pendingByStage(stages.map((s) => s.name));
   const paused = new Map<string, string>();
   const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(cacheDir, process.pid) : null;
-  for (const stage of stages) {
-    const reason =
-      cacheProblem && stage.writesCache
-        ? cacheProblem
-        : stage.preflight
-          ? await stage.preflight().catch((err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`)
-          : null;
+  // All started at once, then read in stage order: one stage's check (the video stage starts ffprobe and ffmpeg)
+  // must not hold up another's preparation (the clip stage starts loading its model in its preflight).
+  const checks = stages.map((stage) =>
+    cacheProblem && stage.writesCache
+      ? Promise.resolve(cacheProblem)
+      : (stage.preflight?.({ pending: pending[stage.name] ?? 0 }) ?? Promise.resolve(null)).catch(
+          (err: unknown) => `preflight check failed: ${(err as Error)?.message ?? String(err)}`,
+        ),
+  );
+  for (const [i, stage] of stages.entries()) {
+    const reason = await checks[i]!;
     if (reason) {
       paused.set(stage.name, reason);
       events.stagePaused({ stage: stage.name, reason });

@@ -9,7 +9,7 @@ const hasVips = spawnSync('vips', ['--version'], { stdio: 'ignore' }).status ===
 test('doctor says which HEIF decoder is used; INDEXER_HEIF_DECODER=wasm picks the fallback', async () => {
   const text = await runCli(['doctor']);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, hasVips ? /^HEIC\/HEIF decoder: heic-decode .* first; native libheif through vips-/m : /^HEIC\/HEIF decoder: heic-decode .* only/m);
+  assert.match(text.stdout, hasVips ? /^HEIC\/HEIF decoder: libheif-js .* first; native libheif through vips-/m : /^HEIC\/HEIF decoder: libheif-js .* only/m);
   assert.match(text.stdout, /approximate index/);
   const json = await runCli(['--json', 'doctor'], { env: { INDEXER_HEIF_DECODER: 'wasm' } });
   const parsed = JSON.parse(json.stdout) as { heifDecoder: { kind: string; detail: string }; searchIndexFrom: number };

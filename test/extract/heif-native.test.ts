@@ -1,5 +1,5 @@
 /**
- * HEIF through native libheif (Debian's, driven by the `vips` command) and through the heic-decode fallback: the same
+ * HEIF through native libheif (Debian's, driven by the `vips` command) and through the libheif-js fallback: the same
  * colours on both paths (ICC and nclx Display P3 converted to sRGB), and 10-bit AVIF/HEIC decoded natively, or
  * failed with a reason that says 10-bit is unsupported where only the fallback is there.
  */
@@ -49,7 +49,7 @@ async function withDecoder<T>(which: 'native' | 'wasm' | 'default', f: () => Pro
 
 test('this machine says which HEIF decoder it uses', () => {
   const line = describeHeifDecoder(heifDecoder(), {});
-  assert.match(line, native ? /^heic-decode .* first; native libheif through vips-\d.*10-bit AVIF/ : /^heic-decode \(libheif in WebAssembly\) only/);
+  assert.match(line, native ? /^libheif-js .* first; native libheif through vips-\d.*10-bit AVIF/ : /^libheif-js \(libheif in WebAssembly\) only/);
   const wasm = { INDEXER_HEIF_DECODER: 'wasm' };
   assert.match(describeHeifDecoder(heifDecoder(wasm), wasm), /only; .*INDEXER_HEIF_DECODER=wasm/);
   if (native) {
@@ -71,7 +71,7 @@ test('P3 HEICs (ICC and nclx) come out in sRGB like the same JPEG on both decode
       }
       previews.push(await quadrants(out.previewPath));
     }
-    assert.ok(apart(previews[0]!, previews[1]!) <= 6, `${file}: native and heic-decode agree`);
+    assert.ok(apart(previews[0]!, previews[1]!) <= 6, `${file}: native and libheif-js agree`);
   }
 });
 
@@ -108,7 +108,7 @@ test('10-bit AVIF and HEIC decode through native libheif with their colours (AVI
   const expected = await quadrants(files.png);
   for (const file of [files.heic, files.avif]) {
     assert.equal((await sharp(file).metadata()).bitsPerSample, 10, `${file} is 10-bit`);
-    // HEIC: heic-decode would read this one too; the native decoder is put first to check its pixels.
+    // HEIC: libheif-js would read this one too; the native decoder is put first to check its pixels.
     const out = await withDecoder('native', async () => done(await run(taskInput(file))));
     assert.equal(out.width, 128);
     const got = await quadrants(out.previewPath);
@@ -125,4 +125,26 @@ test('without the native decoder a 10-bit AVIF fails with a reason that says 10-
   const outcome = await withDecoder('wasm', () => run(taskInput(files.avif!)));
   assert.equal(outcome.status, 'failed');
   assert.match((outcome as { reason: string }).reason, /ten\.avif: .*10-bit HEIF\/AVIF is unsupported by this machine's decoders/);
+});
+
+test('10-bit HEIC decodes through the WebAssembly decoder too, with its colours', { skip: has('heif-enc') ? false : "no heif-enc (Debian's libheif-examples)" }, async () => {
+  const files = await tenBit();
+  assert.ok(files.heic, 'heif-enc made the 10-bit HEIC');
+  const out = await withDecoder('wasm', async () => done(await run(taskInput(files.heic!))));
+  assert.equal(out.width, 128);
+  assert.ok(apart(await quadrants(out.previewPath), await quadrants(files.png)) <= 16);
+});
+
+test('a HEIC with an alpha plane keeps its transparency on the WebAssembly path; one without has none', { skip: has('heif-enc') ? false : "no heif-enc (Debian's libheif-examples)" }, async () => {
+  const dir = tempDir('heic-alpha');
+  dirs.push(dir);
+  // 40x40, half-transparent red where the thumbnail test reads it (fixtures/media/alpha.png).
+  const withAlpha = path.join(dir, 'alpha.heic');
+  assert.equal(spawnSync('heif-enc', [media('alpha.png'), '-o', withAlpha], { stdio: 'ignore' }).status, 0);
+  const out = await withDecoder('wasm', async () => done(await run(taskInput(withAlpha))));
+  const { data, info } = await sharp(out.thumbPath).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const alpha = data[(Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * 4 + 3]!;
+  assert.ok(alpha > 30 && alpha < 100, `alpha ${alpha} at the centre of the thumbnail`);
+  const opaque = await withDecoder('wasm', async () => done(await run(taskInput(media('p3.heic')))));
+  assert.equal((await sharp(opaque.thumbPath).metadata()).hasAlpha, false, 'no alpha channel invented for an opaque HEIC');
 });

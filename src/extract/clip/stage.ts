@@ -32,9 +32,12 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       const r = session.resolve();
       return 'model' in r ? r.model.id : null;
     },
-    preflight: async () => {
+    preflight: async (context) => {
       const r = session.resolve();
-      return 'problem' in r ? r.problem : null;
+      if ('problem' in r) return r.problem;
+      // With tasks to run, the model starts loading now, beside the engine's start-up and the workers' first batch.
+      if (context && context.pending > 0) session.startLoading(r.model);
+      return null;
     },
     options: () => session.workerOptions(),
     batch: {
@@ -65,15 +68,20 @@ class ClipSession {
   workerOptions(): Record<string, unknown> {
     const r = this.resolve();
     if (!('model' in r)) return {};
-    // The first task starts loading the model (hundreds of MB, most of a second) while the workers prepare the first
-    // batch, instead of after it. Load errors surface in embed().
-    if (!this.clip) {
-      const model = r.model;
-      this.clipOf(model)
-        .visualProvider()
-        .catch(() => forgetFailedModel(this.config, model));
-    }
+    // The first task starts loading the model if the preflight did not.
+    this.startLoading(r.model);
     return { modelDir: r.model.dir, preprocess: r.model.preprocess };
+  }
+
+  /**
+   * The model is hundreds of MB and most of a second to load: started once, early, while other work goes on (the
+   * workers prepare the first batch). Load errors surface in embed().
+   */
+  startLoading(model: ModelInfo): void {
+    if (this.clip) return;
+    this.clipOf(model)
+      .visualProvider()
+      .catch(() => forgetFailedModel(this.config, model));
   }
 
   /** The batch step: embeds the workers' input tensors on the one ORT session. */

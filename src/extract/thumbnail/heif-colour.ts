@@ -1,7 +1,7 @@
 /**
  * Reads the colour information a HEIF/HEIC file states for its primary image (pure bytes, no decoder).
  *
- * The HEIC decoder (heic-decode) hands back bare RGBA: the embedded colour profile is not applied, so an iPhone's
+ * The HEIC decoder (libheif-js) hands back bare RGB(A): the embedded colour profile is not applied, so an iPhone's
  * Display P3 pixels would be shown as if they were sRGB (duller, shifted). The thumbnail worker reads the profile here
  * and has sharp convert the decoded pixels to sRGB, as it does for every other format. AVIF (the same container,
  * decoded by sharp) needs it only for Display P3 stated by nclx code points: sharp applies an ICC profile itself.

@@ -21,7 +21,7 @@ import type { VideoValue } from './work.js';
 export function videoStage(config: StageConfig): StageDefinition {
   const thumbs = config.thumbnail;
   const tools = videoTools(config.env);
-  let checked: string | null | undefined;
+  let checked: Promise<string | null> | undefined;
   watchChildren();
   const definition: StageDefinition<VideoValue> = {
     name: 'video',
@@ -38,7 +38,7 @@ export function videoStage(config: StageConfig): StageDefinition {
     writesCache: true,
     preflight: async () => {
       checked ??= checkTools(tools);
-      return checked;
+      return await checked;
     },
     options: () => ({
       ...thumbs,

@@ -169,3 +169,28 @@ test('model switch: re-embedded files move to the new model; until then both are
   await embedAll(c, b, [files.blue!, files.yellow!]);
   assert.deepEqual(modelsInUse(c.db).map((g) => g.name), ['tiny-clip-b']);
 });
+
+test('with clip tasks pending the model starts loading at preflight, before any task is dispatched; with none it does not', async () => {
+  const c = makeCatalog();
+  const opened = (said: string[]) => said.some((m) => /image encoder of tiny-clip/.test(m));
+  const make = (said: string[]) =>
+    clipStage(
+      stageConfig({
+        cacheDir: c.cacheDir,
+        env: { XDG_DATA_HOME: path.join(c.dir, 'data') },
+        options: { model: tinyModel, device: 'cpu' },
+        logger: { info: (m: string) => said.push(m), warn: () => {}, error: () => {} },
+      }),
+    )!;
+  const busy: string[] = [];
+  const started = performance.now();
+  assert.equal(await make(busy).preflight!({ pending: 3 }), null);
+  while (!opened(busy) && performance.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(opened(busy), 'the image encoder was opened with no task dispatched');
+  const took = performance.now() - started;
+
+  const idle: string[] = [];
+  assert.equal(await make(idle).preflight!({ pending: 0 }), null);
+  await new Promise((r) => setTimeout(r, Math.max(500, 3 * took)));
+  assert.equal(opened(idle), false, 'nothing to embed: no model loaded');
+});

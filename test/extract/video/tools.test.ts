@@ -29,14 +29,15 @@ test('output past the bound kills the child instead of filling memory', async ()
   assert.ok(r.stdout.length <= 64 * 1024);
 });
 
-test('checkTools names the missing tool and how to install it', () => {
+test('checkTools names the missing tool and how to install it', async () => {
   const missing = path.join(os.tmpdir(), 'no-such-ffprobe-' + process.pid);
-  const hint = checkTools({ ffprobe: missing, ffmpeg: 'ffmpeg' });
+  const hint = await checkTools({ ffprobe: missing, ffmpeg: 'ffmpeg' });
   assert.match(hint!, new RegExp(`cannot run ffprobe \\(${missing}: ENOENT\\).*apt-get install ffmpeg.*INDEXER_FFPROBE`));
   const notTool = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'indexer-tools-')), 'ffmpeg');
   fs.writeFileSync(notTool, '#!/bin/sh\nexit 3\n', { mode: 0o755 });
-  assert.match(checkTools({ ffprobe: 'ffprobe', ffmpeg: notTool })!, /cannot run ffmpeg .*exit status 3/);
-  assert.equal(checkTools({ ffprobe: 'ffprobe', ffmpeg: 'ffmpeg' }), null, 'ffmpeg is installed here (CI installs it)');
+  assert.match((await checkTools({ ffprobe: 'ffprobe', ffmpeg: notTool }))!, /cannot run ffmpeg .*exit status 3/);
+  assert.match((await checkTools({ ffprobe: missing, ffmpeg: notTool }))!, /cannot run ffprobe/, 'both missing: the first one named');
+  assert.equal(await checkTools({ ffprobe: 'ffprobe', ffmpeg: 'ffmpeg' }), null, 'ffmpeg is installed here (CI installs it)');
 });
 
 test("ffmpeg's messages lose their component tags and the input's repeated name", () => {
