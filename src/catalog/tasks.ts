@@ -2,6 +2,7 @@
  * Task state transitions. Each is one statement guarded by the state it expects (and, for a running task, by the
  * lease of the run that claimed it), so a stale runner can never overwrite a newer outcome.
  */
+import { announceNewTasks } from './notify.js';
 import type { Db, Dialect } from './sql.js';
 import { statement } from './statements.js';
 import { bothDialects, greatest, jsonTable, same, textList } from './dialect.js';
@@ -261,6 +262,7 @@ export function rearmFailed(db: Db, opts: { stage?: string; canceled?: boolean; 
   return db.transaction(() => {
     const rearmed = statement(db, REARM).run({ states: JSON.stringify(states), stage: opts.stage ?? null, now: opts.now }).changes;
     statement(db, REARM_DEPENDENTS).run({ now: opts.now, prefix: DEPENDENCY_FAILED + '%', reasonPrefix: DEPENDENCY_FAILED });
+    if (rearmed > 0) announceNewTasks(db); // wakes `indexer worker --follow` on PostgreSQL
     return rearmed;
   })();
 }

@@ -2,6 +2,7 @@
  * Planning at the start of every phase 2: recover what dead owners left running, then bring the task table in line
  * with the files table (new files, changed files, raised stage versions, deleted files), all in bulk SQL.
  */
+import { announceNewTasks } from '../catalog/notify.js';
 import os from 'node:os';
 import type { Db } from '../catalog/open.js';
 import { TaskStore } from '../catalog/tasks.js';
@@ -67,6 +68,8 @@ export function planTasks(
     if (opts.rootIds && opts.rootIds.length > 0 && opts.priority !== null) {
       prioritizeRoots(db, opts.rootIds, opts.priority, opts.now);
     }
+    // Workers waiting with --follow on other hosts wake at this commit (PostgreSQL NOTIFY; nothing on SQLite).
+    if (totals.planned + totals.rearmed > 0) announceNewTasks(db);
     return totals;
   }).immediate();
 }

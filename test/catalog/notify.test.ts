@@ -8,6 +8,9 @@ import { announceNewTasks, onNewTasks } from '../../src/catalog/notify.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import type { Db } from '../../src/catalog/sql.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { rearmFailed } from '../../src/catalog/tasks.js';
+import { planTasks } from '../../src/tasks/plan.js';
+import { addFile, addRoot, fakeStage } from '../tasks/helpers.js';
 
 forEachBackend((backend) => {
   it('a second connection announcing new tasks wakes the subscriber on postgres only; unsubscribing stops it', async (t) => {
@@ -26,5 +29,33 @@ forEachBackend((backend) => {
     announceNewTasks(planner);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(wakes, backend.name === 'postgres' ? 1 : 0);
+  });
+});
+
+forEachBackend((backend) => {
+  it('planning new tasks and `retry` re-arming failed ones wake a listening worker on postgres; planning nothing does not', async (t) => {
+    const target = backend.target(t);
+    const worker = openCatalog(target) as unknown as Db;
+    const planner = openCatalog(target) as unknown as Db;
+    t.after(() => void (worker.close(), planner.close()));
+    let wakes = 0;
+    const off = onNewTasks(worker, () => wakes++);
+    t.after(off);
+    const settle = async (expected: number) => {
+      const deadline = Date.now() + 5000;
+      while (backend.name === 'postgres' && wakes < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(wakes, backend.name === 'postgres' ? expected : 0);
+    };
+    const root = addRoot(planner, '/lib');
+    const file = addFile(planner, root, { path: '/lib/a.jpg' });
+    const stage = fakeStage('thumbnail');
+    planTasks(planner, [stage], { now: 1, priority: null });
+    await settle(1);
+    planTasks(planner, [stage], { now: 2, priority: null }); // nothing new: no wake-up
+    await settle(1);
+    planner.prepare(`UPDATE tasks SET state = 'failed' WHERE file_id = ?`).run(file);
+    assert.equal(rearmFailed(planner, { now: 3 }), 1);
+    await settle(2);
   });
 });
