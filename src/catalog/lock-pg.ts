@@ -7,8 +7,8 @@
 import { ExitCode, UserError } from '../errors.js';
 import type { PgDb } from './pg/pg-db.js';
 import { WRITER_LOCK_KEY } from './pg/lock-keys.js';
+import { pause } from './lock.js';
 
-const POLL_MS = 250;
 
 export async function acquirePgWriterLock(
   db: PgDb,
@@ -52,20 +52,4 @@ function holderOf(db: PgDb): string {
   const m = row && /^indexer pid=(\d+) host=(.*)$/.exec(row.app);
   if (m) return `pid ${m[1]} on host ${m[2]}`;
   return row ? `server process ${row.backend}` : 'a process that just let go';
-}
-
-function pause(signal: AbortSignal | undefined, catalog: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const interrupted = () => new UserError(`interrupted while waiting for ${catalog}`, ExitCode.interrupted);
-    if (signal?.aborted) return reject(interrupted());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, POLL_MS);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(interrupted());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -185,7 +185,8 @@ function startTicksOf(pid: number): number | null {
   }
 }
 
-function pause(signal: AbortSignal | undefined, catalogPath: string): Promise<void> {
+/** One poll interval of `--wait` (SQLite's lock file and PostgreSQL's advisory lock alike); rejects on interrupt. */
+export function pause(signal: AbortSignal | undefined, catalogPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const interrupted = () => new UserError(`interrupted while waiting for ${catalogPath}`, ExitCode.interrupted);
     if (signal?.aborted) return reject(interrupted());
