@@ -14,7 +14,8 @@
  *   inserting files would drop the folder digests the scan relies on.
  */
 import type { Db } from './sql.js';
-import { catalogSchemaVersion, catalogTables, quoteIdent, type TableInfo } from './schema-info.js';
+import { catalogTables, quoteIdent, type TableInfo } from './schema-info.js';
+import { catalogSchemaVersion } from './maintenance.js';
 
 /** Rows one INSERT carries at most. */
 const ROWS_PER_INSERT = 500;

@@ -36,12 +36,6 @@ export function catalogTables(db: Db): TableInfo[] {
   return parentsFirst(tables);
 }
 
-/** The schema version: PRAGMA user_version on SQLite, the schema_version row on PostgreSQL. */
-export function catalogSchemaVersion(db: Db): number {
-  if (db.dialect === 'sqlite') return Number(db.prepare('PRAGMA user_version').pluck().get());
-  return Number(db.prepare('SELECT version FROM schema_version').pluck().get() ?? 0);
-}
-
 function tableNames(db: Db): string[] {
   const sql =
     db.dialect === 'sqlite'

@@ -10,11 +10,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import Database from 'better-sqlite3';
 import { lastJson, runCli } from './helpers.js';
 import { RESERVE_BYTES } from '../../src/catalog/reserve.js';
-import { canMount, freeBytes, growTmpfs, mountTmpfs, unmount } from './tmpfs.js';
+import { canMount, freeBytes, growTmpfs, mountTmpfs, unmount, writeCatalogHeavyPhotos } from './tmpfs.js';
 
 const skip = !canMount && 'needs root to mount a tmpfs';
 
@@ -85,13 +84,7 @@ test('catalog disk full in phase 2: the run reports only committed work (status,
   const root = path.join(s.dir, 'photos');
   fs.mkdirSync(root, { recursive: true });
   const FILES = 160;
-  for (let i = 0; i < FILES; i++) {
-    const colour = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } })
-      .jpeg()
-      .withExifMerge({ IFD0: { ImageDescription: `photo ${i} `.repeat(40), Make: 'Test', Model: `Model ${i}` } })
-      .toFile(path.join(root, `photo-with-a-long-name-${String(i).padStart(4, '0')}.jpg`));
-  }
+  await writeCatalogHeavyPhotos(root, FILES);
   const filler = path.join(s.disk, 'filler');
   const stages = ['--stages', 'thumbnail,exif'];
   try {

@@ -7,12 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import Database from 'better-sqlite3';
 import { lastJson, runCli } from './helpers.js';
 import { RESERVE_BYTES } from '../../src/catalog/reserve.js';
 import os from 'node:os';
-import { canMount, freeBytes, mountTmpfs, unmount } from './tmpfs.js';
+import { canMount, freeBytes, mountTmpfs, unmount, writeCatalogHeavyPhotos } from './tmpfs.js';
 
 const FILES = 160;
 const DISK_FULL_RUNS = 3;
@@ -24,13 +23,7 @@ test('catalog disk full in phase 2: exit 1 with one line naming the catalog, not
   const filler = path.join(disk, 'filler');
   const root = path.join(dir, 'photos');
   fs.mkdirSync(root, { recursive: true });
-  for (let i = 0; i < FILES; i++) {
-    const colour = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } })
-      .jpeg()
-      .withExifMerge({ IFD0: { ImageDescription: `photo ${i} `.repeat(40), Make: 'Test', Model: `Model ${i}` } })
-      .toFile(path.join(root, `photo-with-a-long-name-${String(i).padStart(4, '0')}.jpg`));
-  }
+  await writeCatalogHeavyPhotos(root, FILES);
   assert.ok(mountTmpfs(disk, '8m'));
   const run = (args: string[]) => runCli(['--db', db, '--cache-dir', path.join(dir, 'cache'), ...args], { timeoutMs: 120_000 });
   const query = <T>(sql: string): T[] => {

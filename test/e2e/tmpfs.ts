@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 
 export function mountTmpfs(dir: string, size: string): boolean {
   fs.mkdirSync(dir, { recursive: true });
@@ -31,3 +32,14 @@ export const canMount = (() => {
   fs.rmSync(probe, { recursive: true, force: true });
   return ok;
 })();
+
+/** Small distinct JPEGs with long names and EXIF text: each costs the catalog rows and bytes, so a small disk fills. */
+export async function writeCatalogHeavyPhotos(root: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const colour = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } })
+      .jpeg()
+      .withExifMerge({ IFD0: { ImageDescription: `photo ${i} `.repeat(40), Make: 'Test', Model: `Model ${i}` } })
+      .toFile(path.join(root, `photo-with-a-long-name-${String(i).padStart(4, '0')}.jpg`));
+  }
+}

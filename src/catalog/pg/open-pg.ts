@@ -4,6 +4,7 @@
  * takes a transaction-level advisory lock and re-reads the version under it, so processes opening a fresh catalog at
  * once (a scan and three workers) apply each migration exactly once.
  */
+import { catalogSchemaVersion } from '../maintenance.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { pgMigrations } from '../migrations/pg/index.js';
 import { newerSchemaError } from '../newer-schema.js';
@@ -42,7 +43,7 @@ export function openPgCatalog(url: string, options: PgOpenOptions = {}): PgDb {
 export function schemaVersionOf(db: PgDb): number | null {
   const table = db.prepare(`SELECT to_regclass('schema_version') IS NOT NULL AS present`).pluck().get() as boolean;
   if (!table) return null;
-  return (db.prepare('SELECT version FROM schema_version').pluck().get() as number | undefined) ?? 0;
+  return catalogSchemaVersion(db);
 }
 
 function migrate(db: PgDb): void {
@@ -54,7 +55,7 @@ function migrate(db: PgDb): void {
         one boolean PRIMARY KEY DEFAULT true CHECK (one)
       )`);
       db.exec('INSERT INTO schema_version (version) VALUES (0) ON CONFLICT DO NOTHING');
-      const version = db.prepare('SELECT version FROM schema_version').pluck().get() as number;
+      const version = catalogSchemaVersion(db);
       if (version > pgMigrations.length) throw newerSchemaError(db.shownUrl, version, pgMigrations.length);
       if (version === pgMigrations.length) return true;
       db.exec(pgMigrations[version]!);
