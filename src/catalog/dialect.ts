@@ -45,15 +45,21 @@ export function jsonTable(d: Dialect, expr: string, alias: string): string {
   return d === 'sqlite' ? `json_each(${expr}) ${alias}` : `json_array_elements_text((${expr})::json) AS ${alias}(value)`;
 }
 
+/** A PostgreSQL regular expression (ARE) for a JSON array of strings: what our stages write for lists. */
+const JSON_WS = '[ \\t\\n\\r]*';
+const JSON_STRING = '"([^"\\\\\\x01-\\x1f]|\\\\(["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"';
+const JSON_STRING_ARRAY = `^${JSON_WS}\\[${JSON_WS}(${JSON_STRING}${JSON_WS}(,${JSON_WS}${JSON_STRING}${JSON_WS})*)?\\]${JSON_WS}$`;
+
 /**
  * A text column that should hold a JSON array, or '[]' when it does not (hand-edited or damaged rows read as
- * empty instead of failing the query). PostgreSQL 15 has no json validity test: text that does not open like an
- * array reads as empty there.
+ * empty instead of failing the query). PostgreSQL 15 has no json validity test and a cast of bad text fails the whole
+ * statement, so there the text must match the grammar of a JSON array of strings (JSON_STRING_ARRAY); anything else,
+ * an array of numbers included, reads as empty. (A lone \u surrogate or \u0000 inside a string still fails there.)
  */
 export function jsonArrayOrEmpty(d: Dialect, column: string): string {
   return d === 'sqlite'
     ? `CASE WHEN json_valid(${column}) THEN ${column} ELSE '[]' END`
-    : `CASE WHEN ${column} ~ '^\\s*\\[' THEN ${column} ELSE '[]' END`;
+    : `CASE WHEN ${column} ~ '${JSON_STRING_ARRAY}' THEN ${column} ELSE '[]' END`;
 }
 
 /** Scalar larger of two values. */
