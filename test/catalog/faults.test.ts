@@ -1,8 +1,56 @@
-import { test } from 'node:test';
+/**
+ * catalog/faults.ts: the catalog's own faults (disk full, read-only, server gone) are told apart from a statement's
+ * errors, so no task is charged for them and the run stops with one line naming the catalog. The codes are checked
+ * as each backend really raises them, not only as literals.
+ */
+import { it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalogFaultCode, catalogFaultError } from '../../src/catalog/faults.js';
+import { openCatalog } from '../../src/catalog/open.js';
+import { rootsCatalog } from '../../src/catalog/roots.js';
+import { listRoots } from '../../src/catalog/root-admin.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 const withCode = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
+forEachBackend((backend) => {
+  it("a write to a read-only catalog is the catalog's fault, named in one line; reads still work", (t) => {
+    const target = backend.target(t);
+    const writer = openCatalog(target);
+    t.after(() => void writer.close());
+    rootsCatalog(writer).ensure('/photos', 1);
+    const reader = openCatalog(target, { readonly: true });
+    t.after(() => void reader.close());
+    assert.deepEqual(listRoots(reader).map((r) => r.path), ['/photos']);
+    const err = thrown(() => rootsCatalog(reader).ensure('/more', 2));
+    const code = catalogFaultCode(err);
+    assert.match(String(code), backend.name === 'sqlite' ? /^SQLITE_READONLY/ : /^25006$/);
+    assert.match(catalogFaultError(target, err).message, new RegExp(`^catalog ${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*; work committed so far is kept`));
+  });
+
+  it("a statement's own error (a constraint) is no catalog fault; inside a transaction only its savepoint rolls back", (t) => {
+    const db = backend.open(t);
+    const roots = rootsCatalog(db);
+    const duplicate = db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, ?)`);
+    db.transaction(() => {
+      roots.ensure('/a', 1);
+      const err = thrown(() => db.transaction(() => duplicate.run('/a', 2))());
+      assert.equal(catalogFaultCode(err), null);
+      assert.match(String((err as { code?: string }).code), backend.name === 'sqlite' ? /^SQLITE_CONSTRAINT/ : /^23505$/);
+      roots.ensure('/b', 3); // the transaction goes on after the failed savepoint
+    })();
+    assert.deepEqual(roots.list().map((r) => [r.path, r.addedAt]), [['/a', 1], ['/b', 3]]);
+  });
+});
 
 test("the catalog's own faults are told apart from a statement's errors, on SQLite and PostgreSQL", () => {
   for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', '53100', '08006', '08003', '25006', '57P01']) {
