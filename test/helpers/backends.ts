@@ -45,6 +45,11 @@ function opened(t: TestContext, db: Db): Db {
   return db;
 }
 
+/** One backend alone, for a test whose subject is not the catalog (a walker's buffering) but which needs one. */
+export function backendNamed(name: BackendName): Backend {
+  return backends.find((b) => b.name === name)!;
+}
+
 export function forEachBackend(body: (backend: Backend) => void): void {
   for (const backend of backends) {
     describe(backend.name, { skip: backend.name === 'postgres' ? PG_SKIP : false }, () => body(backend));
