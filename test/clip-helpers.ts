@@ -45,11 +45,12 @@ export interface TestCatalog {
   rootId: number;
 }
 
-export function makeCatalog(prefix = 'clip'): TestCatalog {
+/** A catalog in a temp dir: a SQLite file there, or `db` when given (a PostgreSQL catalog from test/helpers/backends). */
+export function makeCatalog(prefix = 'clip', given?: Db): TestCatalog {
   const dir = tempDir(prefix);
   const dbPath = path.join(dir, 'catalog.db');
-  const db = openCatalog(dbPath);
-  const rootId = Number(db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0)`).run(path.join(dir, 'photos')).lastInsertRowid);
+  const db = given ?? openCatalog(dbPath);
+  const rootId = db.prepare(`INSERT INTO roots (path, added_at) VALUES (?, 0) RETURNING id`).pluck().get(path.join(dir, 'photos')) as number;
   return { dir, dbPath, cacheDir: path.join(dir, 'cache'), db, rootId };
 }
 
@@ -57,14 +58,13 @@ export function makeCatalog(prefix = 'clip'): TestCatalog {
 export function addFile(c: TestCatalog, name: string, state = 'present'): { id: number; path: string; identity: string } {
   const file = path.join(c.dir, 'photos', name);
   const identity = Buffer.from(name).toString('hex').padEnd(8, '0');
-  const id = Number(
-    c.db
-      .prepare(
-        `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen)
-         VALUES (?, ?, 'image', 'jpg', 100, 0, '1', 1, ?, ?, 0, 0)`,
-      )
-      .run(c.rootId, file, identity, state).lastInsertRowid,
-  );
+  const id = c.db
+    .prepare(
+      `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, identity, state, first_seen, last_seen)
+       VALUES (?, ?, 'image', 'jpg', 100, 0, '1', 1, ?, ?, 0, 0) RETURNING id`,
+    )
+    .pluck()
+    .get(c.rootId, file, identity, state) as number;
   return { id, path: file, identity };
 }
 

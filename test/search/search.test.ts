@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { Db } from '../../src/catalog/sql.js';
+import { forEachBackend } from '../helpers/backends.js';
 import { recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
 import { ClipModel } from '../../src/models/clip-model.js';
 import { imageToTensor } from '../../src/extract/image-tensor.js';
@@ -22,8 +24,8 @@ interface Photo {
 }
 
 /** Files embedded straight through the tiny model (the stage itself is tested in test/extract/clip). */
-async function catalogWith(photos: Photo[], modelDir = tinyModel): Promise<TestCatalog> {
-  const c = makeCatalog('search');
+async function catalogWith(db: Db, photos: Photo[], modelDir = tinyModel): Promise<TestCatalog> {
+  const c = makeCatalog('search', db);
   const info = loadModelInfo(modelDir);
   const model = new ClipModel(info, { device: 'cpu', warn: () => {} });
   recordModel(c.db, { id: info.id, name: info.name, dir: info.dir, dim: info.embedDim }, 1);
@@ -58,57 +60,59 @@ const library: Photo[] = [
   { name: 'red-deleted.png', rgb: [255, 0, 0], state: 'deleted' },
 ];
 
-test('ranking: best first, only present files, -n limits', async () => {
-  const c = await catalogWith(library);
-  const red = await names(c, { text: 'red' });
-  assert.deepEqual(red.slice(0, 2).sort(), ['red-2019-canon.png', 'red-2023-nikon.png']);
-  assert.ok(!red.includes('red-deleted.png'));
-  assert.equal(red.length, 4);
-  assert.deepEqual(await names(c, { text: 'blue', limit: 1 }), ['blue-2023-canon.png']);
-});
+forEachBackend((backend) => {
+  test('ranking: best first, only present files, -n limits', async (t) => {
+    const c = await catalogWith(backend.open(t), library);
+    const red = await names(c, { text: 'red' });
+    assert.deepEqual(red.slice(0, 2).sort(), ['red-2019-canon.png', 'red-2023-nikon.png']);
+    assert.ok(!red.includes('red-deleted.png'));
+    assert.equal(red.length, 4);
+    assert.deepEqual(await names(c, { text: 'blue', limit: 1 }), ['blue-2023-canon.png']);
+  });
 
-test('filters combine with the query: dates, camera, rating, keywords', async () => {
-  const c = await catalogWith(library);
-  const ms = (d: string) => Date.parse(d + 'Z');
-  assert.deepEqual(await names(c, { text: 'red', filters: { afterMs: ms('2020-01-01T00:00:00') } }), ['red-2023-nikon.png', 'blue-2023-canon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { beforeMs: ms('2020-01-01T00:00:00') } }), ['red-2019-canon.png']);
-  assert.deepEqual((await names(c, { text: 'red', filters: { camera: 'canon' } })).sort(), ['blue-2023-canon.png', 'red-2019-canon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { camera: 'd3100' } }), ['red-2023-nikon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { minRating: 4 } }), ['red-2019-canon.png', 'blue-2023-canon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { keywords: ['BEACH'] } }), ['red-2019-canon.png', 'blue-2023-canon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { keywords: ['beach', 'holiday'] } }), ['red-2019-canon.png']);
-  assert.deepEqual(await names(c, { text: 'red', filters: { camera: '100%_' } }), []);
-});
+  test('filters combine with the query: dates, camera, rating, keywords', async (t) => {
+    const c = await catalogWith(backend.open(t), library);
+    const ms = (d: string) => Date.parse(d + 'Z');
+    assert.deepEqual(await names(c, { text: 'red', filters: { afterMs: ms('2020-01-01T00:00:00') } }), ['red-2023-nikon.png', 'blue-2023-canon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { beforeMs: ms('2020-01-01T00:00:00') } }), ['red-2019-canon.png']);
+    assert.deepEqual((await names(c, { text: 'red', filters: { camera: 'canon' } })).sort(), ['blue-2023-canon.png', 'red-2019-canon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { camera: 'd3100' } }), ['red-2023-nikon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { minRating: 4 } }), ['red-2019-canon.png', 'blue-2023-canon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { keywords: ['BEACH'] } }), ['red-2019-canon.png', 'blue-2023-canon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { keywords: ['beach', 'holiday'] } }), ['red-2019-canon.png']);
+    assert.deepEqual(await names(c, { text: 'red', filters: { camera: '100%_' } }), []);
+  });
 
-test('--like: an indexed image uses its stored vector, an unindexed one is embedded', async () => {
-  const c = await catalogWith(library);
-  assert.equal((await names(c, { likePath: path.join(c.dir, 'photos', 'blue-2023-canon.png') }))[0], 'blue-2023-canon.png');
-  const outside = await solidImage(path.join(tempDir('like'), 'greenish.png'), [40, 210, 60]);
-  assert.equal((await names(c, { likePath: outside }))[0], 'green-nodate.png');
-  // Text and example together.
-  const both = await names(c, { text: 'red', likePath: outside });
-  assert.equal(both.length, 4);
-  await assert.rejects(search(c.db, { likePath: path.join(c.dir, 'nope.png'), limit: 3, filters: {}, device: 'cpu' }, { env: {}, warn: () => {} }), /no such file/);
-  const notImage = path.join(c.dir, 'notes.txt');
-  fs.writeFileSync(notImage, 'hello');
-  await assert.rejects(search(c.db, { likePath: notImage, limit: 3, filters: {}, device: 'cpu' }, { env: {}, warn: () => {} }), /not a readable image/);
-});
+  test('--like: an indexed image uses its stored vector, an unindexed one is embedded', async (t) => {
+    const c = await catalogWith(backend.open(t), library);
+    assert.equal((await names(c, { likePath: path.join(c.dir, 'photos', 'blue-2023-canon.png') }))[0], 'blue-2023-canon.png');
+    const outside = await solidImage(path.join(tempDir('like'), 'greenish.png'), [40, 210, 60]);
+    assert.equal((await names(c, { likePath: outside }))[0], 'green-nodate.png');
+    // Text and example together.
+    const both = await names(c, { text: 'red', likePath: outside });
+    assert.equal(both.length, 4);
+    await assert.rejects(search(c.db, { likePath: path.join(c.dir, 'nope.png'), limit: 3, filters: {}, device: 'cpu' }, { env: {}, warn: () => {} }), /no such file/);
+    const notImage = path.join(c.dir, 'notes.txt');
+    fs.writeFileSync(notImage, 'hello');
+    await assert.rejects(search(c.db, { likePath: notImage, limit: 3, filters: {}, device: 'cpu' }, { env: {}, warn: () => {} }), /not a readable image/);
+  });
 
-test('a model whose files are gone is skipped with a warning naming it; --model finds it again', async () => {
-  const moved = path.join(tempDir('model'), 'tiny-clip');
-  fs.cpSync(tinyModel, moved, { recursive: true });
-  const c = await catalogWith(library.slice(0, 2), moved);
-  const elsewhere = path.join(tempDir('model2'), 'tiny-clip');
-  fs.renameSync(moved, elsewhere);
-  const warnings: string[] = [];
-  assert.deepEqual(await names(c, { text: 'red' }, warnings), []);
-  assert.match(warnings.join('\n'), /2 files were embedded with tiny-clip@[0-9a-f]{12}, which cannot be loaded .*pass --model DIR/);
-  assert.equal((await names(c, { text: 'red', modelSpec: elsewhere })).length, 2);
-});
+  test('a model whose files are gone is skipped with a warning naming it; --model finds it again', async (t) => {
+    const moved = path.join(tempDir('model'), 'tiny-clip');
+    fs.cpSync(tinyModel, moved, { recursive: true });
+    const c = await catalogWith(backend.open(t), library.slice(0, 2), moved);
+    const elsewhere = path.join(tempDir('model2'), 'tiny-clip');
+    fs.renameSync(moved, elsewhere);
+    const warnings: string[] = [];
+    assert.deepEqual(await names(c, { text: 'red' }, warnings), []);
+    assert.match(warnings.join('\n'), /2 files were embedded with tiny-clip@[0-9a-f]{12}, which cannot be loaded .*pass --model DIR/);
+    assert.equal((await names(c, { text: 'red', modelSpec: elsewhere })).length, 2);
+  });
 
-test('an empty catalog answers nothing, with a hint', async () => {
-  const c = makeCatalog('empty');
-  const warnings: string[] = [];
-  assert.deepEqual(await names(c, { text: 'red' }, warnings), []);
-  assert.match(warnings[0]!, /no embeddings in the catalog yet/);
+  test('an empty catalog answers nothing, with a hint', async (t) => {
+    const c = makeCatalog('empty', backend.open(t));
+    const warnings: string[] = [];
+    assert.deepEqual(await names(c, { text: 'red' }, warnings), []);
+    assert.match(warnings[0]!, /no embeddings in the catalog yet/);
+  });
 });
