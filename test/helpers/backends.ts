@@ -11,7 +11,7 @@ import { describe, type TestContext } from 'node:test';
 import '../temp.js';
 import { openCatalog, type OpenOptions } from '../../src/catalog/open.js';
 import type { Db } from '../../src/catalog/sql.js';
-import { PG_SKIP, freshPgDatabase } from './pg.js';
+import { PG_SKIP, freshPgCatalogDatabase, freshPgDatabase } from './pg.js';
 
 export type BackendName = 'sqlite' | 'postgres';
 
@@ -35,7 +35,9 @@ const backends: Backend[] = [
     name: 'postgres',
     target: (t) => freshPgDatabase(t),
     open(t, options) {
-      return opened(t, openCatalog(this.target(t), options) as unknown as Db);
+      // A migrated catalog cloned from a template, unless the options ask for what opening an empty database does.
+      const target = options && Object.keys(options).length > 0 ? this.target(t) : freshPgCatalogDatabase(t);
+      return opened(t, openCatalog(target, options) as unknown as Db);
     },
   },
 ];
