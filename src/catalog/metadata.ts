@@ -2,6 +2,7 @@
 import type { Db } from './sql.js';
 import { statement } from './statements.js';
 import type { TaskState } from './task-state.js';
+import { storableText, storableTextOrNull } from './text.js';
 
 export interface ThumbnailRow {
   fileId: number;
@@ -117,7 +118,10 @@ const SAVE_XMP = `INSERT INTO xmp (file_id, rating, label, title, description, k
   creator = excluded.creator, rights = excluded.rights, people = excluded.people, source = excluded.source`;
 
 export function saveXmp(db: Db, fileId: number, row: XmpRow): void {
-  statement(db, SAVE_XMP).run({ fileId, ...row });
+  const { label, title, description, keywords, hierarchical, creator, rights, people, source } = row;
+  const text = { label, title, description, keywords, hierarchical, creator, rights, people };
+  const params = Object.fromEntries(Object.entries(text).map(([k, v]) => [k, storableTextOrNull(v)]));
+  statement(db, SAVE_XMP).run({ fileId, rating: row.rating, ...params, source: storableText(source) });
 }
 
 /** A file whose XMP disappeared (sidecar deleted, metadata stripped) keeps no stale row. */

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import { storableTextOrNull } from './text.js';
 
 export type RunOutcome = 'running' | 'complete' | 'limit' | 'interrupted' | 'failed' | 'crashed';
 
@@ -46,7 +47,7 @@ export function updateRunCounts(db: Db, id: number, c: Partial<RunCounts>): void
 const END = `UPDATE runs SET outcome = @outcome, note = @note, ended_at = @now WHERE id = @id`;
 
 export function endRun(db: Db, id: number, r: { outcome: RunOutcome; note: string | null; now: number }): void {
-  statement(db, END).run({ ...r, id });
+  statement(db, END).run({ ...r, note: storableTextOrNull(r.note), id });
 }
 
 const MARK_CRASHED = `UPDATE runs SET outcome = 'crashed', note = @note WHERE id = @id AND outcome = 'running'`;

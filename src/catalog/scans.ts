@@ -1,5 +1,6 @@
 import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import { storableTextOrNull } from './text.js';
 
 /** Counts of one scan; the same keys appear in `scan --json` under "scan". */
 export interface ScanCounts {
@@ -59,7 +60,7 @@ export function scansCatalog(db: Db) {
     },
     finish(id: number, outcome: Exclude<ScanOutcome, 'running'>, counts: ScanCounts, note: string | null, now: number): void {
       const { sidecars: _unused, ...stored } = counts;
-      statement(db, FINISH).run({ id, outcome, endedAt: now, note, ...stored });
+      statement(db, FINISH).run({ id, outcome, endedAt: now, note: storableTextOrNull(note), ...stored });
     },
     recent(limit: number): ScanRow[] {
       return statement(db, RECENT).all(limit).map(toScan);

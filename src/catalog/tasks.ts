@@ -8,6 +8,7 @@ import { statement } from './statements.js';
 import { bothDialects, greatest, jsonTable, same, textList } from './dialect.js';
 import { sqlStates, type FinishedState, type TaskState } from './task-state.js';
 import type { TaskFile } from '../types.js';
+import { storableText, storableTextOrNull } from './text.js';
 
 export type { TaskState, FinishedState } from './task-state.js';
 
@@ -141,13 +142,14 @@ export class TaskStore {
 
   /** Marks a task done/skipped/failed for good. False when the lease was lost (the row is not ours any more). */
   end(id: number, runId: number, state: FinishedState, now: number, reason: string | null = null): boolean {
-    const error = state === 'failed' ? reason : null;
-    return statement(this.db, FINISH).run({ id, runId, state, reason, error, now }).changes === 1;
+    const stored = storableTextOrNull(reason);
+    const error = state === 'failed' ? stored : null;
+    return statement(this.db, FINISH).run({ id, runId, state, reason: stored, error, now }).changes === 1;
   }
 
   /** A failure with attempts left: back to pending, not before `runAfter`; a `suspect` runs alone (isolated) again. */
   retryLater(id: number, runId: number, error: string, runAfter: number, now: number, suspect = false): boolean {
-    return statement(this.db, LATER).run({ id, runId, error, runAfter, now, suspect: suspect ? 1 : 0 }).changes === 1;
+    return statement(this.db, LATER).run({ id, runId, error: storableText(error), runAfter, now, suspect: suspect ? 1 : 0 }).changes === 1;
   }
 
   /**
