@@ -1,6 +1,7 @@
 /** One model's best matches for a query vector, with exact scores. */
 import type { Db } from '../catalog/open.js';
-import { vectorsOf, type FileFilter } from '../catalog/embeddings.js';
+import { vectorsOf } from '../catalog/embeddings.js';
+import type { CandidateFilter } from './candidate-filter.js';
 import { annCandidates, thresholdFrom } from './ann-store.js';
 import { candidates as findCandidates, type VectorCache } from './vector-store.js';
 import type { Hit } from './vectors.js';
@@ -8,7 +9,7 @@ import type { Hit } from './vectors.js';
 export interface RankOptions {
   limit: number;
   /** Which files may be returned; applied before the top-k cut. */
-  filter: FileFilter;
+  filter: CandidateFilter;
   /** --exact: the full scan even where the index would answer. */
   exact: boolean;
   /** Where the vector file and the index live (none: everything in memory, full scan). */
@@ -24,7 +25,7 @@ export interface RankOptions {
 export async function rank(db: Db, modelId: string, query: Float32Array, o: RankOptions): Promise<Hit[]> {
   const { limit, filter, cache } = o;
   const fromIndex = !o.exact && cache ? annCandidates(db, cache, { modelId, dim: query.length }, query, limit, filter, thresholdFrom(o.env)) : null;
-  const ids = fromIndex ?? (await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter, cache)).map((c) => c.fileId);
+  const ids = fromIndex ?? (await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter.all(), cache)).map((c) => c.fileId);
   const exactVectors = vectorsOf(db, modelId, ids);
   const hits: Hit[] = [];
   for (const id of ids) {

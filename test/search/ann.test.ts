@@ -20,6 +20,7 @@ import {
 } from '../../src/catalog/embeddings.js';
 import { openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
+import { listFilter } from '../../src/search/candidate-filter.js';
 import { rank } from '../../src/search/rank.js';
 import { normalize, type Hit } from '../../src/search/vectors.js';
 import { addFile, lcg, makeCatalog, type TestCatalog } from '../clip-helpers.js';
@@ -70,7 +71,7 @@ const noFilter = { mode: 'exclude' as const, ids: new Int32Array() };
 const env = { INDEXER_SEARCH_ANN_MIN: '1000' };
 
 async function both(s: Synthetic, query: Float32Array, filter: FileFilter = noFilter): Promise<{ ann: Hit[]; exact: Hit[] }> {
-  const o = { limit: 20, filter, cache: place(s.c), env };
+  const o = { limit: 20, filter: listFilter(filter), cache: place(s.c), env };
   return { ann: await rank(s.c.db, modelId, query, { ...o, exact: false }), exact: await rank(s.c.db, modelId, query, { ...o, exact: true }) };
 }
 
