@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import {
   allVectors,
   embeddedIds,
@@ -16,69 +16,12 @@ import {
   saveEmbedding,
   searchableModels,
   vectorBatches,
-  type FileFilter,
 } from '../../src/catalog/embeddings.js';
 import { openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
-import { listFilter } from '../../src/search/candidate-filter.js';
-import { rank } from '../../src/search/rank.js';
-import { normalize, type Hit } from '../../src/search/vectors.js';
-import { addFile, lcg, makeCatalog, type TestCatalog } from '../clip-helpers.js';
-
-const dim = 512;
-const modelId = 'synthetic@000000000000';
-const key = { modelId, dim };
-
-interface Synthetic {
-  c: TestCatalog;
-  ids: number[];
-  centers: Float32Array[];
-  rand: () => number;
-}
-
-function clustered(rand: () => number, centers: Float32Array[], spread = 0.8): Float32Array {
-  const c = centers[Math.floor(((rand() + 1) / 2) * centers.length)]!;
-  return normalize(Float32Array.from(c, (x) => x + rand() * spread));
-}
-
-const made: TestCatalog[] = [];
-after(() => {
-  for (const c of made) {
-    c.db.close();
-    fs.rmSync(c.dir, { recursive: true, force: true });
-  }
-});
-
-function syntheticCatalog(n: number): Synthetic {
-  const c = makeCatalog('ann');
-  made.push(c);
-  const rand = lcg(42);
-  const centers = Array.from({ length: 40 }, () => Float32Array.from({ length: dim }, () => rand()));
-  recordModel(c.db, { id: modelId, name: 'synthetic', dir: c.dir, dim }, 1);
-  const ids: number[] = [];
-  c.db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const f = addFile(c, `p${i}.jpg`);
-      saveEmbedding(c.db, f.id, modelId, clustered(rand, centers), 1);
-      ids.push(f.id);
-    }
-  })();
-  return { c, ids, centers, rand };
-}
-
-const place = (c: TestCatalog) => ({ dir: c.cacheDir, catalogPath: c.dbPath });
-const noFilter = { mode: 'exclude' as const, ids: new Int32Array() };
-const env = { INDEXER_SEARCH_ANN_MIN: '1000' };
-
-async function both(s: Synthetic, query: Float32Array, filter: FileFilter = noFilter): Promise<{ ann: Hit[]; exact: Hit[] }> {
-  const o = { limit: 20, filter: listFilter(filter), cache: place(s.c), env };
-  return { ann: await rank(s.c.db, modelId, query, { ...o, exact: false }), exact: await rank(s.c.db, modelId, query, { ...o, exact: true }) };
-}
-
-function recall(ann: Hit[], exact: Hit[]): number {
-  const truth = new Set(exact.map((h) => h.fileId));
-  return ann.filter((h) => truth.has(h.fileId)).length / exact.length;
-}
+import { normalize } from '../../src/search/vectors.js';
+import { addFile } from '../clip-helpers.js';
+import { both, clustered, dim, key, modelId, place, recall, syntheticCatalog } from './ann-catalog.js';
 
 test('above the threshold the index answers: recall@20 >= 0.98 against --exact, with the same exact scores', async () => {
   const s = syntheticCatalog(3000);
