@@ -10,19 +10,20 @@
  * row by row.
  *
  * The index is built or brought up to date at the end of a phase 2 that ran the clip stage (`indexer scan`,
- * `indexer resume`), where a long build belongs; a search that finds it a little behind (a few thousand rows)
- * patches it itself, and one that finds it far behind or missing answers from the full scan.
+ * `indexer resume`), where a long build belongs; a search never writes it. One that finds it a little behind (a few
+ * thousand rows written since) scores those rows exactly beside the index's candidates, and one that finds it far
+ * behind or missing answers from the full scan.
  */
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { catalogCacheKey } from '../catalog/catalog-url.js';
-import { embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
+import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
 import { openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import type { CandidateFilter } from './candidate-filter.js';
 
 /** Per model: at or above this many embeddings search answers from the index (INDEXER_SEARCH_ANN_MIN overrides). */
 export const annThreshold = 100_000;
-/** A search patches an index at most this many rows behind (about a second of work on 2 cores); more waits for phase 2. */
+/** A search adds at most this many rows written since the index was built (scored exactly); more: the full scan answers. */
 const searchPatchLimit = 5_000;
 /**
  * How wide the graph search is: this share of the index, within bounds. Text queries are the hard case (they sit
@@ -69,14 +70,10 @@ export function beamFor(count: number): number {
  */
 export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float32Array, want: number, filter: CandidateFilter, threshold: number): number[] | null {
   const base = annBase(place, key.modelId);
-  let manifest = readManifest(base, key);
+  const manifest = readManifest(base, key);
   if (!manifest || manifest.count < threshold) return null;
-  const generation = modelGeneration(db, key.modelId);
-  if (manifest.generation !== generation) {
-    if (!catchUp(db, base, key, manifest, generation)) return null;
-    manifest = readManifest(base, key);
-    if (!manifest) return null;
-  }
+  const recent = recentCandidates(db, key, manifest.generation, query);
+  if (!recent) return null;
   const reader = openReader(base, manifest);
   if (!reader) return null;
   const need = Math.max(want * rescore.perResult, rescore.atLeast);
@@ -88,15 +85,28 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
   }
   // Fewer than wanted passed, while more files may pass than the beam held: the full scan decides.
   if (out.length < need && ranked.length < reader.count) return null;
+  const seen = new Set(out);
+  for (const id of filter.passing(recent.slice(0, need * 4))) if (!seen.has(id)) out.push(id);
   return out;
 }
 
-/** Patches an index that is a little behind; false when it is too far behind for a search to wait on. */
-function catchUp(db: Db, base: string, key: AnnKey, manifest: AnnManifest, to: number): boolean {
-  if (to < manifest.generation) return false;
-  const changes = changesSince(db, key, manifest.generation, to);
-  if (changes.changed.length > searchPatchLimit) return false;
-  return updateIndex(base, key, manifest, changes) === 'done';
+/**
+ * Rows written since the index was built (a scan that added a few photos, a re-embed), best first by their exact
+ * score: the index does not hold them (or holds their old vectors), so they join its candidates; rows deleted since
+ * drop out when re-scored (no vector left). A search never rewrites the index (phase 2 does); null when the index is
+ * so far behind that the full scan should answer, or is from a newer catalog than this one.
+ */
+function recentCandidates(db: Db, key: AnnKey, since: number, query: Float32Array): number[] | null {
+  const generation = modelGeneration(db, key.modelId);
+  if (since === generation) return [];
+  if (since > generation || idsWrittenSince(db, key.modelId, since).length > searchPatchLimit) return null;
+  const rows = allVectors(db, key.modelId, key.dim, since);
+  const scored = Array.from(rows.ids, (id, r) => {
+    let score = 0;
+    for (let j = 0; j < key.dim; j++) score += rows.data[r * key.dim + j]! * query[j]!;
+    return { id, score };
+  });
+  return scored.sort((a, b) => b.score - a.score).map((h) => h.id);
 }
 
 /** The rows of a model written after generation `since` (all of them for -1), read in batches as the index adds them. */

@@ -25,7 +25,17 @@ export interface RankOptions {
 export async function rank(db: Db, modelId: string, query: Float32Array, o: RankOptions): Promise<Hit[]> {
   const { limit, filter, cache } = o;
   const fromIndex = !o.exact && cache ? annCandidates(db, cache, { modelId, dim: query.length }, query, limit, filter, thresholdFrom(o.env)) : null;
-  const ids = fromIndex ?? (await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter.all(), cache)).map((c) => c.fileId);
+  if (fromIndex) {
+    const hits = rescore(db, modelId, query, fromIndex, limit);
+    // Short of a full page (candidates deleted since the index was built, or few files pass): the full scan is sure.
+    if (hits.length >= limit) return hits;
+  }
+  const ids = (await findCandidates(db, modelId, query, Math.max(limit * 4, limit + 64), filter.all(), cache)).map((c) => c.fileId);
+  return rescore(db, modelId, query, ids, limit);
+}
+
+/** The best `limit` of the candidates by exact float32 score (a candidate without a vector of this model drops out). */
+function rescore(db: Db, modelId: string, query: Float32Array, ids: number[], limit: number): Hit[] {
   const exactVectors = vectorsOf(db, modelId, ids);
   const hits: Hit[] = [];
   for (const id of ids) {
