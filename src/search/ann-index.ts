@@ -225,6 +225,11 @@ function fingerprint(file: string): { indexBytes: number; indexDigest: string } 
   }
 }
 
+/** Whether the index file the manifest names is there and unchanged (size and digest). */
+export function indexIntact(base: string, manifest: AnnManifest): boolean {
+  return intact(path.join(path.dirname(base), manifest.indexFile), manifest);
+}
+
 function intact(file: string, manifest: AnnManifest): boolean {
   try {
     const now = fingerprint(file);

@@ -18,13 +18,18 @@ import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { catalogCacheKey } from '../catalog/catalog-url.js';
 import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
-import { openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
+import { indexIntact, openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import type { CandidateFilter } from './candidate-filter.js';
 
 /** Per model: at or above this many embeddings search answers from the index (INDEXER_SEARCH_ANN_MIN overrides). */
 export const annThreshold = 100_000;
 /** A search adds at most this many rows written since the index was built (scored exactly); more: the full scan answers. */
 const searchPatchLimit = 5_000;
+/**
+ * Phase 2 leaves an intact index this many changed rows behind as it is (searches score those rows exactly, ~10-30
+ * ms at 1,000): rewriting the whole index (0.63 GB per million) for a nightly scan's few photos costs more.
+ */
+const rewriteFrom = 1_000;
 /**
  * How wide the graph search is: this share of the index, within bounds. Text queries are the hard case (they sit
  * away from every photo, and the photos of the group they point at score within hair's breadths of each other):
@@ -119,6 +124,22 @@ function changesSince(db: Db, key: AnnKey, since: number, generation: number): A
   };
 }
 
+/** What refreshIndexes did for a model: 'deferred' left an intact index a few rows behind (searches cover them). */
+export interface RefreshResult {
+  modelId: string;
+  outcome: UpdateOutcome | 'current' | 'deferred';
+  rows: number;
+}
+
+/**
+ * Whether the index is behind by fewer than rewriteFrom rows: rows written since, plus entries of files that lost
+ * their embedding (the index holds `count`; of those, count - (live - changed) are gone).
+ */
+function fewChanges(manifest: AnnManifest, changes: AnnChanges): boolean {
+  const gone = Math.max(0, manifest.count - (changes.live.length - changes.changed.length));
+  return changes.changed.length + gone < rewriteFrom;
+}
+
 /**
  * Builds or brings up to date the index of every model with at least `threshold` embeddings (phase 2 calls this
  * after the clip stage). Returns what it did per model, for the caller to report.
@@ -129,8 +150,8 @@ export function refreshIndexes(
   threshold: number,
   signal?: AbortSignal,
   adding?: (modelId: string, rows: number) => void,
-): { modelId: string; outcome: UpdateOutcome | 'current'; rows: number }[] {
-  const out: { modelId: string; outcome: UpdateOutcome | 'current'; rows: number }[] = [];
+): RefreshResult[] {
+  const out: RefreshResult[] = [];
   for (const model of searchableModels(db)) {
     const key = { modelId: model.id, dim: model.dim };
     const base = annBase(place, model.id);
@@ -147,6 +168,10 @@ export function refreshIndexes(
     }
     if (manifest && manifest.generation > generation) manifest = null;
     let changes = changesSince(db, key, manifest?.generation ?? -1, generation);
+    if (manifest && fewChanges(manifest, changes) && indexIntact(base, manifest)) {
+      out.push({ modelId: model.id, outcome: 'deferred', rows: changes.changed.length });
+      continue;
+    }
     if (changes.changed.length >= searchPatchLimit) adding?.(model.id, changes.changed.length);
     let outcome = updateIndex(base, key, manifest, changes, signal);
     if (outcome === 'failed' && manifest) {
