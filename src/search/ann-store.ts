@@ -83,15 +83,20 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
   if (!reader) return null;
   const need = Math.max(want * rescore.perResult, rescore.atLeast);
   const ranked = reader.nearest(query, Math.max(beamFor(reader.count), need));
-  const out: number[] = [];
-  // Best first, in growing chunks: a broad filter is settled by the first chunk, a narrow one walks the beam.
-  for (let at = 0, size = firstFilterChunk; at < ranked.length && out.length < need; at += size, size *= 2) {
-    for (const id of filter.passing(ranked.slice(at, at + size))) if (out.length < need) out.push(id);
-  }
+  const out = firstPassing(filter, ranked, need);
   // Fewer than wanted passed, while more files may pass than the beam held: the full scan decides.
   if (out.length < need && ranked.length < reader.count) return null;
   const seen = new Set(out);
-  for (const id of filter.passing(recent.slice(0, need * 4))) if (!seen.has(id)) out.push(id);
+  for (const id of firstPassing(filter, recent, need)) if (!seen.has(id)) out.push(id);
+  return out;
+}
+
+/** The first `need` of ids (best first) that pass the filter, checked in growing chunks: a broad filter is settled by the first. */
+function firstPassing(filter: CandidateFilter, ids: number[], need: number): number[] {
+  const out: number[] = [];
+  for (let at = 0, size = firstFilterChunk; at < ids.length && out.length < need; at += size, size *= 2) {
+    for (const id of filter.passing(ids.slice(at, at + size))) if (out.length < need) out.push(id);
+  }
   return out;
 }
 

@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SearchFilters } from '../../src/catalog/embeddings.js';
+import { saveEmbedding, type SearchFilters } from '../../src/catalog/embeddings.js';
 import { refreshIndexes } from '../../src/search/ann-store.js';
 import { catalogFilter, type CandidateFilter } from '../../src/search/candidate-filter.js';
 import { rank } from '../../src/search/rank.js';
+import { normalize } from '../../src/search/vectors.js';
+import { addFile } from '../clip-helpers.js';
 import { both, clustered, env, modelId, place, recall, syntheticCatalog, type Synthetic } from './ann-catalog.js';
 
 /** A quarter of the photos from an iPhone, the rest from a Canon; photo i taken on day i of 2020. */
@@ -59,4 +61,24 @@ test('a filter too narrow for the index beam is answered by the full scan, exact
   assert.equal(w.listed(), true);
   assert.equal(ann.length, 12);
   assert.deepEqual(ann, exact);
+});
+
+test('photos added since the index was built pass the same filter: a new iPhone photo is found, a new Canon one is not', async () => {
+  const s = withExif(3000);
+  const query = clustered(s.rand, s.centers, 2);
+  const near = () => normalize(Float32Array.from(query, (x) => x + s.rand() * 0.01));
+  const exif = s.c.db.prepare(`INSERT INTO exif (file_id, taken_at_ms, make, model) VALUES (?, 0, ?, ?)`);
+  const iphone = addFile(s.c, 'new-iphone.jpg').id;
+  const canon = addFile(s.c, 'new-canon.jpg').id;
+  exif.run(iphone, 'Apple', 'iPhone 15');
+  exif.run(canon, 'Canon', 'EOS R5');
+  saveEmbedding(s.c.db, iphone, modelId, near(), 2);
+  saveEmbedding(s.c.db, canon, modelId, near(), 2);
+  const w = watched(s, { camera: 'iphone' });
+  const ann = await rank(s.c.db, modelId, query, { limit: 20, cache: place(s.c), env, filter: w.filter, exact: false });
+  assert.equal(w.listed(), false, 'answered by the index and the rows written since');
+  assert.equal(ann[0]!.fileId, iphone);
+  assert.ok(!ann.some((h) => h.fileId === canon));
+  const unfiltered = await rank(s.c.db, modelId, query, { limit: 20, cache: place(s.c), env, filter: catalogFilter(s.c.db, {}), exact: false });
+  assert.deepEqual(unfiltered.slice(0, 2).map((h) => h.fileId).sort(), [iphone, canon].sort());
 });
