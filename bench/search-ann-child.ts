@@ -3,7 +3,7 @@
  *   build N DIR  writes the synthetic catalog (search-scale-data.ts), then builds the index with refreshIndexes(), the
  *                function phase 2 runs after the clip stage; records the times in DIR/ready.json.
  *   query N DIR  opens the catalog as `indexer search` does and times what search runs once the query is embedded
- *                (fileFilter, rank(), describeFiles: the functions src/search/search.ts calls), for text-like queries,
+ *                (catalogFilter, rank(), describeFiles: the functions src/search/search.ts calls), for text-like queries,
  *                --like on an indexed photo (its stored vector), --after and --camera; recall@20 against the exact
  *                float32 ranking over every stored vector (filters applied), exactness of the printed scores, RSS.
  */
@@ -13,8 +13,9 @@ import path from 'node:path';
 import { openCatalog, type Db } from '../src/catalog/open.js';
 import { reclaimWalSpace } from '../src/catalog/maintenance.js';
 import { describeFiles, embeddingOf, fileFilter, vectorBatches, type SearchFilters } from '../src/catalog/embeddings.js';
+import { catalogFilter } from '../src/search/candidate-filter.js';
 import { readManifest } from '../src/search/ann-index.js';
-import { annBase, refreshIndexes, thresholdFrom } from '../src/search/ann-store.js';
+import { annBase, beamFor, refreshIndexes, thresholdFrom } from '../src/search/ann-store.js';
 import { sortedHas } from '../src/search/quantized.js';
 import { rank } from '../src/search/rank.js';
 import type { Hit } from '../src/search/vectors.js';
@@ -82,7 +83,7 @@ async function query(): Promise<void> {
   const cache = { dir: place.dir, catalogPath: dbPath };
   const search = async (q: Float32Array, filters: SearchFilters, isLike: boolean): Promise<Hit[]> => {
     if (isLike) embeddingOf(db, 1); // what --like on an indexed photo reads first
-    const hits = await rank(db, modelId, q, { limit: 20, filter: fileFilter(db, filters), exact: false, cache, env });
+    const hits = await rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, filters), exact: false, cache, env });
     describeFiles(db, hits.map((h) => h.fileId));
     return hits;
   };
@@ -119,7 +120,7 @@ async function query(): Promise<void> {
   console.log(`  ${n.toLocaleString('en')} x ${dim}-d clustered synthetic embeddings; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} now`);
   console.log(`  build (refreshIndexes, as phase 2 runs it; ${ready.at}, load ${ready.load.toFixed(1)}): ${ready.buildS.toFixed(0)} s wall, ${ready.buildCpuS.toFixed(0)} s CPU, ${(n / ready.buildS).toFixed(0)} rows/s; peak RSS of the building process ${ready.buildPeakRssMB} MB`);
   console.log(`  on disk: index ${mb(manifest.indexBytes)} MB + keys ${mb(keysBytes)} MB; the catalog (exact float32 vectors, re-scoring reads only the candidates' rows) ${mb(catalogBytes)} MB`);
-  console.log(`  first search after opening (maps the index): ${firstMs.toFixed(1)} ms; then, after load (goal < ${goal} ms):`);
+  console.log(`  first search after opening (maps the index): ${firstMs.toFixed(1)} ms; then, after load (goal < ${goal} ms; graph beam ${beamFor(manifest.count)}):`);
   sets.forEach((set, i) => {
     const { recall, scoreError } = compare(results[i]!, truth[i]!);
     console.log(`    ${lines[i]}; recall@20 ${recall.toFixed(3)}; max |score - exact| ${scoreError.toExponential(1)}`);
@@ -129,7 +130,7 @@ async function query(): Promise<void> {
   console.log(`  recall@20 over all ${sets.reduce((a, x) => a + x.vectors.length, 0)} queries: ${(allRecall.reduce((a, r, i) => a + r * sets[i]!.vectors.length, 0) / sets.reduce((a, x) => a + x.vectors.length, 0)).toFixed(3)} (goal >= 0.98)`);
   if (n <= 1_000_000) {
     // The peer in the same run: --exact, the full scan of the int8 vector file (built on its first use, as search does).
-    const exact = (q: Float32Array) => rank(db, modelId, q, { limit: 20, filter: fileFilter(db, {}), exact: true, cache, env });
+    const exact = (q: Float32Array) => rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, {}), exact: true, cache, env });
     t = performance.now();
     await exact(text[0]!);
     const prepareS = (performance.now() - t) / 1000;

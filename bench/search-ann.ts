@@ -5,7 +5,7 @@
  * the search path after load, with recall@20 against the exact ranking, index size and memory (search-ann-child.ts).
  *
  * The catalog and index are kept in BENCH_SEARCH_CACHE (default /tmp/indexer-bench-search/N) and reused when present:
- * 10M is 23 GB of catalog and hours of index build on 2 cores, so it is only built with BENCH_SEARCH_BUILD=1 (or
+ * 10M is ~45 GB of catalog and hours of index build on 2 cores, so it is only built with BENCH_SEARCH_BUILD=1 (or
  * when its cache is there). Delete the folder to start over; nothing of it is in the repository.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'search-ann-child.js');
 /** Bytes per photo: catalog (float32 vector, file and exif rows, indexes) and the index (int8 vector + graph). */
-const catalogBytesPerRow = 2_400;
+const catalogBytesPerRow = 4_500;
 const indexBytesPerRow = 700;
 
 export async function benchSearch(o: { quick: boolean }): Promise<void> {
@@ -57,7 +57,34 @@ function cannotBuild(n: number, cacheRoot: string): string | null {
   if (st.bavail * st.bsize < needDisk * 1.2) return `needs about ${gb(needDisk)} of disk under ${cacheRoot}, ${gb(st.bavail * st.bsize)} free`;
   if (os.freemem() < needMemory) return `the build needs about ${gb(needMemory)} of memory, ${gb(os.freemem())} free`;
   if (n >= 10_000_000 && !process.env.BENCH_SEARCH_BUILD) {
-    return `no cache; building it takes hours on 2 cores and ${gb(needDisk)} of disk: BENCH_SEARCH_BUILD=1 builds it once`;
+    return `no cache; ${estimate(n, cacheRoot) ?? `building it takes hours on 2 cores and ${gb(needDisk)} of disk`}: BENCH_SEARCH_BUILD=1 builds it once`;
+  }
+  return null;
+}
+
+/**
+ * What building size n would take, extrapolated from a built smaller size in the same cache root (its catalog file
+ * and its ready.json): HNSW insertion costs about n log n, the catalog grows linearly.
+ */
+function estimate(n: number, cacheRoot: string): string | null {
+  const sizes = fs.existsSync(cacheRoot) ? fs.readdirSync(cacheRoot).map(Number).filter((m) => m > 0 && m < n) : [];
+  for (const m of sizes.sort((a, b) => b - a)) {
+    try {
+      const ready = JSON.parse(fs.readFileSync(path.join(cacheRoot, String(m), 'ready.json'), 'utf8')) as { writeS: number; buildS: number; buildCpuS: number };
+      const catalogBytes = fs.statSync(path.join(cacheRoot, String(m), 'catalog.db')).size;
+      const indexBytes = fs.readdirSync(path.join(cacheRoot, String(m), 'cache', 'search')).filter((f) => f.endsWith('.usearch')).reduce((a, f) => a + fs.statSync(path.join(cacheRoot, String(m), 'cache', 'search', f)).size, 0);
+      const r = n / m;
+      const cpuS = ready.buildCpuS * r * (Math.log(n) / Math.log(m));
+      const h = (sec: number) => `${(sec / 3600).toFixed(1)} h`;
+      const gb = (b: number) => `${(b / 2 ** 30).toFixed(0)} GB`;
+      return (
+        `from the ${m.toLocaleString('en')} build here: writing the catalog ~${h(ready.writeS * r)}, the index ~${h(cpuS)} of CPU ` +
+        `(${h(cpuS / os.availableParallelism())} on all ${os.availableParallelism()} cores if idle), ~${gb(catalogBytes * r)} of catalog and ` +
+        `~${gb(indexBytes * r)} of index on disk, the index held in memory while it is built (~${gb(indexBytes * r * 1.3)})`
+      );
+    } catch {
+      continue;
+    }
   }
   return null;
 }

@@ -10,7 +10,6 @@ import type { Db } from '../catalog/open.js';
 import {
   describeFiles,
   embeddingOf,
-  fileFilter,
   presentEmbeddingCount,
   searchableModels,
   presentFileId,
@@ -21,6 +20,7 @@ import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../extract/image-tensor.js';
 import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
+import { catalogFilter } from './candidate-filter.js';
 import { rank } from './rank.js';
 import type { VectorCache } from './vector-store.js';
 import { normalize, type Hit } from './vectors.js';
@@ -65,7 +65,7 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   const likeStored = likeId !== null ? embeddingOf(db, likeId) : null;
   const explicit = explicitModel(req.modelSpec, ctx.env);
   let hits: Hit[] = [];
-  const filter = fileFilter(db, req.filters);
+  const filter = catalogFilter(db, req.filters);
   for (const group of groups) {
     const info = openable(db, group, explicit, ctx);
     if (!info) continue;
