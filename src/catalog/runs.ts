@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Db } from './sql.js';
 import { statement } from './statements.js';
+import { announceNewTasks } from './notify.js';
 
 export type RunOutcome = 'running' | 'complete' | 'limit' | 'interrupted' | 'failed' | 'crashed';
 
@@ -45,8 +46,13 @@ export function updateRunCounts(db: Db, id: number, c: Partial<RunCounts>): void
 
 const END = `UPDATE runs SET outcome = @outcome, note = @note, ended_at = @now WHERE id = @id`;
 
+/**
+ * A run ended: its tasks are finished or handed back. Workers waiting on PostgreSQL for the tasks others hold (or
+ * for work handed back) are told at once (NOTIFY), rather than finding out at their next slow poll.
+ */
 export function endRun(db: Db, id: number, r: { outcome: RunOutcome; note: string | null; now: number }): void {
   statement(db, END).run({ ...r, id });
+  announceNewTasks(db);
 }
 
 const MARK_CRASHED = `UPDATE runs SET outcome = 'crashed', note = @note WHERE id = @id AND outcome = 'running'`;
