@@ -83,7 +83,8 @@ export async function benchPgWorkers(o: { quick: boolean }): Promise<void> {
     }
     const best = (rs: Timed[]) => Math.min(...rs.map((r) => r.seconds));
     const ratio = best(two) / best(one);
-    console.log(`  ratio (best of each) 2x1 / 1x2:  ${ratio.toFixed(3)} (goal <= 1.10: distribution costs ${((ratio - 1) * 100).toFixed(1)} %)`);
+    const verdict = ratio <= 1.1 ? 'met' : 'NOT met';
+    console.log(`  ratio (best of each) 2x1 / 1x2:  ${ratio.toFixed(3)} (goal <= 1.10 ${verdict}: distribution costs ${((ratio - 1) * 100).toFixed(1)} %); ${loadText()}`);
   } finally {
     server.stop();
   }
@@ -97,7 +98,8 @@ function line(label: string, tasks: number, r: Timed, note = ''): void {
   const perSecond = tasks / r.seconds;
   const rate = `${perSecond.toFixed(perSecond < 100 ? 2 : 0)} tasks/s`;
   const done = r.perProcess.length > 1 ? `${r.perProcess.join(' + ')} done` : `${r.done} done`;
-  console.log(`  ${`${label}:`.padEnd(34)} ${rate.padStart(14)} (${r.seconds.toFixed(2)} s, ${done}, load ${r.load.toFixed(1)})${note ? `; ${note}` : ''}`);
+  const exits = r.exits && r.exits.length > 1 ? `, exits at ${r.exits.map((s) => s.toFixed(1)).join(' / ')} s` : '';
+  console.log(`  ${`${label}:`.padEnd(34)} ${rate.padStart(14)} (${r.seconds.toFixed(2)} s, ${done}${exits}, load ${r.load.toFixed(1)})${note ? `; ${note}` : ''}`);
 }
 
 async function serverOrSkip(): Promise<PgServer | null> {
