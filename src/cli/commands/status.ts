@@ -39,7 +39,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
     const files = filesOverview(db);
     const roots = rootsOverview(db);
     const recent = scansCatalog(db).recent(RECENT_SCANS);
-    const engine = engineStatus(db);
+    const engine = engineStatus(db, cli.clock.now());
     const environment = statusEnvironment(cacheDir(cmd, cli), cli.env, () => cli.clock.now());
     if (global.json) {
       const out = {
