@@ -9,6 +9,7 @@ import { TaskStore } from '../catalog/tasks.js';
 import { markRunCrashed, runIsStale, runningRuns, staleRunNote } from '../catalog/runs.js';
 import {
   cancelTasksOfDeletedFiles,
+  lockPlanning,
   planDependency,
   planStage,
   presentKinds,
@@ -38,6 +39,7 @@ export function planTasks(
 ): PlanTotals {
   const kinds = presentKinds(db);
   return db.transaction(() => {
+    lockPlanning(db);
     const totals: PlanTotals = { planned: 0, rearmed: 0, coalesced: 0, skipped: 0, canceled: 0 };
     totals.canceled = cancelTasksOfDeletedFiles(db, opts.now);
     for (const stage of stages) {

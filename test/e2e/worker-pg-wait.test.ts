@@ -1,7 +1,8 @@
 /**
- * `indexer worker` on PostgreSQL between its rounds, with real processes: a worker must not give up on tasks it met
- * locked by someone else's claim or planning (SKIP LOCKED passes them by, yet they are nobody's), and a worker that
- * waits for the tasks another run holds must exit when that run ends, not at its next slow poll.
+ * `indexer worker` on PostgreSQL meeting other processes, with real processes: a worker must not give up on tasks it
+ * met locked by someone else's claim or planning (SKIP LOCKED passes them by, yet they are nobody's); a worker that
+ * waits for the tasks another run holds must exit when that run ends, not at its next slow poll; and planners take
+ * turns (an advisory lock held to commit: concurrent planners of different stages could deadlock otherwise).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import pg from 'pg';
 import { openCatalog } from '../../src/catalog/open.js';
 import { endRun, startRun } from '../../src/catalog/runs.js';
 import { PgDb } from '../../src/catalog/pg/pg-db.js';
+import { PLAN_LOCK_KEY } from '../../src/catalog/pg/lock-keys.js';
 import { PG_SKIP, freshPgDatabase } from '../helpers/pg.js';
 import { collect, lastJson, runCli, startCli } from './helpers.js';
 import { makeLibrary, waitUntil } from './worker-helpers.js';
@@ -96,4 +98,33 @@ test('PostgreSQL: a worker waiting for the tasks another run holds exits as soon
   assert.equal(lastJson(r.stdout).extract.done, 0);
   // Its slow poll is 10 s: well under it means the run's end woke it.
   assert.ok(exitedAt - ended < 5_000, `exited ${exitedAt - ended} ms after the other run ended`);
+});
+
+test('PostgreSQL: a worker plans only once the planner before it has committed (planning takes turns)', { skip: PG_SKIP, timeout: 120_000 }, async (t) => {
+  const url = freshPgDatabase(t);
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'indexer-worker-pg-plan-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const root = path.join(dir, 'photos');
+  await makeLibrary(root, 3, 120);
+  const g = ['--db', url, '--cache-dir', path.join(dir, 'cache')];
+  assert.equal((await runCli([...g, 'scan', '--no-extract', root])).code, 0);
+  // Another planner (a scan, a worker elsewhere) is inside its planning transaction.
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  let r;
+  try {
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock($1)', [PLAN_LOCK_KEY]);
+    const worker = startCli([...g, '--json', 'worker', '--stages', 'thumbnail']);
+    const result = collect(worker, 100_000);
+    const waiting = () => count(url, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`) > 0;
+    assert.ok(await waitUntil(waiting, 60_000), 'the worker waits for the planning lock');
+    assert.equal(count(url, `SELECT count(*) FROM tasks`), 0, 'and has planned nothing meanwhile');
+    await other.query('COMMIT');
+    r = await result;
+  } finally {
+    await other.end();
+  }
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(lastJson(r.stdout).extract.done, 3);
 });
