@@ -56,7 +56,7 @@ export interface WorkerLoopDeps {
   reconnect(): Promise<void>;
   /** One line on stderr. */
   notice(line: string): void;
-  /** Waits between reconnects (a fake in tests); resolves early on abort. */
+  /** Waits between reconnects and before coming back for locked tasks (a fake in tests); resolves early on abort only. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -154,10 +154,11 @@ async function waitForWork(
     // A scan that started or ended while the round ran (PostgreSQL: nothing stops one) may have added files.
     if (now.scans !== after.scans || now.pending > lowest) return 'again';
     lowest = Math.min(lowest, now.pending);
-    // Claimable tasks nobody holds are this worker's business whatever the counts did: never 'done' past them.
+    // Claimable tasks nobody holds are this worker's business whatever the counts did: never 'done' past them. The
+    // pause is a plain sleep: a NOTIFY (this worker's own run ending, to begin with) must not cut it short.
     if (now.claimable) {
       const budget = left();
-      if (after.retryMs > 0) await d.idle(budget === undefined ? after.retryMs : Math.max(1, Math.min(after.retryMs, budget)));
+      if (after.retryMs > 0) await (d.sleep ?? sleep)(budget === undefined ? after.retryMs : Math.max(1, Math.min(after.retryMs, budget)), d.signal);
       return d.signal.aborted ? 'interrupted' : 'again';
     }
     if (now.running > 0 && now.firstExpiry !== null && now.firstExpiry <= d.clock.now()) return 'again';
