@@ -20,6 +20,8 @@ export interface Timed {
   done: number;
   /** Tasks done by each process (how evenly the work spread). */
   perProcess: number[];
+  /** When each process ended, in seconds from the start (`indexer worker` only: a late exit shows here). */
+  exits?: number[];
   /** Load average (1 min) when the measurement ended: the machine is shared. */
   load: number;
 }
@@ -43,8 +45,9 @@ export async function engineWorkers(catalogs: string[], threads: number, stage: 
 /** `indexer --db CATALOG --cache-dir DIR --json worker --stages STAGE --threads N` in each process. */
 export async function cliWorkers(catalogs: string[], threads: number, stage: string, cacheDir: string, env: NodeJS.ProcessEnv): Promise<Timed> {
   const t0 = performance.now();
+  const exits: number[] = [];
   const outputs = await Promise.all(
-    catalogs.map(async (c) => {
+    catalogs.map(async (c, i) => {
       const child = spawn(process.execPath, [bin, '--db', c, '--cache-dir', cacheDir, '--json', 'worker', '--stages', stage, '--threads', String(threads)], {
         env,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -52,12 +55,13 @@ export async function cliWorkers(catalogs: string[], threads: number, stage: str
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
       await exited(child);
+      exits[i] = (performance.now() - t0) / 1000;
       return out;
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   const perProcess = outputs.map((out) => Number((JSON.parse(out.trim().split('\n').pop()!) as { extract: { done: number } }).extract.done));
-  return { seconds, done: perProcess.reduce((n, d) => n + d, 0), perProcess, load: os.loadavg()[0]! };
+  return { seconds, done: perProcess.reduce((n, d) => n + d, 0), perProcess, exits, load: os.loadavg()[0]! };
 }
 
 /** Whether this build has `indexer worker` (it comes from another branch). */

@@ -22,20 +22,38 @@ function catalogFile(value: string, source: string): string {
   if (scheme === undefined) return path.resolve(value);
   if (scheme === 'postgres' || scheme === 'postgresql') return value;
   throw new UserError(
-    `${source} ${withoutPassword(value)}: a catalog is a file path (SQLite) or a postgres:// or postgresql:// URL (PostgreSQL); ${scheme}:// URLs are not supported`,
+    `${source} ${redactPassword(value)}: a catalog is a file path (SQLite) or a postgres:// or postgresql:// URL (PostgreSQL); ${scheme}:// URLs are not supported`,
     ExitCode.usage,
   );
 }
 
 /** The URL as the user wrote it, less any password (in the user-info part or a `password=` parameter). */
 export function withoutPassword(url: string): string {
+  return hidePassword(url, '');
+}
+
+/**
+ * The URL as it is shown to a user (status, errors, logs): a password in the user-info part or a `password=`
+ * parameter becomes `***`, so the reader still sees that one was given: `postgres://user:***@host/db`.
+ */
+export function redactPassword(url: string): string {
+  return hidePassword(url, ':***');
+}
+
+/** Every postgres:// or postgresql:// URL inside `text` with its password redacted (error messages from anywhere). */
+export function redactUrls(text: string): string {
+  return text.replace(/postgres(?:ql)?:\/\/[^\s'"<>]+/gi, (url) => redactPassword(url));
+}
+
+/** `url` with the password of its user-info part replaced by `shown` (`:***`, or nothing) and `password=` masked. */
+function hidePassword(url: string, shown: string): string {
   const start = url.indexOf('://') + 3;
   const rest = url.slice(start);
   const authorityEnd = rest.search(/[/?#]/);
   const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
   const at = authority.lastIndexOf('@'); // an unescaped '@' in a password: the host follows the last one
   const colon = authority.indexOf(':');
-  const hidden = at > 0 && colon >= 0 && colon < at ? authority.slice(0, colon) + authority.slice(at) : authority;
+  const hidden = at > 0 && colon >= 0 && colon < at ? authority.slice(0, colon) + shown + authority.slice(at) : authority;
   const tail = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
   return url.slice(0, start) + hidden + tail.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UserError } from '../src/errors.js';
-import { resolveCatalogPath, withoutPassword } from '../src/paths.js';
+import { redactPassword, redactUrls, resolveCatalogPath, withoutPassword } from '../src/paths.js';
 
 describe('resolveCatalogPath', () => {
   it('resolves a file path, a Windows-style drive path and the default as files', () => {
@@ -33,5 +33,20 @@ describe('withoutPassword', () => {
 
   it('masks a password= parameter', () => {
     assert.equal(withoutPassword('postgres://h/db?sslmode=require&password=x&y=2'), 'postgres://h/db?sslmode=require&password=***&y=2');
+  });
+});
+
+describe('redactPassword / redactUrls', () => {
+  it('shows that a password was given, never the password itself', () => {
+    assert.equal(redactPassword('postgres://u:pw@h:5432/db'), 'postgres://u:***@h:5432/db');
+    assert.equal(redactPassword('postgresql://u:p@ss:w@h/db?x=1&password=y'), 'postgresql://u:***@h/db?x=1&password=***');
+    assert.equal(redactPassword('postgres://u@h/db'), 'postgres://u@h/db');
+    assert.equal(redactPassword('postgres://h:5432/db'), 'postgres://h:5432/db');
+  });
+
+  it('redacts every URL inside a message, and nothing else', () => {
+    const msg = "catalog postgres://bob:hunter2@db.lan/photos: gone; copy to 'POSTGRESQL://al:s3cret@h/x' failed (code 42)";
+    assert.equal(redactUrls(msg), "catalog postgres://bob:***@db.lan/photos: gone; copy to 'POSTGRESQL://al:***@h/x' failed (code 42)");
+    assert.equal(redactUrls('no url: a:b@c'), 'no url: a:b@c');
   });
 });

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { withoutPassword } from '../paths.js';
+import { redactPassword, withoutPassword } from '../paths.js';
 
 /** A catalog target naming a PostgreSQL server rather than a SQLite file. */
 export function isCatalogUrl(target: string): boolean {
@@ -14,4 +14,9 @@ export function isCatalogUrl(target: string): boolean {
 export function catalogCacheKey(target: string): string {
   const name = isCatalogUrl(target) ? withoutPassword(target) : path.resolve(target);
   return crypto.createHash('sha256').update(name).digest('hex').slice(0, 12);
+}
+
+/** A catalog as it is shown to a user: a file path as it is, a URL with its password redacted (`user:***@host`). */
+export function shownCatalog(target: string): string {
+  return isCatalogUrl(target) ? redactPassword(target) : target;
 }

@@ -6,6 +6,18 @@ import type { Db, Dialect } from './sql.js';
 import { statement } from './statements.js';
 import { bothDialects, idList, least, textList, type DialectSql } from './dialect.js';
 import { sqlStates } from './task-state.js';
+import { PLAN_LOCK_KEY } from './pg/lock-keys.js';
+
+/**
+ * Called first inside a planning transaction: on PostgreSQL, planners (workers on any host, a scan) take turns until
+ * commit. Without it two of them could deadlock: each inserts and re-arms rows of the stages it runs, in its own
+ * order (a worker with --stages exif,thumbnail meets one with thumbnail alone on the same (file, stage) keys), and
+ * PostgreSQL aborts one of them. The unique (file, stage) key alone already keeps rows from being planned twice.
+ * SQLite needs nothing: its writer lock lets one planner in at a time.
+ */
+export function lockPlanning(db: Db): void {
+  if (db.dialect === 'postgres') statement(db, 'SELECT pg_advisory_xact_lock(?)').run(PLAN_LOCK_KEY);
+}
 
 /** What the planner needs to know about one stage (decided on the main thread from its definition). */
 export interface StagePlan {

@@ -5,6 +5,7 @@
  */
 import type { Db } from './open.js';
 import { statement } from './statements.js';
+import { sqlStates } from './task-state.js';
 
 /** Something that changes when a scan starts or ends (phase 1 recorded files a worker has not planned yet). */
 export function scanSignature(db: Db): string {
@@ -35,4 +36,23 @@ export function heldTasks(db: Db, stages: readonly string[]): { running: number;
     `SELECT count(*) AS n, min(lease_expires) AS first FROM tasks WHERE state = 'running' AND stage IN (${marks})`,
   ).get(...stages) as { n: number; first: number | null };
   return { running: Number(row.n), firstExpiry: row.first === null ? null : Number(row.first) };
+}
+
+/**
+ * Whether some task of these stages could be claimed now (pending, due, its file present, its dependencies finished),
+ * whoever claims it. A round that ended while such tasks remain met them locked by another worker's claim or planning
+ * (SKIP LOCKED passes them by): they are not someone else's yet, so the worker must come back for them.
+ */
+export function hasClaimable(db: Db, stages: readonly string[], now: number): boolean {
+  if (stages.length === 0) return false;
+  const marks = stages.map(() => '?').join(', ');
+  const row = statement(
+    db,
+    `SELECT 1 AS found FROM tasks t JOIN files f ON f.id = t.file_id
+     WHERE t.state = 'pending' AND t.run_after <= ? AND f.state = 'present' AND t.stage IN (${marks})
+       AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
+                       WHERE x.task_id = t.id AND p.state NOT IN (${sqlStates('done', 'skipped')}))
+     LIMIT 1`,
+  ).get(now, ...stages);
+  return row !== undefined;
 }

@@ -4,6 +4,7 @@ import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
 import type { CliEnv } from './env.js';
 import { escapeControls } from './display.js';
+import { redactUrls } from '../paths.js';
 import { indexerVersion } from './version.js';
 import { runSummaryLine } from './run-summary.js';
 
@@ -134,7 +135,7 @@ async function run(argv: string[], cli: CliEnv): Promise<number> {
       return ExitCode.usage;
     }
     if (err instanceof UserError) {
-      cli.stderr.write(`indexer: ${escapeControls(err.message)}\n`);
+      cli.stderr.write(`indexer: ${escapeControls(redactUrls(err.message))}\n`);
       return err.code;
     }
     return unexpectedFailure(err, cli);
@@ -142,8 +143,9 @@ async function run(argv: string[], cli: CliEnv): Promise<number> {
 }
 
 function unexpectedFailure(err: unknown, cli: CliEnv): number {
-  cli.stderr.write(`indexer: unexpected failure: ${escapeControls(describeError(err))}\n`);
-  if (cli.env.INDEXER_DEBUG) cli.stderr.write(String((err as Error)?.stack) + '\n');
+  // Whatever failed may quote the catalog's URL: never its password.
+  cli.stderr.write(`indexer: unexpected failure: ${escapeControls(redactUrls(describeError(err)))}\n`);
+  if (cli.env.INDEXER_DEBUG) cli.stderr.write(redactUrls(String((err as Error)?.stack)) + '\n');
   return ExitCode.failure;
 }
 

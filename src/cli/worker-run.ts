@@ -9,7 +9,7 @@ import { acquireWriterLock } from '../catalog/lock.js';
 import { openCatalog, type Db } from '../catalog/open.js';
 import { checkCatalogPath } from '../catalog/catalog-path.js';
 import { catalogFaultCode, catalogFaultError } from '../catalog/faults.js';
-import { heldTasks, pendingCount, scanSignature } from '../catalog/worker-queries.js';
+import { hasClaimable, heldTasks, pendingCount, scanSignature } from '../catalog/worker-queries.js';
 import { UserError } from '../errors.js';
 import { runPhase2 } from '../tasks/phase2.js';
 import { parsePathMaps, pathMapper, type MapPath } from '../tasks/path-map.js';
@@ -75,7 +75,7 @@ async function sqliteWorker(file: string, w: WorkerContext): Promise<WorkerOutco
           release();
         }
       },
-      look: (stages) => lookAt(db!, stages),
+      look: (stages, runnable) => lookAt(db!, stages, runnable, w.cli.clock.now()),
       idle: (ms) => sleep(ms, w.signal),
       isUnavailable: () => false,
       reconnect: async () => {},
@@ -88,7 +88,7 @@ async function sqliteWorker(file: string, w: WorkerContext): Promise<WorkerOutco
 
 /**
  * PostgreSQL: no writer lock (any number of workers on any number of hosts); a NOTIFY from a process that planned
- * tasks wakes an idle --follow worker; a lost server is ridden out by the loop (stop claiming, reconnect, go on).
+ * tasks or ended a run wakes an idle worker; a lost server is ridden out by the loop (stop claiming, reconnect, go on).
  */
 async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
   const [{ CatalogUnavailableError }, { onNewTasks }] = await Promise.all([import('../catalog/pg/errors.js'), import('../catalog/notify.js')]);
@@ -96,7 +96,8 @@ async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
   openCatalog(url, { readonly: true }).close();
   const db = openCatalog(url) as Db & { reconnect(): void };
   let wake: (() => void) | null = null;
-  const unlisten = w.opts.follow ? onNewTasks(db, () => wake?.()) : () => undefined;
+  // Without --follow too: a worker waiting for the tasks others hold wakes when their run ends (runs.ts's endRun).
+  const unlisten = onNewTasks(db, () => wake?.());
   try {
     return await runWorkerLoop({
       ...loopBasics(w),
@@ -106,7 +107,7 @@ async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
         const scansBefore = scanSignature(db);
         return { result: await runPhase2(phase2Request(w, db, url, limits)), scansBefore };
       },
-      look: (stages) => lookAt(db, stages),
+      look: (stages, runnable) => lookAt(db, stages, runnable, w.cli.clock.now()),
       idle: (ms) =>
         sleep(ms, w.signal, (done) => {
           wake = done;
@@ -154,8 +155,8 @@ function phase2Request(w: WorkerContext, db: Db, catalog: string, limits: { maxD
   };
 }
 
-function lookAt(db: Db, stages: readonly string[]): WorkLook {
-  return { scans: scanSignature(db), pending: pendingCount(db, stages), ...heldTasks(db, stages) };
+function lookAt(db: Db, stages: readonly string[], runnable: readonly string[], now: number): WorkLook {
+  return { scans: scanSignature(db), pending: pendingCount(db, stages), ...heldTasks(db, stages), claimable: hasClaimable(db, runnable, now) };
 }
 
 /** Resolves after `ms`, on abort, or when the function handed to `wakeWith` is called (a NOTIFY). */

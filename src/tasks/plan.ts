@@ -6,9 +6,10 @@ import { announceNewTasks } from '../catalog/notify.js';
 import os from 'node:os';
 import type { Db } from '../catalog/open.js';
 import { TaskStore } from '../catalog/tasks.js';
-import { markRunCrashed, runningRuns } from '../catalog/runs.js';
+import { markRunCrashed, runIsStale, runningRuns, staleRunNote } from '../catalog/runs.js';
 import {
   cancelTasksOfDeletedFiles,
+  lockPlanning,
   planDependency,
   planStage,
   presentKinds,
@@ -38,6 +39,7 @@ export function planTasks(
 ): PlanTotals {
   const kinds = presentKinds(db);
   return db.transaction(() => {
+    lockPlanning(db);
     const totals: PlanTotals = { planned: 0, rearmed: 0, coalesced: 0, skipped: 0, canceled: 0 };
     totals.canceled = cancelTasksOfDeletedFiles(db, opts.now);
     for (const stage of stages) {
@@ -78,7 +80,8 @@ export function planTasks(
  * Returns to pending the running tasks of owners that are gone (dead pid, an earlier run of this very process, or
  * an expired lease); quarantines those that used up their attempts; records dead runs as crashed.
  * A pid means something only on its own host: runs of other hosts (a shared catalog) are never judged by it here,
- * their tasks come back only when their leases expire.
+ * their tasks come back only when their leases expire, and their runs are recorded as crashed once their heartbeat
+ * is stale (runs.ts, STALE_RUN_MS).
  */
 export function recoverDeadOwners(
   db: Db,
@@ -97,6 +100,9 @@ export function recoverDeadOwners(
   for (const run of runningRuns(db)) {
     if (dead({ runId: run.id, pid: run.pid, host: run.host })) {
       markRunCrashed(db, run.id, 'the process ended without recording an outcome (killed or crashed)');
+    } else if (run.id !== opts.currentRunId && runIsStale(run, opts.now)) {
+      // A run of any host silent that long (on another host its pid cannot be checked): its row must not say running.
+      markRunCrashed(db, run.id, staleRunNote(run));
     }
   }
   return { recovered, quarantined };

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../catalog/open.js';
 import type { ClaimedTask, TaskStore } from '../catalog/tasks.js';
-import type { RunCounts } from '../catalog/runs.js';
+import { beatRun, type RunCounts } from '../catalog/runs.js';
 import type { Clock } from '../types.js';
 import type { Lane, StageDefinition, StageOutcome } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
@@ -223,6 +223,7 @@ class TaskRun {
     const { ctx } = this;
     if (now - this.lastBeat >= ctx.tuning.heartbeatMs) {
       ctx.store.heartbeat(ctx.runId, now + ctx.tuning.leaseMs);
+      beatRun(ctx.db, ctx.runId, now);
       this.lastBeat = now;
     }
     if (now - this.lastProgress >= ctx.tuning.progressMs) {

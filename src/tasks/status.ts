@@ -47,10 +47,11 @@ export interface LastRun {
   note: string | null;
 }
 
-export function engineStatus(db: Db): EngineStatus {
+/** With `now`, a run still marked running but silent for long (its host died) is shown as crashed (runs.ts). */
+export function engineStatus(db: Db, now?: number): EngineStatus {
   if (!hasTaskTables(db)) return { stages: {}, extra: {} };
   const stages = stageCounts(db);
-  const runs = recentRuns(db, 5).map(describeRun);
+  const runs = recentRuns(db, 5, now).map(describeRun);
   const lastRun = runs[0] ?? null;
   const waiting = waitingWork(db, stages);
   const runnable = Object.values(waiting.runnable).reduce((a, n) => a + n, 0);

@@ -5,7 +5,8 @@
  *
  * A round ends when nothing is claimable. Another round starts when something says there may be work again: a scan
  * started or ended, the pending count changed (a retry, tasks another worker handed back), or another process holds
- * tasks whose lease ran out (a worker that died: the next round's recovery takes them back).
+ * tasks whose lease ran out (a worker that died: the next round's recovery takes them back), or claimable tasks are
+ * still there (the round met them locked by another worker's claim or planning: SKIP LOCKED passed them by).
  */
 import type { Phase2Summary } from './phase2-summary.js';
 import { ExitCode } from '../errors.js';
@@ -22,6 +23,8 @@ export interface WorkLook {
   /** Tasks of the worker's stages that some process holds, and the earliest end of their leases. */
   running: number;
   firstExpiry: number | null;
+  /** Whether a task of the stages the round ran (paused ones left out) could be claimed now. */
+  claimable: boolean;
 }
 
 export interface WorkerLoopDeps {
@@ -43,8 +46,8 @@ export interface WorkerLoopDeps {
    * (a scan that starts or ends after that may have added files the round did not plan).
    */
   round(limits: { maxDurationMs?: number; maxTasks?: number }): Promise<{ result: Phase2Result; scansBefore: string }>;
-  /** What the catalog says now about the worker's stages. */
-  look(stages: readonly string[]): WorkLook;
+  /** What the catalog says now about the worker's stages (`runnable`: those the last round did not pause). */
+  look(stages: readonly string[], runnable: readonly string[]): WorkLook;
   /** Resolves after `ms`, on a wake-up (NOTIFY), or on abort, whichever comes first. */
   idle(ms: number): Promise<void>;
   /** Whether an error is the catalog server going away (CatalogUnavailableError); never true on SQLite. */
@@ -53,7 +56,7 @@ export interface WorkerLoopDeps {
   reconnect(): Promise<void>;
   /** One line on stderr. */
   notice(line: string): void;
-  /** Waits between reconnects (a fake in tests); resolves early on abort. */
+  /** Waits between reconnects and before coming back for locked tasks (a fake in tests); resolves early on abort only. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -73,6 +76,9 @@ export async function runWorkerLoop(d: WorkerLoopDeps): Promise<WorkerOutcome> {
   const total = new SummaryTotal();
   const left = () => (d.maxDurationMs === undefined ? undefined : d.maxDurationMs - (d.clock.now() - started));
   let stages: string[] = [];
+  let runnable: string[] = [];
+  // Rounds in a row that ended with nothing done: the pause before coming back for claimable tasks grows with them.
+  let emptyRounds = 0;
   const interrupted = () => total.finish('interrupted', ExitCode.interrupted, d.clock.now() - started);
   for (;;) {
     if (d.signal.aborted) return interrupted();
@@ -93,14 +99,19 @@ export async function runWorkerLoop(d: WorkerLoopDeps): Promise<WorkerOutcome> {
       if (!(await reconnect(d, err))) return interrupted();
       continue;
     }
+    const workedBefore = total.worked();
     total.add({ ...result.summary });
     stages = Object.keys((result.summary.stages as Record<string, unknown> | undefined) ?? {});
+    const paused = (result.summary.paused as Record<string, unknown> | undefined) ?? {};
+    runnable = stages.filter((s) => !(s in paused));
+    emptyRounds = total.worked() > workedBefore ? 0 : emptyRounds + 1;
     if (result.exitCode !== ExitCode.ok) return total.finish('interrupted', result.exitCode, d.clock.now() - started);
     const budgetAfter = left();
     if (d.maxTasks !== undefined && total.worked() >= d.maxTasks) return total.finish('limit', ExitCode.ok, d.clock.now() - started);
     if (budgetAfter !== undefined && budgetAfter <= 0) return total.finish('limit', ExitCode.ok, d.clock.now() - started);
     if (!d.follow && !d.waitForHolders) return total.finish(String(result.summary.outcome), ExitCode.ok, d.clock.now() - started);
-    const next = await waitForWork(d, stages, { scans: scansBefore, pending: Number(result.summary.pending ?? 0) }, left);
+    const after = { scans: scansBefore, pending: Number(result.summary.pending ?? 0), retryMs: retryDelayMs(emptyRounds, d.pollMs) };
+    const next = await waitForWork(d, { stages, runnable }, after, left);
     if (next === 'interrupted') return interrupted();
     if (next === 'limit') return total.finish('limit', ExitCode.ok, d.clock.now() - started);
     if (next === 'done') return total.finish(String(result.summary.outcome), ExitCode.ok, d.clock.now() - started);
@@ -108,13 +119,22 @@ export async function runWorkerLoop(d: WorkerLoopDeps): Promise<WorkerOutcome> {
 }
 
 /**
- * Between rounds (`after`: the scans' signature before the round planned, the pending count when it ended): 'again' when there may be work, 'done' when a worker without --follow has nothing left to wait for,
- * 'limit' at --max-duration, 'interrupted' on a signal.
+ * How long to wait before coming back for claimable tasks the last rounds could not take: at once after a round that
+ * worked, then 100 ms doubling up to the poll interval while rounds keep finding them locked (a long planning).
+ */
+export function retryDelayMs(emptyRounds: number, pollMs: number): number {
+  return emptyRounds === 0 ? 0 : Math.min(pollMs, 100 * 2 ** Math.min(emptyRounds - 1, 16));
+}
+
+/**
+ * Between rounds (`after`: the scans' signature before the round planned, the pending count when it ended, the
+ * pause before coming back for claimable tasks): 'again' when there may be work, 'done' when a worker without
+ * --follow has nothing left to wait for, 'limit' at --max-duration, 'interrupted' on a signal.
  */
 async function waitForWork(
   d: WorkerLoopDeps,
-  stages: readonly string[],
-  after: { scans: string; pending: number },
+  ours: { stages: readonly string[]; runnable: readonly string[] },
+  after: { scans: string; pending: number; retryMs: number },
   left: () => number | undefined,
 ): Promise<'again' | 'done' | 'limit' | 'interrupted'> {
   // Pending tasks going down is other workers claiming; going up from the lowest seen is new work (planned by a
@@ -125,7 +145,7 @@ async function waitForWork(
     if (d.signal.aborted) return 'interrupted';
     let now: WorkLook;
     try {
-      now = d.look(stages);
+      now = d.look(ours.stages, ours.runnable);
     } catch (err) {
       if (!d.isUnavailable(err)) throw err;
       if (!(await reconnect(d, err))) return 'interrupted';
@@ -134,6 +154,13 @@ async function waitForWork(
     // A scan that started or ended while the round ran (PostgreSQL: nothing stops one) may have added files.
     if (now.scans !== after.scans || now.pending > lowest) return 'again';
     lowest = Math.min(lowest, now.pending);
+    // Claimable tasks nobody holds are this worker's business whatever the counts did: never 'done' past them. The
+    // pause is a plain sleep: a NOTIFY (this worker's own run ending, to begin with) must not cut it short.
+    if (now.claimable) {
+      const budget = left();
+      if (after.retryMs > 0) await (d.sleep ?? sleep)(budget === undefined ? after.retryMs : Math.max(1, Math.min(after.retryMs, budget)), d.signal);
+      return d.signal.aborted ? 'interrupted' : 'again';
+    }
     if (now.running > 0 && now.firstExpiry !== null && now.firstExpiry <= d.clock.now()) return 'again';
     if (!d.follow && (now.running === 0 || !d.waitForHolders)) return 'done';
     const budget = left();

@@ -94,7 +94,7 @@ test('an error that is not a lost server is not retried', async () => {
 });
 
 test('--follow: idle until a scan starts or ends or pending work rises, then another round; others claiming is no reason', async () => {
-  const look = (scans: string, pending: number): (() => WorkLook) => () => ({ scans, pending, running: 0, firstExpiry: null });
+  const look = (scans: string, pending: number): (() => WorkLook) => () => ({ scans, pending, running: 0, firstExpiry: null, claimable: false });
   let idles = 0;
   const f = fakeLoop({
     follow: true,
@@ -123,10 +123,10 @@ test('holders: without --follow a PostgreSQL worker waits for tasks others hold,
     waitForHolders: true,
     rounds: [() => summary(), () => summary({ done: 2 })],
     looks: [
-      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500 }),
-      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500 }),
-      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500 }),
-      () => ({ scans: 's1', pending: 0, running: 0, firstExpiry: null }),
+      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500, claimable: false }),
+      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500, claimable: false }),
+      () => ({ scans: 's1', pending: 0, running: 2, firstExpiry: clock0 + 1_500, claimable: false }),
+      () => ({ scans: 's1', pending: 0, running: 0, firstExpiry: null, claimable: false }),
     ],
   });
   const out = await runWorkerLoop(f.deps);
@@ -136,8 +136,38 @@ test('holders: without --follow a PostgreSQL worker waits for tasks others hold,
   assert.deepEqual(f.slept, [1_000, 550], 'polled, then woke just past the expiry');
 });
 
+test('claimable tasks left after a round (met locked by another worker): never done past them, back after a growing pause', async () => {
+  const look = (claimable: boolean, running = 0): (() => WorkLook) => () => ({ scans: 's1', pending: 5, running, firstExpiry: null, claimable });
+  const f = fakeLoop({
+    waitForHolders: true,
+    // Round 1 worked and met the rest locked; rounds 2 and 3 found them still locked; round 4 took them.
+    rounds: [() => summary({ pending: 5 }), () => summary({ done: 0, pending: 5 }), () => summary({ done: 0, pending: 5 }), () => summary({ done: 5, pending: 0 })],
+    looks: [look(true), look(true), look(true), () => ({ scans: 's1', pending: 0, running: 0, firstExpiry: null, claimable: false })],
+  });
+  const out = await runWorkerLoop(f.deps);
+  assert.equal(out.exitCode, 0);
+  assert.equal(f.rounds(), 4, 'came back until the tasks were taken');
+  assert.equal(out.summary.done, 6);
+  assert.deepEqual(f.slept, [100, 200], 'at once after a round that worked, then a growing pause');
+});
+
+test('a paused stage\'s tasks do not bring the worker back: only the stages the round could run count', async () => {
+  const seen: string[][] = [];
+  const f = fakeLoop({
+    waitForHolders: true,
+    rounds: [() => summary({ paused: { clip: 'no model' }, stages: { thumbnail: { done: 1 }, clip: { done: 0 } }, pending: 4 })],
+    looks: [() => ({ scans: 's1', pending: 4, running: 0, firstExpiry: null, claimable: false })],
+  });
+  const inner = f.deps.look;
+  f.deps.look = (stages, runnable) => (seen.push([...stages], [...runnable]), inner(stages, runnable));
+  const out = await runWorkerLoop(f.deps);
+  assert.equal(out.exitCode, 0);
+  assert.equal(f.rounds(), 1);
+  assert.deepEqual(seen, [['thumbnail', 'clip'], ['thumbnail']]);
+});
+
 test('--max-duration counts over all rounds', async () => {
-  const f = fakeLoop({ follow: true, maxDurationMs: 2_500, rounds: [() => summary()], looks: Array(10).fill(() => ({ scans: 's1', pending: 0, running: 0, firstExpiry: null })) });
+  const f = fakeLoop({ follow: true, maxDurationMs: 2_500, rounds: [() => summary()], looks: Array(10).fill(() => ({ scans: 's1', pending: 0, running: 0, firstExpiry: null, claimable: false })) });
   const limits: unknown[] = [];
   const inner = f.deps.round;
   f.deps.round = (l) => (limits.push(l), inner(l));

@@ -4,3 +4,5 @@
  */
 export const MIGRATE_LOCK_KEY = 0x696e_6478_0001; // 'indx' + 1
 export const WRITER_LOCK_KEY = 0x696e_6478_0002;
+/** Held by each planning transaction (task-plan.ts's lockPlanning) until it commits. */
+export const PLAN_LOCK_KEY = 0x696e_6478_0003;

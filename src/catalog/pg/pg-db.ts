@@ -17,7 +17,7 @@ import { connectionFor } from './connect-config.js';
 import { CatalogUnavailableError, PgStatementError, describeCause } from './errors.js';
 import { bindValues, rewriteParams, type RewrittenSql } from './params.js';
 import type { BridgeRequest, Notification, WireError } from './protocol.js';
-import { withoutPassword } from '../../paths.js';
+import { redactPassword } from '../../paths.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
@@ -37,7 +37,7 @@ export class PgDb implements Db {
   /** Connects at once: a server that cannot be reached is a UserError (exit 1) naming host:port and the cause. */
   constructor(readonly url: string) {
     this.where = connectionFor(url).where;
-    this.shownUrl = withoutPassword(url);
+    this.shownUrl = redactPassword(url);
     this.bridge = new Bridge(url);
     const res = this.bridge.call({ op: 'connect' });
     if (!res.ok) {

@@ -12,10 +12,10 @@ import type { Command } from 'commander';
 import type { Register } from '../main.js';
 import { catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import { ExitCode, UserError } from '../../errors.js';
-import { resolveCatalogPath, withoutPassword } from '../../paths.js';
+import { resolveCatalogPath } from '../../paths.js';
 import { acquireWriterLock } from '../../catalog/lock.js';
 import { acquirePgWriterLock } from '../../catalog/lock-pg.js';
-import { isCatalogUrl } from '../../catalog/catalog-url.js';
+import { isCatalogUrl, shownCatalog } from '../../catalog/catalog-url.js';
 import type { PgDb } from '../../catalog/pg/pg-db.js';
 import { connectionFor } from '../../catalog/pg/connect-config.js';
 import { openCatalog } from '../../catalog/open.js';
@@ -85,7 +85,7 @@ function resolveTarget(value: string): string {
 }
 
 function shown(catalog: string): string {
-  return escapeControls(isCatalogUrl(catalog) ? withoutPassword(catalog) : catalog);
+  return escapeControls(shownCatalog(catalog));
 }
 
 /** The same file under two names (a symlink, a hard link, `./x.db` and `x.db`) is one catalog. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { filesOverview, rootsOverview, type FilesOverview, type RootOverview } from '../../catalog/overview.js';
 import { openCatalog } from '../../catalog/open.js';
+import { shownCatalog } from '../../catalog/catalog-url.js';
 import { scansCatalog, type ScanRow } from '../../catalog/scans.js';
 import { engineStatus, listFailed } from '../../tasks/status.js';
 import { formatEngineStatus } from '../engine-status.js';
@@ -38,11 +39,11 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
     const files = filesOverview(db);
     const roots = rootsOverview(db);
     const recent = scansCatalog(db).recent(RECENT_SCANS);
-    const engine = engineStatus(db);
+    const engine = engineStatus(db, cli.clock.now());
     const environment = statusEnvironment(cacheDir(cmd, cli), cli.env, () => cli.clock.now());
     if (global.json) {
       const out = {
-        catalog,
+        catalog: shownCatalog(catalog),
         files,
         roots,
         lastScan: recent[0] ? scanJson(recent[0]) : null,
@@ -54,7 +55,7 @@ async function statusCommand(cmd: Command, cli: CliEnv): Promise<number> {
       cli.stdout.write(JSON.stringify(out) + '\n');
     } else {
       const lines = [
-        `catalog ${catalog}`,
+        `catalog ${shownCatalog(catalog)}`,
         ...rootLines(roots),
         ...fileLines(files),
         ...scanLines(recent),

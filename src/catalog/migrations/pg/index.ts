@@ -9,10 +9,11 @@ import { rootSettings } from './008-root-settings.js';
 import { videos } from './009-videos.js';
 import { duplicates } from './010-duplicates.js';
 import { runHost } from './011-run-host.js';
+import { pathOrderRunHeartbeat } from './012-path-order-run-heartbeat.js';
 
 /**
  * The PostgreSQL catalog's migrations: entry i is the hand translation of ../index.ts's entry i (same tables,
  * columns, indexes and triggers) and brings schema_version to i + 1. The two lists always have the same length.
  * Never edit a migration that has shipped; append a new one to both lists.
  */
-export const pgMigrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates, runHost];
+export const pgMigrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates, runHost, pathOrderRunHeartbeat];
