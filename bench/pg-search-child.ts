@@ -7,7 +7,8 @@
  * next ones scan that file and read only the candidates' rows.
  */
 import { openCatalog } from '../src/catalog/open.js';
-import { describeFiles, fileFilter } from '../src/catalog/embeddings.js';
+import { describeFiles } from '../src/catalog/embeddings.js';
+import { catalogFilter } from '../src/search/candidate-filter.js';
 import { rank } from '../src/search/rank.js';
 import { lcg, modelId, space, textVector } from './search-scale-data.js';
 
@@ -17,7 +18,7 @@ let t = performance.now();
 const db = openCatalog(catalog, { readonly: true });
 const openMs = performance.now() - t;
 t = performance.now();
-const hits = await rank(db, modelId, query, { limit: 20, filter: fileFilter(db, {}), exact: false, cache: { dir: cacheDir, catalogPath: catalog }, env: process.env });
+const hits = await rank(db, modelId, query, { limit: 20, filter: catalogFilter(db, {}), exact: false, cache: { dir: cacheDir, catalogPath: catalog }, env: process.env });
 const rows = describeFiles(db, hits.map((h) => h.fileId));
 const searchMs = performance.now() - t;
 db.close();
