@@ -34,6 +34,8 @@ export class PgDb implements Db {
   /** Open deferWrites scopes: inside them, a transaction's writes wait in `writes` (write-behind.ts). */
   private deferring = 0;
   private readonly writes: WriteBehind;
+  /** Round trips through the bridge, and the statements they carried (for profiling: bench/pg-engine-child.ts). */
+  readonly traffic = { roundTrips: 0, statements: 0 };
   private closed = false;
   private readonly subscribers = new Map<string, Set<(payload: string) => void>>();
 
@@ -52,6 +54,8 @@ export class PgDb implements Db {
     this.writes = new WriteBehind(
       (req) => {
         if (this.closed) throw new TypeError('The database connection is not open');
+        this.traffic.roundTrips++;
+        this.traffic.statements += req.op === 'batch' ? req.statements.length : 1;
         return this.bridge.call(req);
       },
       (e) => this.toError(e),
@@ -91,6 +95,8 @@ export class PgDb implements Db {
   /** Sends one request; turns a failure into the error a caller expects. Used by PgStatement too. */
   request(req: BridgeRequest): { fields: string[]; rows: unknown[][]; rowCount: number } {
     if (this.closed) throw new TypeError('The database connection is not open');
+    this.traffic.roundTrips++;
+    this.traffic.statements++;
     const res = this.bridge.call(req);
     if (!res.ok) throw this.toError(res.error);
     return { fields: res.fields ?? [], rows: res.rows ?? [], rowCount: res.rowCount ?? 0 };
