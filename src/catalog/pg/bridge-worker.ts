@@ -103,9 +103,18 @@ async function query(text: string, values: unknown[]): Promise<BridgeResponse> {
  */
 async function batch(statements: BatchedStatement[]): Promise<BridgeResponse> {
   const c = live();
-  const pending = statements.map((s) =>
-    s.values === undefined ? c.query(s.text).then((): WireResult => ({ fields: [], rows: [], rowCount: 0 })) : send(s.text, s.values),
-  );
+  // The pipelined client writes each statement's messages to the socket at once, three writes apiece: corked, the
+  // whole batch leaves in one write.
+  const socket = (c as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  socket?.cork?.();
+  let pending: Promise<WireResult>[];
+  try {
+    pending = statements.map((s) =>
+      s.values === undefined ? c.query(s.text).then((): WireResult => ({ fields: [], rows: [], rowCount: 0 })) : send(s.text, s.values),
+    );
+  } finally {
+    socket?.uncork?.();
+  }
   const settled = await Promise.allSettled(pending);
   const results: WireResult[] = [];
   for (let index = 0; index < settled.length; index++) {
