@@ -67,15 +67,16 @@ const TAKE = `UPDATE tasks SET state = 'running', attempts = attempts + 1, lease
 /**
  * The claim on PostgreSQL, where many workers claim at once: one statement that locks the candidates it takes and
  * skips those another worker holds (SKIP LOCKED), so claims never wait on each other nor take a task twice.
- * RETURNING gives attempts as counted by this claim.
+ * RETURNING gives attempts as counted by this claim. The candidates come as an array (`= ANY(ARRAY(...))`): the
+ * update then looks each one up by its key, where a join with the subquery let the planner scan the whole table.
  */
 const CLAIM_PG = `UPDATE tasks AS u SET state = 'running', attempts = u.attempts + 1, lease_run = @runId, lease_pid = @pid,
     lease_expires = @expires, started_at = @now, updated_at = @now
   FROM files f
-  WHERE f.id = u.file_id AND u.state = 'pending' AND u.id IN (
+  WHERE f.id = u.file_id AND u.state = 'pending' AND u.id = ANY(ARRAY(
     SELECT t.id FROM tasks t JOIN files f ON f.id = t.file_id
     WHERE ${RUNNABLE} ORDER BY t.priority, t.id LIMIT @limit
-    FOR UPDATE OF t SKIP LOCKED)
+    FOR UPDATE OF t SKIP LOCKED))
   RETURNING ${claimColumns('u', 'f')}`;
 
 /** Fields a transition clears when its task stops running. */
