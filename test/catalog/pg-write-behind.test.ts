@@ -106,4 +106,19 @@ describe('PgDb write-behind', { skip: PG_SKIP }, () => {
     assert.deepEqual(names(db), []);
     assert.equal(db.inTransactionNow, false);
   });
+
+  it('writes deferred inside a transaction opened outside deferWrites land in order, with that transaction', (t) => {
+    const db = withTable(t);
+    const insert = db.prepare('INSERT INTO t (name, n) VALUES (?, ?)');
+    db.transaction(() => {
+      insert.run('a', 1);
+      deferWrites(db, () => {
+        insert.run('b', 2);
+        insert.run('c', 3);
+      });
+      insert.run('d', 4);
+      assert.deepEqual(db.prepare('SELECT name FROM t ORDER BY n').pluck().all(), ['a', 'b', 'c', 'd']);
+    })();
+    assert.deepEqual(names(db), ['a', 'b', 'c', 'd']);
+  });
 });

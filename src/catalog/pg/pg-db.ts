@@ -68,11 +68,15 @@ export class PgDb implements Db {
    */
   deferWrites<T>(fn: () => T): T {
     this.deferring++;
+    let result: T;
     try {
-      return fn();
+      result = fn();
     } finally {
       this.deferring--;
     }
+    // Writes `fn` made inside a transaction opened before it (not by it) still wait: they go now, in order.
+    if (this.deferring === 0) this.writes.flush();
+    return result;
   }
 
   /** Whether a write now waits for the next round trip. */
@@ -95,6 +99,8 @@ export class PgDb implements Db {
   /** Sends one request; turns a failure into the error a caller expects. Used by PgStatement too. */
   request(req: BridgeRequest): { fields: string[]; rows: unknown[][]; rowCount: number } {
     if (this.closed) throw new TypeError('The database connection is not open');
+    // Whatever waits was written first: it goes first.
+    if (this.writes.pending > 0) this.writes.flush();
     this.traffic.roundTrips++;
     this.traffic.statements++;
     const res = this.bridge.call(req);
@@ -212,6 +218,7 @@ export class PgDb implements Db {
   /** Drops the connection and opens a new one (the worker loop's backoff calls it); throws CatalogUnavailableError. */
   reconnect(): void {
     this.depth = 0;
+    this.writes.drop();
     this.request({ op: 'reconnect' });
   }
 
