@@ -94,4 +94,19 @@ forEachBackend((backend) => {
     assert.deepEqual(ctx.perStage, { thumb: { done: 2, failed: 0, skipped: 0 } });
     assert.equal(ctx.totals.done, 2, 'counted once, though the batch was tried whole first');
   });
+
+  test('a batch of done outcomes costs the same few round trips on PostgreSQL whatever its size, and a claim one', (tc) => {
+    const db = backend.open(tc);
+    const traffic = (db as { traffic?: { roundTrips: number } }).traffic;
+    if (!traffic) return tc.skip('SQLite has no round trips');
+    const { ctx, tasks, store, clock } = setup(db, 40);
+    const before = traffic.roundTrips;
+    commitSettled(ctx, tasks.map((t, i) => done(t, `v${i}`)));
+    assert.equal(traffic.roundTrips - before, 2, 'BEGIN with the end of all 40, then their 40 results, the run counts and COMMIT');
+    assert.equal(outputs(db).length, 40);
+    db.prepare(`UPDATE tasks SET state = 'pending'`).run();
+    const claimed = traffic.roundTrips;
+    assert.equal(store.claim({ runId: ctx.runId, pid: 1, leaseMs: 60_000, stages: ['thumb'], limit: 40, now: clock.now(), suspect: false }).length, 40);
+    assert.equal(traffic.roundTrips - claimed, 1);
+  });
 });
