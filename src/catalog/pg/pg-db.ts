@@ -1,7 +1,8 @@
 /**
  * PgDb: the PostgreSQL side of the catalog's connection interface (src/catalog/sql.ts), synchronous like
  * better-sqlite3. Each statement is one round trip through the bridge thread (bridge.ts), which owns the
- * node-postgres connection; statements are prepared on the server once per connection.
+ * node-postgres connection; statements are prepared on the server once per connection. Under `deferWrites`, a
+ * transaction's writes wait and travel together instead (write-behind.ts): the engine's batch commit.
  *
  * Differences a caller may meet (kept small on purpose):
  * - `run()` gives `changes` (rows affected); `lastInsertRowid` is always 0: use `INSERT ... RETURNING id` + `get()`.
