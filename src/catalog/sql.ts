@@ -49,4 +49,15 @@ export interface Db {
   exec(sql: string): unknown;
   transaction<F extends AnyFn>(fn: F): Transaction<F>;
   close(): unknown;
+  /** PostgreSQL only: see `deferWrites` below. */
+  deferWrites?<T>(fn: () => T): T;
+}
+
+/**
+ * Runs `fn`; on PostgreSQL the transactions it opens send their writes to the server together (at their next read,
+ * when a `changes` is looked at, or at their end) instead of one round trip each: a failing write then throws at
+ * that later point, still inside its transaction. On SQLite, where a statement costs no round trip, it just runs `fn`.
+ */
+export function deferWrites<T>(db: Db, fn: () => T): T {
+  return db.deferWrites ? db.deferWrites(fn) : fn();
 }

@@ -3,9 +3,9 @@
  * lease of the run that claimed it), so a stale runner can never overwrite a newer outcome.
  */
 import { announceNewTasks } from './notify.js';
-import type { Db, Dialect } from './sql.js';
+import { deferWrites, type Db, type Dialect } from './sql.js';
 import { statement } from './statements.js';
-import { bothDialects, greatest, jsonTable, same, textList } from './dialect.js';
+import { bothDialects, greatest, idList, jsonTable, same, textList } from './dialect.js';
 import { sqlStates, type FinishedState, type TaskState } from './task-state.js';
 import type { TaskFile } from '../types.js';
 import { storableText, storableTextOrNull } from './text.js';
@@ -68,15 +68,16 @@ const TAKE = `UPDATE tasks SET state = 'running', attempts = attempts + 1, lease
 /**
  * The claim on PostgreSQL, where many workers claim at once: one statement that locks the candidates it takes and
  * skips those another worker holds (SKIP LOCKED), so claims never wait on each other nor take a task twice.
- * RETURNING gives attempts as counted by this claim.
+ * RETURNING gives attempts as counted by this claim. The candidates come as an array (`= ANY(ARRAY(...))`): the
+ * update then looks each one up by its key, where a join with the subquery let the planner scan the whole table.
  */
 const CLAIM_PG = `UPDATE tasks AS u SET state = 'running', attempts = u.attempts + 1, lease_run = @runId, lease_pid = @pid,
     lease_expires = @expires, started_at = @now, updated_at = @now
   FROM files f
-  WHERE f.id = u.file_id AND u.state = 'pending' AND u.id IN (
+  WHERE f.id = u.file_id AND u.state = 'pending' AND u.id = ANY(ARRAY(
     SELECT t.id FROM tasks t JOIN files f ON f.id = t.file_id
     WHERE ${RUNNABLE} ORDER BY t.priority, t.id LIMIT @limit
-    FOR UPDATE OF t SKIP LOCKED)
+    FOR UPDATE OF t SKIP LOCKED))
   RETURNING ${claimColumns('u', 'f')}`;
 
 /** Fields a transition clears when its task stops running. */
@@ -87,6 +88,12 @@ const MINE = `state = 'running' AND lease_run = @runId`;
 const FINISH = `UPDATE tasks SET state = @state, reason = @reason, last_error = coalesce(@error, last_error), suspect = 0,
     ${NO_LEASE}, finished_at = @now, updated_at = @now
   WHERE id = @id AND ${MINE}`;
+
+/** FINISH for many tasks in one statement: RETURNING says which were still ours. */
+const FINISH_MANY = bothDialects(
+  (d) => `UPDATE tasks SET state = @state, reason = NULL, suspect = 0, ${NO_LEASE}, finished_at = @now, updated_at = @now
+  WHERE id IN ${idList(d, '@ids')} AND ${MINE} RETURNING id`,
+);
 
 const LATER = `UPDATE tasks SET state = 'pending', last_error = @error, run_after = @runAfter, suspect = @suspect,
     ${NO_LEASE}, updated_at = @now
@@ -137,7 +144,9 @@ export class TaskStore {
   /** Claims up to `limit` runnable tasks, best priority first; attempts are counted here. */
   claim(req: ClaimRequest): ClaimedTask[] {
     if (req.stages.length === 0 || req.limit <= 0) return [];
-    return this.claimTx.immediate(req);
+    // On PostgreSQL one stage is one statement, atomic by itself: BEGIN and COMMIT would be two more round trips.
+    if (this.db.dialect === 'postgres' && req.stages.length === 1) return claimPostgres(this.db, req);
+    return deferWrites(this.db, () => this.claimTx.immediate(req));
   }
 
   /** Marks a task done/skipped/failed for good. False when the lease was lost (the row is not ours any more). */
@@ -145,6 +154,16 @@ export class TaskStore {
     const stored = storableTextOrNull(reason);
     const error = state === 'failed' ? stored : null;
     return statement(this.db, FINISH).run({ id, runId, state, reason: stored, error, now }).changes === 1;
+  }
+
+  /**
+   * `end` for many tasks at once, without a reason (done, or skipped/failed with nothing to say): one statement for a
+   * whole batch. Returns the ids that were still this run's; the others' leases were lost and they are left alone.
+   */
+  endAll(ids: readonly number[], runId: number, state: FinishedState, now: number): number[] {
+    if (ids.length === 0) return [];
+    const rows = statement(this.db, FINISH_MANY).all({ ids: JSON.stringify(ids), runId, state, now }) as { id: number }[];
+    return rows.map((r) => r.id);
   }
 
   /** A failure with attempts left: back to pending, not before `runAfter`; a `suspect` runs alone (isolated) again. */

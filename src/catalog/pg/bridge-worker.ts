@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { connectionFor, mayFallBackToPlain, passwordFor } from './connect-config.js';
 import { isConnectionLoss } from './errors.js';
-import type { BridgeData, BridgeRequest, BridgeResponse, WireError } from './protocol.js';
+import type { BatchedStatement, BridgeData, BridgeRequest, BridgeResponse, WireError, WireResult } from './protocol.js';
 
 const data = workerData as BridgeData;
 const signal = new Int32Array(data.signal);
@@ -32,10 +32,15 @@ const listening = new Set<string>();
 let listener: pg.Client | null = null;
 let listenerRetry: NodeJS.Timeout | null = null;
 
-async function newClient(): Promise<pg.Client> {
+/**
+ * PIPELINED: the client writes each statement as soon as it is handed one, without waiting for the answer to the one
+ * before (node-postgres's pipeline mode, each statement with its own Sync): a batch then costs one round trip to the
+ * server too, not one per statement. The LISTEN connection does not need it.
+ */
+async function newClient(pipelined: boolean): Promise<pg.Client> {
   const password = await passwordFor(config);
   const attempt = async (ssl: pg.ClientConfig['ssl']) => {
-    const c = new pg.Client({ ...config, ssl, password, types });
+    const c = new pg.Client({ ...config, ssl, password, types, pipeline: pipelined } as pg.ClientConfig);
     try {
       await c.connect();
     } catch (err) {
@@ -53,7 +58,7 @@ async function newClient(): Promise<pg.Client> {
 }
 
 async function connect(): Promise<void> {
-  const c = await newClient();
+  const c = await newClient(true);
   c.on('error', (err) => {
     if (client === c) broken = err;
   });
@@ -74,21 +79,56 @@ function live(): pg.Client {
   return client;
 }
 
-async function query(text: string, values: unknown[]): Promise<BridgeResponse> {
+/** Starts one prepared statement (queued on the client, which sends it when the previous one is answered). */
+function send(text: string, values: unknown[]): Promise<WireResult> {
   let name = names.get(text);
   if (name === undefined) {
     name = `s${names.size + 1}`;
     names.set(text, name);
   }
   const params = values.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-  const res = await live().query({ name, text, values: params, rowMode: 'array' });
-  return { ok: true, fields: res.fields.map((f) => f.name), rows: res.rows as unknown[][], rowCount: res.rowCount ?? 0 };
+  return live()
+    .query({ name, text, values: params, rowMode: 'array' })
+    .then((res) => ({ fields: res.fields.map((f) => f.name), rows: res.rows as unknown[][], rowCount: res.rowCount ?? 0 }));
+}
+
+async function query(text: string, values: unknown[]): Promise<BridgeResponse> {
+  return { ok: true, ...(await send(text, values)) };
+}
+
+/**
+ * Every statement of a batch is handed to the client at once, so the caller's thread pays one round trip for all of
+ * them. They run in order; the first failure is answered with its position. Batches are sent inside a transaction
+ * (write-behind.ts), where a failure makes the server refuse the statements after it, so nothing after it lands.
+ */
+async function batch(statements: BatchedStatement[]): Promise<BridgeResponse> {
+  const c = live();
+  // The pipelined client writes each statement's messages to the socket at once, three writes apiece: corked, the
+  // whole batch leaves in one write.
+  const socket = (c as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  socket?.cork?.();
+  let pending: Promise<WireResult>[];
+  try {
+    pending = statements.map((s) =>
+      s.values === undefined ? c.query(s.text).then((): WireResult => ({ fields: [], rows: [], rowCount: 0 })) : send(s.text, s.values),
+    );
+  } finally {
+    socket?.uncork?.();
+  }
+  const settled = await Promise.allSettled(pending);
+  const results: WireResult[] = [];
+  for (let index = 0; index < settled.length; index++) {
+    const s = settled[index]!;
+    if (s.status === 'rejected') throw Object.assign(s.reason as Error, { batchIndex: index });
+    results.push(s.value);
+  }
+  return { ok: true, results };
 }
 
 /** The LISTEN connection survives server restarts on its own: it reconnects with backoff and re-LISTENs. */
 async function ensureListener(): Promise<void> {
   if (listener) return;
-  const c = await newClient();
+  const c = await newClient(false);
   c.on('notification', (n) => data.notifications.postMessage({ channel: n.channel, payload: n.payload ?? '' }));
   c.on('error', () => {
     if (listener !== c) return;
@@ -127,6 +167,8 @@ async function handle(req: BridgeRequest): Promise<BridgeResponse> {
     case 'exec':
       await live().query(req.text);
       return { ok: true };
+    case 'batch':
+      return batch(req.statements);
     case 'listen':
       listening.add(req.channel);
       if (listener) await listener.query(`LISTEN ${quoteIdent(req.channel)}`);
@@ -159,7 +201,8 @@ function wire(err: unknown, connecting: boolean): WireError {
   const e = (err instanceof AggregateError && err.errors.length ? err.errors[0] : err) as { message?: string; code?: string; detail?: string };
   const message = String(e?.message ?? err);
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  return { message, code, detail: e?.detail, unavailable: connecting || isConnectionLoss(code, message), connecting };
+  const index = (e as { batchIndex?: number })?.batchIndex;
+  return { message, code, detail: e?.detail, unavailable: connecting || isConnectionLoss(code, message), connecting, index };
 }
 
 function answer(res: BridgeResponse): void {

@@ -1,7 +1,8 @@
 /**
  * PgDb: the PostgreSQL side of the catalog's connection interface (src/catalog/sql.ts), synchronous like
  * better-sqlite3. Each statement is one round trip through the bridge thread (bridge.ts), which owns the
- * node-postgres connection; statements are prepared on the server once per connection.
+ * node-postgres connection; statements are prepared on the server once per connection. Under `deferWrites`, a
+ * transaction's writes wait and travel together instead (write-behind.ts): the engine's batch commit.
  *
  * Differences a caller may meet (kept small on purpose):
  * - `run()` gives `changes` (rows affected); `lastInsertRowid` is always 0: use `INSERT ... RETURNING id` + `get()`.
@@ -15,13 +16,13 @@ import type { Db, Dialect, RunResult, Statement, Transaction } from '../sql.js';
 import { Bridge } from './bridge.js';
 import { connectionFor } from './connect-config.js';
 import { CatalogUnavailableError, PgStatementError, describeCause } from './errors.js';
-import { bindValues, rewriteParams, type RewrittenSql } from './params.js';
-import type { BridgeRequest, Notification, WireError } from './protocol.js';
+import type { BridgeRequest, Notification, WireError, WireResult } from './protocol.js';
+import { PgStatement } from './pg-statement.js';
+import { WriteBehind } from './write-behind.js';
 import { redactPassword } from '../../paths.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
-type Row = Record<string, unknown>;
 
 export class PgDb implements Db {
   readonly dialect: Dialect = 'postgres';
@@ -31,6 +32,11 @@ export class PgDb implements Db {
   readonly shownUrl: string;
   private readonly bridge: Bridge;
   private depth = 0;
+  /** Open deferWrites scopes: inside them, a transaction's writes wait in `writes` (write-behind.ts). */
+  private deferring = 0;
+  private readonly writes: WriteBehind;
+  /** Round trips through the bridge, and the statements they carried (for profiling: bench/pg-engine-child.ts). */
+  readonly traffic = { roundTrips: 0, statements: 0 };
   private closed = false;
   private readonly subscribers = new Map<string, Set<(payload: string) => void>>();
 
@@ -46,11 +52,58 @@ export class PgDb implements Db {
     }
     this.bridge.onNotification((n) => this.deliver(n));
     this.bridge.notifications.unref();
+    this.writes = new WriteBehind(
+      (req) => {
+        if (this.closed) throw new TypeError('The database connection is not open');
+        this.traffic.roundTrips++;
+        this.traffic.statements += req.op === 'batch' ? req.statements.length : 1;
+        return this.bridge.call(req);
+      },
+      (e) => this.toError(e),
+    );
+  }
+
+  /**
+   * Runs `fn`; the transactions it opens send their writes together, at their next read or at their end, instead of
+   * one round trip each (write-behind.ts). SQLite has no such thing to do: see sql.ts's `deferWrites`.
+   */
+  deferWrites<T>(fn: () => T): T {
+    this.deferring++;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.deferring--;
+    }
+    // Writes `fn` made inside a transaction opened before it (not by it) still wait: they go now, in order.
+    if (this.deferring === 0) this.writes.flush();
+    return result;
+  }
+
+  /** Whether a write now waits for the next round trip. */
+  private get defers(): boolean {
+    return this.deferring > 0 && this.depth > 0;
+  }
+
+  /** A write: sent now, or queued inside a deferring transaction. */
+  write(text: string, values: unknown[]): RunResult {
+    if (this.defers) return this.writes.write(text, values);
+    return { changes: this.request({ op: 'query', text, values }).rowCount, lastInsertRowid: 0 };
+  }
+
+  /** A statement whose rows are needed now: it travels with the writes waiting before it. */
+  read(text: string, values: unknown[]): WireResult {
+    if (this.writes.pending > 0) return this.writes.read(text, values);
+    return this.request({ op: 'query', text, values });
   }
 
   /** Sends one request; turns a failure into the error a caller expects. Used by PgStatement too. */
   request(req: BridgeRequest): { fields: string[]; rows: unknown[][]; rowCount: number } {
     if (this.closed) throw new TypeError('The database connection is not open');
+    // Whatever waits was written first: it goes first.
+    if (this.writes.pending > 0) this.writes.flush();
+    this.traffic.roundTrips++;
+    this.traffic.statements++;
     const res = this.bridge.call(req);
     if (!res.ok) throw this.toError(res.error);
     return { fields: res.fields ?? [], rows: res.rows ?? [], rowCount: res.rowCount ?? 0 };
@@ -59,6 +112,7 @@ export class PgDb implements Db {
   private toError(e: WireError): Error {
     if (e.unavailable) {
       this.depth = 0;
+      this.writes.drop();
       return new CatalogUnavailableError(`lost the PostgreSQL catalog at ${this.where}: ${describeCause(e.code, e.message)}`, e.code);
     }
     return new PgStatementError(e.message, e.code, e.detail);
@@ -70,7 +124,8 @@ export class PgDb implements Db {
 
   /** One or more statements, no parameters (migrations, BEGIN...). */
   exec(sql: string): this {
-    this.request({ op: 'exec', text: sql });
+    if (this.defers) this.writes.write(sql);
+    else this.request({ op: 'exec', text: sql });
     return this;
   }
 
@@ -80,11 +135,20 @@ export class PgDb implements Db {
     return wrapped;
   }
 
-  /** BEGIN ... COMMIT at the outside, SAVEPOINTs inside; rolled back (to the savepoint) when `fn` throws. */
+  /**
+   * BEGIN ... COMMIT at the outside, SAVEPOINTs inside; rolled back (to the savepoint) when `fn` throws. Deferring,
+   * the opening statement waits for the first read and the closing one sends what is left; a failure among those
+   * writes rolls back like a throw from `fn`.
+   */
   private inTransaction<F extends AnyFn>(fn: F, args: Parameters<F>): ReturnType<F> {
     const level = this.depth;
     const savepoint = `indexer_sp${level}`;
-    this.exec(level === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+    const deferred = this.deferring > 0;
+    // What waits belongs to the enclosing level: its failure must show there, not inside this one.
+    if (deferred) this.writes.flush();
+    const sentBefore = this.writes.sent;
+    if (deferred) this.writes.write(level === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+    else this.exec(level === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
     this.depth = level + 1;
     let result: ReturnType<F>;
     try {
@@ -92,11 +156,18 @@ export class PgDb implements Db {
       if (result && typeof (result as { then?: unknown }).then === 'function') {
         throw new TypeError('Transaction function cannot return a promise');
       }
+      if (deferred) {
+        this.writes.write(level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+        this.writes.flush();
+      }
     } catch (err) {
       this.depth = level;
-      if (!(err instanceof CatalogUnavailableError)) {
+      this.writes.drop();
+      // Deferring, nothing of this level may have reached the server yet: then there is nothing to roll back.
+      const reached = !deferred || this.writes.sent !== sentBefore;
+      if (reached && !(err instanceof CatalogUnavailableError)) {
         try {
-          this.exec(level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`);
+          this.request({ op: 'exec', text: level === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}` });
         } catch {
           /* the first error says what went wrong; a failed rollback ends with the connection anyway */
         }
@@ -104,7 +175,7 @@ export class PgDb implements Db {
       throw err;
     }
     this.depth = level;
-    this.exec(level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+    if (!deferred) this.exec(level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
     return result;
   }
 
@@ -148,6 +219,7 @@ export class PgDb implements Db {
   /** Drops the connection and opens a new one (the worker loop's backoff calls it); throws CatalogUnavailableError. */
   reconnect(): void {
     this.depth = 0;
+    this.writes.drop();
     this.request({ op: 'reconnect' });
   }
 
@@ -173,66 +245,4 @@ function connectFailure(where: string, e: WireError): string {
   if (e.code === '28P01' || e.code === '28000') return `PostgreSQL at ${where} refused the login: ${cause}`;
   if (e.code === '3D000') return `PostgreSQL at ${where}: ${cause}; create it first (createdb NAME, or CREATE DATABASE)`;
   return `cannot reach PostgreSQL at ${where}: ${cause}`;
-}
-
-class PgStatement implements Statement {
-  private readonly sql: RewrittenSql;
-  private pluckRows = false;
-  private rawRows = false;
-
-  constructor(
-    private readonly db: PgDb,
-    readonly source: string,
-  ) {
-    this.sql = rewriteParams(source);
-  }
-
-  private query(args: unknown[]) {
-    return this.db.request({ op: 'query', text: this.sql.text, values: bindValues(this.sql, args) });
-  }
-
-  run(...args: unknown[]): RunResult {
-    return { changes: this.query(args).rowCount, lastInsertRowid: 0 };
-  }
-
-  get(...args: unknown[]): Row | undefined {
-    const { fields, rows } = this.query(args);
-    return rows.length ? this.shape(fields, rows[0]!) : undefined;
-  }
-
-  all(...args: unknown[]): Row[] {
-    const { fields, rows } = this.query(args);
-    return rows.map((r) => this.shape(fields, r));
-  }
-
-  *iterate(...args: unknown[]): IterableIterator<Row> {
-    const { fields, rows } = this.query(args);
-    for (const r of rows) yield this.shape(fields, r);
-  }
-
-  pluck(toggle = true): this {
-    this.pluckRows = toggle;
-    if (toggle) this.rawRows = false;
-    return this;
-  }
-
-  raw(toggle = true): this {
-    this.rawRows = toggle;
-    if (toggle) this.pluckRows = false;
-    return this;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private shape(fields: string[], values: unknown[]): any {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      // bytea crosses the thread boundary as a plain Uint8Array: hand callers the Buffer SQLite would give.
-      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) values[i] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    }
-    if (this.pluckRows) return values[0];
-    if (this.rawRows) return values;
-    const row: Row = {};
-    for (let i = 0; i < fields.length; i++) row[fields[i]!] = values[i];
-    return row;
-  }
 }

@@ -4,10 +4,24 @@ export type BridgeRequest =
   | { op: 'connect' }
   | { op: 'query'; text: string; values: unknown[] }
   | { op: 'exec'; text: string }
+  /** Several statements in one round trip, run in order (write-behind.ts); `values` absent: a plain `exec`. */
+  | { op: 'batch'; statements: BatchedStatement[] }
   | { op: 'listen'; channel: string }
   | { op: 'unlisten'; channel: string }
   | { op: 'reconnect' }
   | { op: 'close' };
+
+export interface BatchedStatement {
+  text: string;
+  values?: unknown[];
+}
+
+/** One statement's answer. */
+export interface WireResult {
+  fields: string[];
+  rows: unknown[][];
+  rowCount: number;
+}
 
 export interface WireError {
   message: string;
@@ -18,10 +32,12 @@ export interface WireError {
   unavailable: boolean;
   /** Connecting failed: the server could not be reached or refused us. */
   connecting?: boolean;
+  /** In a batch: the position of the statement that failed (those after it did not take effect). */
+  index?: number;
 }
 
 export type BridgeResponse =
-  | { ok: true; fields?: string[]; rows?: unknown[][]; rowCount?: number }
+  | { ok: true; fields?: string[]; rows?: unknown[][]; rowCount?: number; results?: WireResult[] }
   | { ok: false; error: WireError };
 
 /** What the bridge thread posts on the notification port. `channel` null: the LISTEN connection came back. */
