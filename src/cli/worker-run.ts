@@ -146,7 +146,7 @@ function phase2Request(w: WorkerContext, db: Db, catalog: string, limits: { maxD
     catalogPath: catalog,
     cacheDir: cacheDir(w.command, w.cli),
     cli: w.cli,
-    opts: { ...w.opts, maxDuration: limits.maxDurationMs, maxTasks: limits.maxTasks },
+    opts: { ...w.opts, maxDuration: limits.maxDurationMs, maxDurationGiven: w.opts.maxDuration, maxTasks: limits.maxTasks },
     signal: w.signal,
     command: 'worker',
     mapPath: w.mapPath,

@@ -23,6 +23,8 @@ export interface EngineOptions {
   /** Priority for the tasks this run plans or re-arms (and, for scan, the scanned roots' pending tasks). */
   priority: number | null;
   maxDurationMs?: number;
+  /** The --max-duration the user gave, for the run's note: a worker hands each round only what is left of it. */
+  maxDurationGivenMs?: number;
   maxTasks?: number;
   taskTimeoutMs?: number;
   threads: number;
@@ -57,10 +59,12 @@ export function engineOptions(opts: Record<string, unknown>, env: NodeJS.Process
   const p = opts.priority as PriorityName | undefined;
   if (p !== undefined && !(p in priorities)) throw new UserError(`--priority must be high, normal or low, got '${p}'`);
   const taskTimeout = durationOption('--task-timeout', opts.taskTimeout);
+  const maxDurationMs = durationOption('--max-duration', opts.maxDuration);
   return {
     stages,
     priority: p === undefined ? null : priorities[p],
-    maxDurationMs: durationOption('--max-duration', opts.maxDuration),
+    maxDurationMs,
+    maxDurationGivenMs: (opts.maxDurationGiven as number | undefined) ?? maxDurationMs,
     maxTasks: positiveIntOption('--max-tasks', opts.maxTasks),
     taskTimeoutMs: taskTimeout === undefined ? defaultTaskTimeoutMs : taskTimeout || undefined,
     threads: threadsOption(opts.threads, env),

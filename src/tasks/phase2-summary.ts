@@ -44,7 +44,7 @@ export function outcomeOf(stop: StopReason | 'failed', left: number): RunOutcome
 /** The run's note: why it stopped early, what failed, which stages were paused and why. */
 export function noteFor(stop: StopReason | 'failed', paused: Map<string, string>, o: EngineOptions, error: unknown): string | null {
   const parts: string[] = [];
-  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${durationText(o.maxDurationMs!)}`);
+  if (stop === 'max-duration') parts.push(`stopped at --max-duration ${durationText(o.maxDurationGivenMs ?? o.maxDurationMs!)}`);
   if (stop === 'max-tasks') parts.push(`stopped at --max-tasks ${o.maxTasks}`);
   if (stop === 'interrupted') parts.push('interrupted by a signal');
   if (error) parts.push(`failed: ${(error as Error).message}`);

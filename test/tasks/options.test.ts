@@ -5,6 +5,7 @@ import os from 'node:os';
 import { Command } from 'commander';
 import { addAllPhase2Options } from '../../src/cli/phase2-flags.js';
 import { resolveOptions } from '../../src/tasks/options.js';
+import { noteFor } from '../../src/tasks/phase2-summary.js';
 import { thumbnailDefaults } from '../../src/extract/thumbnail/options.js';
 import { UserError } from '../../src/errors.js';
 
@@ -18,7 +19,7 @@ test('the flags of scan and resume resolve into engine, thumbnail, clip and outp
   const opts = flags(['--stages', 'thumbnail, clip', '--priority', 'high', '--max-duration', '20m', '--task-timeout', '0', '--threads', '1']);
   const more = flags(['--device', 'cpu', '--batch-size', '8', '--model', 'tiny-clip', '--thumb-size', '300']);
   const r = resolveOptions({ ...opts, ...more, json: true, verbose: true }, {});
-  assert.deepEqual(r.engine, { stages: ['thumbnail', 'clip'], priority: 0, maxDurationMs: 1_200_000, maxTasks: undefined, taskTimeoutMs: undefined, threads: 1 });
+  assert.deepEqual(r.engine, { stages: ['thumbnail', 'clip'], priority: 0, maxDurationMs: 1_200_000, maxDurationGivenMs: 1_200_000, maxTasks: undefined, taskTimeoutMs: undefined, threads: 1 });
   assert.deepEqual(r.clip, { model: 'tiny-clip', device: 'cpu', batchSize: 8, verbose: true });
   assert.deepEqual(r.thumbnail, { ...thumbnailDefaults, thumbSize: 300 });
   assert.deepEqual(r.output, { json: true, quiet: false, verbose: true });
@@ -62,4 +63,13 @@ test('raw text from such a caller is parsed as the flag would be', () => {
   assert.equal(r.engine.maxTasks, 12);
   assert.equal(r.thumbnail.pixelLimit, 200_000_000);
   assert.equal(r.thumbnail.thumbSize, 320);
+});
+
+test("a worker's later round, handed what is left of --max-duration, still names the user's limit in its note", () => {
+  // The worker's second round gets 999 ms of a 1 s --max-duration; the note must say 1s, the flag the user gave.
+  const round = resolveOptions({ maxDuration: 999, maxDurationGiven: 1000 }, {}).engine;
+  assert.equal(round.maxDurationMs, 999);
+  assert.equal(noteFor('max-duration', new Map(), round, null), 'stopped at --max-duration 1s');
+  const scan = resolveOptions({ maxDuration: 999 }, {}).engine;
+  assert.equal(noteFor('max-duration', new Map(), scan, null), 'stopped at --max-duration 999ms');
 });
