@@ -27,6 +27,18 @@ export function recordModel(db: Db, model: { id: string; name: string; dir: stri
   statement(db, RECORD_MODEL).run(model.id, model.name, model.dir, model.dim, now, now);
 }
 
+/** The model's row if it is missing (no update: concurrent committers of one model take no lock on its row). */
+const ENSURE_MODEL = `INSERT INTO clip_models (id, name, dir, dim, first_used, last_used) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * Makes sure the model's row exists, for every commit after the first of a run: a rolled-back transaction may have
+ * taken the first one's recordModel with it (a batch whose other stage failed), and embeddings need the row.
+ */
+export function ensureModel(db: Db, model: { id: string; name: string; dir: string; dim: number }, now: number): void {
+  statement(db, ENSURE_MODEL).run(model.id, model.name, model.dir, model.dim, now, now);
+}
+
 const SAVE_EMBEDDING = `INSERT INTO embeddings (file_id, model_id, vector, created_at, seq)
   VALUES (?, ?, ?, ?, coalesce((SELECT generation + 1 FROM clip_models WHERE id = ?), 0))
   ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector,

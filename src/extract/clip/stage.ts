@@ -6,7 +6,7 @@
  */
 import type { Db } from '../../catalog/open.js';
 import { deleteEmbeddingRow } from '../../catalog/derived.js';
-import { recordModel, saveEmbedding } from '../../catalog/embeddings.js';
+import { ensureModel, recordModel, saveEmbedding } from '../../catalog/embeddings.js';
 import { describeError } from '../../errors.js';
 import { ClipModel } from '../../models/clip-model.js';
 import type { ModelInfo } from '../../models/model-dir.js';
@@ -106,15 +106,17 @@ class ClipSession {
     });
   }
 
-  /** Stores the embedding with its model id (the model is recorded once per run). */
+  /** Stores the embedding with its model id (the model is recorded once per run, and its row kept present). */
   commit(db: Db, target: CommitTarget, embedding: Float32Array): void {
     const r = this.resolve();
     if (!('model' in r)) throw new Error('clip: commit without a model');
     const now = this.config.clock.now();
-    if (!this.modelRecorded) {
-      recordModel(db, { id: r.model.id, name: r.model.name, dir: r.model.dir, dim: embedding.length }, now);
-      this.modelRecorded = true;
-    }
+    const model = { id: r.model.id, name: r.model.name, dir: r.model.dir, dim: embedding.length };
+    // Recorded (last use updated) once per run; later commits only make sure the row is there, since the first
+    // one's transaction may have been rolled back.
+    if (!this.modelRecorded) recordModel(db, model, now);
+    else ensureModel(db, model, now);
+    this.modelRecorded = true;
     saveEmbedding(db, target.fileId, r.model.id, embedding, now);
   }
 

@@ -194,3 +194,24 @@ test('with clip tasks pending the model starts loading at preflight, before any 
   await new Promise((r) => setTimeout(r, Math.max(500, 3 * took)));
   assert.equal(opened(idle), false, 'nothing to embed: no model loaded');
 });
+
+test("a rolled-back first commit (another stage's failure in the same batch) does not break the run's later embeddings", async () => {
+  const { c, files } = await colourCatalog();
+  const stage = stageFor(c, tinyModel);
+  const [first, second] = [files.red!, files.green!];
+  const vector = (await run(taskInput(c, stage, first))) as { value: Float32Array };
+  const [outcome] = await stage.batch!.run([{ target: { taskId: first.id, fileId: first.id, identity: first.identity }, value: vector.value }]);
+  const embedding = (outcome as { value: Float32Array }).value;
+  // The batch's transaction fails after the clip commit recorded its model: everything in it is undone.
+  assert.throws(() =>
+    c.db.transaction(() => {
+      stage.commit(c.db, { taskId: first.id, fileId: first.id, identity: first.identity }, embedding);
+      throw new Error('another stage failed in this batch');
+    })(),
+  );
+  assert.equal(modelsInUse(c.db).length, 0);
+  // The next batch commits: its embedding is stored with its model row, as after any first commit.
+  c.db.transaction(() => stage.commit(c.db, { taskId: second.id, fileId: second.id, identity: second.identity }, embedding))();
+  assert.ok(embeddingOf(c.db, second.id));
+  assert.equal(modelsInUse(c.db).length, 1);
+});
