@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { TaskStore, type ClaimedTask } from '../../src/catalog/tasks.js';
 import { startRun } from '../../src/catalog/runs.js';
 import { planTasks } from '../../src/tasks/plan.js';
-import { commitSettled, commitTransactions, type CommitContext, type Settled } from '../../src/tasks/commit.js';
+import { commitSettled, type Settled } from '../../src/tasks/commit.js';
 import type { Db } from '../../src/catalog/sql.js';
-import { addFile, addRoot, fakeStage, FakeClock } from './helpers.js';
+import { addFile, addRoot, commitContext, fakeStage, FakeClock } from './helpers.js';
 import { forEachBackend } from '../helpers/backends.js';
 
 function setup(db: Db, n: number) {
@@ -29,18 +29,7 @@ function setup(db: Db, n: number) {
   const runId = startRun(db, { command: 'test', pid: process.pid, stages: ['thumb'], now: clock.now() });
   const store = new TaskStore(db);
   const tasks = store.claim({ runId, pid: process.pid, leaseMs: 60_000, stages: ['thumb'], limit: n, now: clock.now(), suspect: false });
-  const ctx: CommitContext = {
-    db,
-    store,
-    stages: new Map([[stage.name, stage]]),
-    runId,
-    now: clock.now(),
-    random: () => 0.5,
-    backoff: { baseMs: 1000, capMs: 60_000 },
-    perStage: {},
-    totals: { planned: 0, rearmed: 0, coalesced: 0, recovered: 0, done: 0, failed: 0, skipped: 0, released: 0 },
-    tx: commitTransactions(db),
-  };
+  const ctx = commitContext(db, store, [stage], runId, clock.now());
   return { ctx, tasks, store, clock, runId };
 }
 

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { TaskStore } from '../../src/catalog/tasks.js';
 import { startRun } from '../../src/catalog/runs.js';
 import { planTasks } from '../../src/tasks/plan.js';
-import { commitSettled, commitTransactions, type CommitContext } from '../../src/tasks/commit.js';
+import { commitSettled } from '../../src/tasks/commit.js';
 import { badFile, ioFailure } from '../../src/extract/image-outcome.js';
 import type { StageOutcome } from '../../src/extract/stage.js';
-import { addFile, addRoot, claimAt, fakeStage, FakeClock, taskRow, tempCatalog } from './helpers.js';
+import { addFile, addRoot, claimAt, commitContext, fakeStage, FakeClock, taskRow, tempCatalog } from './helpers.js';
 
 function setup(file: string) {
   const { db } = tempCatalog();
@@ -22,18 +22,7 @@ function setup(file: string) {
   const runId = startRun(db, { command: 'test', pid: process.pid, stages: ['thumb'], now: clock.now() });
   const store = new TaskStore(db);
   const [task] = claimAt(store, clock, ['thumb'], 1);
-  const ctx: CommitContext = {
-    db,
-    store,
-    stages: new Map(stages.map((s) => [s.name, s])),
-    runId,
-    now: clock.now(),
-    random: () => 0.5,
-    backoff: { baseMs: 1000, capMs: 60_000 },
-    perStage: {},
-    totals: { planned: 0, rearmed: 0, coalesced: 0, recovered: 0, done: 0, failed: 0, skipped: 0, released: 0 },
-    tx: commitTransactions(db),
-  };
+  const ctx = commitContext(db, store, stages, runId, clock.now());
   return { db, fileId, ctx, task: task! };
 }
 

@@ -7,6 +7,7 @@ import { openCatalog, type Db } from '../../src/catalog/open.js';
 import type { Clock, FileKind } from '../../src/types.js';
 import type { StageDefinition } from '../../src/extract/stage.js';
 import type { ClaimedTask, TaskStore } from '../../src/catalog/tasks.js';
+import { commitTransactions, type CommitContext } from '../../src/tasks/commit.js';
 
 export function tempDir(prefix = 'indexer-tasks-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -101,4 +102,20 @@ export const lease = { runId: 1, pid: 4242, leaseMs: 60_000 };
 /** Claims up to `limit` tasks of these stages as run 1, at the clock's time (ordinary tasks, not suspects). */
 export function claimAt(store: TaskStore, clock: Clock, stages: string[], limit: number): ClaimedTask[] {
   return store.claim({ ...lease, stages, limit, now: clock.now(), suspect: false });
+}
+
+/** What commitSettled needs for one run's outcomes: no jitter (random 0.5), 1 s backoff doubling to a minute. */
+export function commitContext(db: Db, store: TaskStore, stages: StageDefinition[], runId: number, now: number): CommitContext {
+  return {
+    db,
+    store,
+    stages: new Map(stages.map((s) => [s.name, s])),
+    runId,
+    now,
+    random: () => 0.5,
+    backoff: { baseMs: 1000, capMs: 60_000 },
+    perStage: {},
+    totals: { planned: 0, rearmed: 0, coalesced: 0, recovered: 0, done: 0, failed: 0, skipped: 0, released: 0 },
+    tx: commitTransactions(db),
+  };
 }
