@@ -60,6 +60,29 @@ describe('PgDb', { skip: PG_SKIP }, () => {
     assert.deepEqual(db.prepare('SELECT n, blob FROM t WHERE name = ?').get('b'), { n: null, blob: null });
   });
 
+  it('bytea of many rows and columns comes back byte for byte, as Buffers, also read after queued writes', (t) => {
+    const db = withTable(t);
+    // Rows of different widths (one empty), and the same bytes twice in one row: each cell its own value.
+    const blobs = Array.from({ length: 300 }, (_, i) => Buffer.from(Array.from({ length: (i * 37) % 2100 }, (_, j) => (i + j) % 256)));
+    const insert = db.prepare('INSERT INTO t (name, blob) VALUES (?, ?)');
+    db.transaction(() => blobs.forEach((b, i) => insert.run(`r${i}`, b)))();
+    const rows = db.prepare('SELECT blob, name, blob AS again FROM t ORDER BY id').raw().all() as [Buffer, string, Buffer][];
+    assert.equal(rows.length, blobs.length);
+    rows.forEach(([blob, name, again], i) => {
+      assert.ok(Buffer.isBuffer(blob) && Buffer.isBuffer(again));
+      assert.equal(name, `r${i}`);
+      assert.ok(blob.equals(blobs[i]!) && again.equals(blobs[i]!), `row ${i}`);
+    });
+    // A read that travels in one batch with writes queued before it (write-behind): its bytea arrives the same.
+    const read = db.deferWrites!(() =>
+      db.transaction(() => {
+        db.prepare('UPDATE t SET blob = ? WHERE name = ?').run(Buffer.from([9, 8, 7]), 'r1');
+        return db.prepare('SELECT blob FROM t WHERE name IN (?, ?) ORDER BY id').pluck().all('r1', 'r2') as Buffer[];
+      })(),
+    );
+    assert.deepEqual(read.map((b) => [...b]), [[9, 8, 7], [...blobs[2]!]]);
+  });
+
   it('a transaction commits, rolls back when its function throws, and nests as savepoints', (t) => {
     const db = withTable(t);
     const add = db.prepare('INSERT INTO t (name) VALUES (?)');

@@ -6,6 +6,7 @@ import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { connectionFor, mayFallBackToPlain, passwordFor } from './connect-config.js';
 import { isConnectionLoss } from './errors.js';
+import { packBlobs } from './blob-transfer.js';
 import type { BatchedStatement, BridgeData, BridgeRequest, BridgeResponse, WireError, WireResult } from './protocol.js';
 
 const data = workerData as BridgeData;
@@ -206,7 +207,7 @@ function wire(err: unknown, connecting: boolean): WireError {
 }
 
 function answer(res: BridgeResponse): void {
-  data.requests.postMessage(res);
+  data.requests.postMessage(res, packBlobs(res));
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 }

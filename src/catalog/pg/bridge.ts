@@ -7,6 +7,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BridgeData, BridgeRequest, BridgeResponse, Notification } from './protocol.js';
+import { unpackBlobs } from './blob-transfer.js';
 
 const workerFile = new URL('./bridge-worker.js', import.meta.url);
 /** Wake up this often while waiting, to notice a bridge thread that died. */
@@ -47,7 +48,7 @@ export class Bridge {
     for (;;) {
       Atomics.wait(this.flag, 0, 0, WAIT_SLICE_MS);
       const got = receiveMessageOnPort(this.requests);
-      if (got) return got.message as BridgeResponse;
+      if (got) return unpackBlobs(got.message as BridgeResponse);
       // Worker exit and error events cannot run while this thread blocks: a thread that died (or failed to start)
       // never raises the flag, but it also stops beating.
       const now = Date.now();

@@ -36,8 +36,14 @@ export interface WireError {
   index?: number;
 }
 
+/** bytea cells moved into one transferred block (blob-transfer.ts); their cells in `rows` hold null meanwhile. */
+export interface PackedBlobs {
+  data: ArrayBuffer;
+  cells: Float64Array;
+}
+
 export type BridgeResponse =
-  | { ok: true; fields?: string[]; rows?: unknown[][]; rowCount?: number; results?: WireResult[] }
+  | { ok: true; fields?: string[]; rows?: unknown[][]; rowCount?: number; results?: WireResult[]; blobs?: PackedBlobs }
   | { ok: false; error: WireError };
 
 /** What the bridge thread posts on the notification port. `channel` null: the LISTEN connection came back. */
