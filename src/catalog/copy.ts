@@ -49,9 +49,9 @@ export class CopyRefused extends Error {
   }
 }
 
-/** The first table of `db` holding a row, or null when the catalog is empty. */
-export function firstNonEmptyTable(db: Db): string | null {
-  for (const t of catalogTables(db)) {
+/** The first of these tables of `db` holding a row, or null when they are all empty. */
+function firstNonEmptyTable(db: Db, tables: readonly { name: string }[]): string | null {
+  for (const t of tables) {
     if (db.prepare(`SELECT 1 FROM ${quoteIdent(t.name)} LIMIT 1`).get() !== undefined) return t.name;
   }
   return null;
@@ -69,7 +69,7 @@ export function copyCatalog(source: Db, target: Db, opts: CopyOptions): CopyRepo
   // The source's order and columns; the target's own identity columns (each side reads its own schema).
   const tables = sameTables(catalogTables(source), catalogTables(target));
   const copyAll = (): CopyReport => {
-    const nonEmpty = firstNonEmptyTable(target);
+    const nonEmpty = firstNonEmptyTable(target, tables);
     if (nonEmpty !== null) throw new CopyRefused(`the target is not empty (table ${nonEmpty} has rows)`);
     const counts = withoutTriggers(target, tables, () => tables.map((t) => copyTableCounted(source, target, t, opts)));
     const handedBack = handBackRunningTasks(target, opts.now);

@@ -203,32 +203,25 @@ export function embeddedIds(db: Db, modelId: string): Int32Array {
   return Int32Array.from(statement(db, EMBEDDED_IDS).pluck().all(modelId) as number[]);
 }
 
-const ALL_VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
+const VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
 
 /**
  * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
  * only those written after that generation.
  */
 export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
-  const stmt = statement(db, ALL_VECTORS).raw();
-  let ids: Int32Array = new Int32Array(1024);
-  let data: Float32Array = new Float32Array(1024 * dim);
-  let n = 0;
-  const bytes = dim * 4;
-  for (const row of stmt.iterate(modelId, since) as Iterable<[number, Buffer]>) {
-    if (row[1].length !== bytes) continue; // written with another width: not comparable
-    if (n === ids.length) {
-      ids = grow(ids, n * 2);
-      data = grow(data, n * 2 * dim);
-    }
-    ids[n] = row[0];
-    fromBlob(row[1], data, n * dim);
-    n++;
+  const batches = [...vectorBatches(db, modelId, dim, since)];
+  const ids = new Int32Array(batches.reduce((n, b) => n + b.ids.length, 0));
+  const data = new Float32Array(ids.length * dim);
+  let at = 0;
+  for (const b of batches) {
+    ids.set(b.ids, at);
+    data.set(b.data, at * dim);
+    at += b.ids.length;
   }
-  return { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
+  return { dim, ids, data };
 }
 
-const VECTOR_BATCHES = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
 const IDS_SINCE = `SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ?`;
 
 /**
@@ -236,7 +229,7 @@ const IDS_SINCE = `SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ?
  * float32) is never in memory at once.
  */
 export function* vectorBatches(db: Db, modelId: string, dim: number, since = -1, rows = 20_000): Generator<VectorSet> {
-  const stmt = statement(db, VECTOR_BATCHES).raw();
+  const stmt = statement(db, VECTORS).raw();
   const bytes = dim * 4;
   let ids = new Int32Array(rows);
   let data = new Float32Array(rows * dim);
@@ -274,11 +267,6 @@ export function vectorsOf(db: Db, modelId: string, fileIds: number[]): Map<numbe
   return out;
 }
 
-function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
-}
 
 const DESCRIBE_FILES = `SELECT f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`;
 

@@ -4,13 +4,12 @@
  * and subscribing returns a no-op unsubscribe, so callers poll (they poll slowly on PostgreSQL too, as a fallback).
  */
 import type { Db } from './sql.js';
-import type { PgDb } from './pg/pg-db.js';
 
 export const NEW_TASKS_CHANNEL = 'indexer_tasks';
 
 /** Tells listening workers that tasks were planned (on PostgreSQL, at the commit of the current transaction). */
 export function announceNewTasks(db: Db): void {
-  if (db.dialect === 'postgres') (db as unknown as PgDb).notify(NEW_TASKS_CHANNEL);
+  db.notify?.(NEW_TASKS_CHANNEL);
 }
 
 /**
@@ -18,6 +17,5 @@ export function announceNewTasks(db: Db): void {
  * Returns the unsubscribe. On SQLite it never calls `wake`: poll.
  */
 export function onNewTasks(db: Db, wake: () => void): () => void {
-  if (db.dialect !== 'postgres') return () => undefined;
-  return (db as unknown as PgDb).onNotify(NEW_TASKS_CHANNEL, () => wake());
+  return db.onNotify?.(NEW_TASKS_CHANNEL, () => wake()) ?? (() => undefined);
 }

@@ -4,7 +4,7 @@ import type { Db } from './sql.js';
 import { statement } from './statements.js';
 import { storableTextOrNull } from './text.js';
 import { announceNewTasks } from './notify.js';
-import { bothDialects } from './dialect.js';
+import { columnExists } from './dialect.js';
 
 export type RunOutcome = 'running' | 'complete' | 'limit' | 'interrupted' | 'failed' | 'crashed';
 
@@ -131,15 +131,7 @@ export function recentRuns(db: Db, limit: number, now?: number): RunRow[] {
   });
 }
 
-const HAS_HEARTBEATS = bothDialects(
-  (d) =>
-    d === 'sqlite'
-      ? `SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'heartbeat_at'`
-      : `SELECT count(*) FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = 'runs' AND column_name = 'heartbeat_at'`,
-);
-
 /** Whether the catalog's runs record heartbeats (migration 012 and later). */
 function hasHeartbeats(db: Db): boolean {
-  return Number(statement(db, HAS_HEARTBEATS).pluck().get()) > 0;
+  return columnExists(db, 'runs', 'heartbeat_at');
 }

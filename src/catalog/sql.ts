@@ -51,6 +51,9 @@ export interface Db {
   close(): unknown;
   /** PostgreSQL only: see `deferWrites` below. */
   deferWrites?<T>(fn: () => T): T;
+  /** PostgreSQL only: NOTIFY and LISTEN between processes (notify.ts). */
+  notify?(channel: string, payload?: string): void;
+  onNotify?(channel: string, cb: (payload: string) => void): () => void;
 }
 
 /**

@@ -9,14 +9,7 @@ export type TaskState = (typeof TASK_STATES)[number];
 /** The end of a task's life until its fingerprint changes or `indexer retry`. */
 export type FinishedState = Extract<TaskState, 'done' | 'failed' | 'skipped'>;
 
-/** States a task can leave only by re-arming (planning a changed file, `retry`). */
-export type SettledState = Extract<TaskState, 'done' | 'failed' | 'skipped' | 'canceled'>;
-
 /** A SQL list of states for `IN (...)`, typed so a misspelt state fails to compile. */
 export function sqlStates(...states: TaskState[]): string {
   return states.map((s) => `'${s}'`).join(', ');
-}
-
-export function isTaskState(value: string): value is TaskState {
-  return (TASK_STATES as readonly string[]).includes(value);
 }

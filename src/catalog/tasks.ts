@@ -49,11 +49,13 @@ const claimColumns = (t: string, f: string) =>
    ${t}.fingerprint, ${f}.path, ${f}.kind, ${f}.ext, ${f}.size, ${f}.mtime_ms AS "mtimeMs",
    coalesce(${f}.identity, '') AS identity, ${f}.sidecar_path AS "sidecarPath"`;
 
+/** Task `t`'s dependencies are all finished (done or skipped): it may run. */
+export const DEPENDENCIES_FINISHED = `NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
+  WHERE x.task_id = t.id AND p.state NOT IN (${sqlStates('done', 'skipped')}))`;
+
 /** Runnable tasks of one stage: pending, due, file present, every dependency finished. */
 const RUNNABLE = `t.state = 'pending' AND t.suspect = @suspect AND t.run_after <= @now AND f.state = 'present'
-  AND t.stage = @stage
-  AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
-                  WHERE x.task_id = t.id AND p.state NOT IN (${sqlStates('done', 'skipped')}))`;
+  AND t.stage = @stage AND ${DEPENDENCIES_FINISHED}`;
 
 /** The claim's first half on SQLite (one writer at a time): candidates in order. */
 // One stage per query: the partial index (stage, priority, id) then yields rows in order, no sort of the backlog.

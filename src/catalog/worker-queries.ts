@@ -5,7 +5,7 @@
  */
 import type { Db } from './open.js';
 import { statement } from './statements.js';
-import { sqlStates } from './task-state.js';
+import { DEPENDENCIES_FINISHED } from './tasks.js';
 
 /** Something that changes when a scan starts or ends (phase 1 recorded files a worker has not planned yet). */
 export function scanSignature(db: Db): string {
@@ -50,8 +50,7 @@ export function hasClaimable(db: Db, stages: readonly string[], now: number): bo
     db,
     `SELECT 1 AS found FROM tasks t JOIN files f ON f.id = t.file_id
      WHERE t.state = 'pending' AND t.run_after <= ? AND f.state = 'present' AND t.stage IN (${marks})
-       AND NOT EXISTS (SELECT 1 FROM task_deps x JOIN tasks p ON p.id = x.dep_id
-                       WHERE x.task_id = t.id AND p.state NOT IN (${sqlStates('done', 'skipped')}))
+       AND ${DEPENDENCIES_FINISHED}
      LIMIT 1`,
   ).get(now, ...stages);
   return row !== undefined;

@@ -13,7 +13,7 @@ import { hasClaimable, heldTasks, pendingCount, scanSignature } from '../catalog
 import { UserError } from '../errors.js';
 import { runPhase2 } from '../tasks/phase2.js';
 import { parsePathMaps, pathMapper, type MapPath } from '../tasks/path-map.js';
-import { runWorkerLoop, type WorkerLoopDeps, type WorkerOutcome, type WorkLook } from '../tasks/worker-loop.js';
+import { runWorkerLoop, sleep, type WorkerLoopDeps, type WorkerOutcome, type WorkLook } from '../tasks/worker-loop.js';
 import { cacheDir, catalogPath, type CliEnv } from './env.js';
 import { interruptSignal } from './signals.js';
 import { escapeControls } from './display.js';
@@ -157,20 +157,4 @@ function phase2Request(w: WorkerContext, db: Db, catalog: string, limits: { maxD
 
 function lookAt(db: Db, stages: readonly string[], runnable: readonly string[], now: number): WorkLook {
   return { scans: scanSignature(db), pending: pendingCount(db, stages), ...heldTasks(db, stages), claimable: hasClaimable(db, runnable, now) };
-}
-
-/** Resolves after `ms`, on abort, or when the function handed to `wakeWith` is called (a NOTIFY). */
-function sleep(ms: number, signal: AbortSignal, wakeWith?: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      wakeWith?.(() => undefined);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    wakeWith?.(done);
-  });
 }

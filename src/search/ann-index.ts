@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import usearch, { type Index } from 'usearch';
 import { sortedHas } from './quantized.js';
+import { cacheTempName } from '../extract/cache-temps.js';
 
 /**
  * Graph settings: 16 links per node, 128-wide beams while adding. The search beam is the number of results asked
@@ -173,7 +174,7 @@ function swapIn(base: string, key: AnnKey, generation: number, index: Index, key
     indexBytes: 0,
     indexDigest: '',
   };
-  const tmp = `${manifestPath(base)}.${process.pid}.tmp`;
+  const tmp = cacheTempName(manifestPath(base));
   try {
     fs.mkdirSync(dir, { recursive: true });
     index.save(path.join(dir, manifest.indexFile));

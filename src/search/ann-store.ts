@@ -20,6 +20,7 @@ import { catalogCacheKey } from '../catalog/catalog-url.js';
 import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
 import { indexIntact, openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import type { CandidateFilter } from './candidate-filter.js';
+import { topK } from './vectors.js';
 
 /** Per model: at or above this many embeddings search answers from the index (INDEXER_SEARCH_ANN_MIN overrides). */
 export const annThreshold = 100_000;
@@ -111,12 +112,7 @@ function recentCandidates(db: Db, key: AnnKey, since: number, query: Float32Arra
   if (since === generation) return [];
   if (since > generation || idsWrittenSince(db, key.modelId, since).length > searchPatchLimit) return null;
   const rows = allVectors(db, key.modelId, key.dim, since);
-  const scored = Array.from(rows.ids, (id, r) => {
-    let score = 0;
-    for (let j = 0; j < key.dim; j++) score += rows.data[r * key.dim + j]! * query[j]!;
-    return { id, score };
-  });
-  return scored.sort((a, b) => b.score - a.score).map((h) => h.id);
+  return topK(rows, query, rows.ids.length).map((h) => h.fileId);
 }
 
 /** The rows of a model written after generation `since` (all of them for -1), read in batches as the index adds them. */

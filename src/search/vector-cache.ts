@@ -11,6 +11,7 @@ import { catalogCacheKey } from '../catalog/catalog-url.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QuantizedSet } from './quantized.js';
+import { cacheTempName } from '../extract/cache-temps.js';
 
 const magic = Buffer.from('IXQV0001');
 
@@ -98,7 +99,7 @@ export function readCache(file: string, key: CacheKey): QuantizedSet | null {
 
 /** Writes the set for key (temp file + rename, so readers never see half a file). Best effort: false on failure. */
 export function writeCache(file: string, key: CacheKey, set: QuantizedSet): boolean {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = cacheTempName(file);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const header = Buffer.from(JSON.stringify({ ...key, count: set.count }));

@@ -4,6 +4,7 @@
  */
 import type { Db } from '../catalog/open.js';
 import { deferWrites } from '../catalog/sql.js';
+import { CatalogUnavailableError } from '../catalog/pg/errors.js';
 import { skipDependents, type ClaimedTask, type TaskStore } from '../catalog/tasks.js';
 import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
@@ -96,7 +97,7 @@ export function commitTransactions(db: Db): CommitTransactions {
       try {
         return countOnlyCommitted(ctx, () => deferWrites(db, () => allDone.immediate(ctx, items)));
       } catch (err) {
-        if (catalogFaultCode(err) || isUnavailable(err)) throw err;
+        if (catalogFaultCode(err) || err instanceof CatalogUnavailableError) throw err;
         // A stage's commit failed for one of them and took the whole batch with it: commit it again one outcome at a
         // time, where such a failure is its task's alone (recordOutcome).
       }
@@ -111,10 +112,6 @@ type DoneItem = { task: ClaimedTask; outcome: Extract<StageOutcome, { status: 'd
 /** An outcome to record as done with nothing else to look at (the file's state, a crash). */
 function isPlainDone(s: Settled): s is DoneItem {
   return !('release' in s) && !s.source && !s.crashed && s.outcome.status === 'done';
-}
-
-function isUnavailable(err: unknown): boolean {
-  return (err as Error)?.name === 'CatalogUnavailableError';
 }
 
 function settleOne(ctx: CommitContext, s: Settled, effects: CommitEffects): void {

@@ -199,16 +199,19 @@ function describe(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, on abort, or when the function handed to `wakeWith` is called (a NOTIFY). */
+export function sleep(ms: number, signal: AbortSignal, wakeWith?: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
+      wakeWith?.(() => undefined);
       resolve();
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    wakeWith?.(done);
   });
 }
 

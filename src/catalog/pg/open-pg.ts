@@ -5,6 +5,7 @@
  * once (a scan and three workers) apply each migration exactly once.
  */
 import { catalogSchemaVersion } from '../maintenance.js';
+import { tableExists } from '../dialect.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { pgMigrations } from '../migrations/pg/index.js';
 import { newerSchemaError } from '../newer-schema.js';
@@ -41,9 +42,7 @@ export function openPgCatalog(url: string, options: PgOpenOptions = {}): PgDb {
 
 /** The catalog's schema version; null where the database holds no catalog yet. */
 export function schemaVersionOf(db: PgDb): number | null {
-  const table = db.prepare(`SELECT to_regclass('schema_version') IS NOT NULL AS present`).pluck().get() as boolean;
-  if (!table) return null;
-  return catalogSchemaVersion(db);
+  return tableExists(db, 'schema_version') ? catalogSchemaVersion(db) : null;
 }
 
 function migrate(db: PgDb): void {
@@ -65,6 +64,3 @@ function migrate(db: PgDb): void {
     if (done) return;
   }
 }
-
-/** Schema version this build writes on PostgreSQL (equal to SQLite's: a test keeps the lists the same length). */
-export const pgSchemaVersion = pgMigrations.length;

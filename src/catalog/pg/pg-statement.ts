@@ -54,12 +54,9 @@ export class PgStatement implements Statement {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // bytea cells are already Buffers, as SQLite gives them: the bridge hands them over as views of one block
+  // (blob-transfer.ts).
   private shape(fields: string[], values: unknown[]): any {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      // bytea crosses the thread boundary as a plain Uint8Array: hand callers the Buffer SQLite would give.
-      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) values[i] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    }
     if (this.pluckRows) return values[0];
     if (this.rawRows) return values;
     const row: Row = {};
