@@ -73,6 +73,9 @@ async function withPgWriterCatalog<T>(
       const release = await acquirePgWriterLock(db, { wait: opts.wait, signal: interrupt.signal, notice });
       try {
         return await fn(db as unknown as Db, interrupt.signal);
+      } catch (err) {
+        // The server gone, the catalog read-only, its disk full: one line naming it, as on SQLite.
+        throw catalogFaultCode(err) ? catalogFaultError(url, err) : err;
       } finally {
         release();
       }

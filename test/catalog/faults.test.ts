@@ -6,6 +6,7 @@
 import { it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalogFaultCode, catalogFaultError } from '../../src/catalog/faults.js';
+import { CatalogUnavailableError } from '../../src/catalog/pg/errors.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { rootsCatalog } from '../../src/catalog/roots.js';
 import { listRoots } from '../../src/catalog/root-admin.js';
@@ -68,4 +69,23 @@ test('a full disk and a lost server get the hint that fits them', () => {
   assert.match(catalogFaultError('/c.db', withCode('SQLITE_FULL', 'database or disk is full')).message, /disk holding it is full/);
   const lost = catalogFaultError('postgres://h/db', withCode('57P01', 'terminating connection due to administrator command'));
   assert.match(lost.message, /^catalog postgres:\/\/h\/db: terminating connection .* \(57P01\); its server cannot be reached/);
+});
+
+test('a lost PostgreSQL server without a SQLSTATE (SIGKILL, a reset socket) is a catalog fault with the resume hint', () => {
+  const where = 'lost the PostgreSQL catalog at 127.0.0.1:5432';
+  for (const [code, cause] of [
+    ['ECONNRESET', 'connection reset (ECONNRESET)'],
+    ['EPIPE', 'write EPIPE'],
+    ['ECONNREFUSED', 'connection refused (is PostgreSQL running and listening there?) (ECONNREFUSED)'],
+    [undefined, 'Connection terminated unexpectedly'],
+  ] as const) {
+    const err = new CatalogUnavailableError(`${where}: ${cause}`, code);
+    assert.equal(catalogFaultCode(err), '08006', String(code));
+    const line = catalogFaultError('postgres://h/db', err).message;
+    assert.match(line, /; its server cannot be reached; work committed so far is kept: run 'indexer resume' once it is back$/, line);
+    // The errno once, as the cause gave it; no code invented when there was none.
+    assert.equal(line.split(code ?? '(08006)').length - 1, code ? 1 : 0, line);
+  }
+  // With a SQLSTATE it keeps that code.
+  assert.equal(catalogFaultCode(new CatalogUnavailableError(`${where}: terminating connection`, '57P01')), '57P01');
 });
