@@ -14,6 +14,8 @@ import os from 'node:os';
 import type { ClientConfig } from 'pg';
 import type { parse as Parse } from 'pg-connection-string';
 import type Pgpass from 'pgpass';
+import { ExitCode, UserError } from '../../errors.js';
+import { redactPassword } from '../../paths.js';
 
 // Loaded on first use: every command imports this module (through open.ts), and a SQLite catalog must not pay for it.
 const require = createRequire(import.meta.url);
@@ -31,7 +33,12 @@ export { isCatalogUrl } from '../catalog-url.js';
 
 export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env): CatalogConnection {
   const parse = (require('pg-connection-string') as { parse: typeof Parse }).parse;
-  const parsed = parse(url, { useLibpqCompat: true }) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parse(url, { useLibpqCompat: true }) as Record<string, unknown>;
+  } catch (err) {
+    throw badUrl(url, (err as Error).message);
+  }
   const sslmode = String(parsed.sslmode ?? env.PGSSLMODE ?? 'prefer').toLowerCase();
   let ssl = parsed.ssl as ClientConfig['ssl'];
   const host = (parsed.host as string | null | undefined) || env.PGHOST || 'localhost';
@@ -39,6 +46,7 @@ export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env)
   // libpq never uses TLS over a unix socket.
   if (host.startsWith('/')) ssl = false;
   const port = Number(parsed.port || env.PGPORT || 5432);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw badUrl(url, `port ${String(parsed.port || env.PGPORT)}${parsed.port ? '' : ' (from $PGPORT)'} is not a number from 1 to 65535`);
   const user = (parsed.user as string | undefined) || env.PGUSER || os.userInfo().username;
   const config: ClientConfig = {
     host,
@@ -54,6 +62,26 @@ export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env)
   };
   const where = host.startsWith('/') ? `${host}/.s.PGSQL.${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { config, sslmode, where };
+}
+
+/**
+ * A URL that names no server (a port past 65535, a bracket left open, a stray '%'): exit 2 with the URL less its
+ * password, as for any catalog that cannot be one, rather than the parser's bare "Invalid URL".
+ */
+function badUrl(url: string, why: string): UserError {
+  const cause = why === 'Invalid URL' ? (portProblem(url) ?? 'it cannot be parsed') : why;
+  return new UserError(
+    `catalog ${redactPassword(url)}: not a valid PostgreSQL URL: ${cause}; write it as postgres://USER@HOST:PORT/DATABASE (a password after USER and a colon, with any @ : / ? # % in it percent-encoded)`,
+    ExitCode.usage,
+  );
+}
+
+/** Why the port of `url`'s authority is no port, if it is not. */
+function portProblem(url: string): string | null {
+  const authority = url.replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0]!.replace(/^.*@/, '');
+  const port = /^(?:\[[^\]]*\]|[^:[\]]*):(.*)$/.exec(authority)?.[1];
+  if (port === undefined || port === '') return null;
+  return /^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? null : `port ${port} is not a number from 1 to 65535`;
 }
 
 /** TLS settings for an sslmode given only through $PGSSLMODE (the URL's is handled by the parser). */

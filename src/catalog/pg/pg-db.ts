@@ -244,5 +244,8 @@ function connectFailure(where: string, e: WireError): string {
   const cause = describeCause(e.code, e.message);
   if (e.code === '28P01' || e.code === '28000') return `PostgreSQL at ${where} refused the login: ${cause}`;
   if (e.code === '3D000') return `PostgreSQL at ${where}: ${cause}; create it first (createdb NAME, or CREATE DATABASE)`;
+  if (/does not support SSL/i.test(e.message)) {
+    return `cannot reach PostgreSQL at ${where}: ${cause}; sslmode (the URL's or $PGSSLMODE) asks for TLS: turn ssl on in the server's postgresql.conf, or use sslmode=prefer`;
+  }
   return `cannot reach PostgreSQL at ${where}: ${cause}`;
 }
