@@ -49,7 +49,8 @@ export function freshPgDatabase(t: TestContext): string {
  * Like freshPgDatabase, but holding a migrated catalog already: cloned from a template database migrated once per
  * server and migration list (CREATE DATABASE ... TEMPLATE copies files; running the migrations again took most of a
  * catalog test's time on PostgreSQL). The template stays on the server, named by a hash of the migrations, so every
- * test process of a run shares it; a changed migration list makes a new one.
+ * test process of a run shares it; a changed migration list makes a new one, and templates no run has used for
+ * STALE_TEST_DATABASE_S are dropped (dropStaleTestDatabases).
  */
 export function freshPgCatalogDatabase(t: TestContext): string {
   template ??= migratedTemplate();
@@ -63,8 +64,13 @@ export function freshPgCatalogDatabase(t: TestContext): string {
 
 let template: string | null = null;
 
+/** The template of this migration list: a new list (a branch, a new migration) gets a new one. */
+export function testTemplateName(): string {
+  return `t_template_${createHash('sha256').update(pgMigrations.join('\0')).digest('hex').slice(0, 16)}`;
+}
+
 function migratedTemplate(): string {
-  const name = `t_template_${createHash('sha256').update(pgMigrations.join('\0')).digest('hex').slice(0, 16)}`;
+  const name = testTemplateName();
   const admin = adminDb();
   // Test processes run in parallel: one builds the template while the others wait here, then find it.
   admin.prepare('SELECT pg_advisory_lock(hashtext(?))').get(name);
@@ -78,8 +84,44 @@ function migratedTemplate(): string {
         throw err;
       }
     }
+    markUsed(admin, name);
   } finally {
     admin.prepare('SELECT pg_advisory_unlock(hashtext(?))').get(name);
   }
+  dropStaleTestDatabases(admin, name);
   return name;
+}
+
+/** How long a template no test process picked, or a test database nobody dropped, is kept on a long-lived server. */
+export const STALE_TEST_DATABASE_S = 6 * 3600;
+
+/** Stamps the template as used now (server time), so another branch's cleanup keeps it while this branch's tests run. */
+function markUsed(admin: PgDb, template: string): void {
+  const now = Number((admin.prepare('SELECT extract(epoch from now())::bigint AS now').get() as { now: unknown }).now);
+  admin.exec(`COMMENT ON DATABASE ${template} IS 'indexer test template, last used ${now}'`);
+}
+
+/**
+ * A long-lived INDEXER_TEST_PG server gathers a template per migration list (each branch, each new migration) and the
+ * databases of test processes killed before their cleanup ran. Dropped here: templates other than `keep` that no
+ * test process picked for STALE_TEST_DATABASE_S, and per-test databases older than that (no test runs that long).
+ * Returns the names dropped.
+ */
+export function dropStaleTestDatabases(admin: PgDb, keep: string, staleS = STALE_TEST_DATABASE_S): string[] {
+  const rows = admin
+    .prepare(
+      `SELECT datname AS name, shobj_description(oid, 'pg_database') AS note, extract(epoch from now())::bigint AS now,
+              extract(epoch from (pg_stat_file('base/' || oid || '/PG_VERSION')).modification)::bigint AS created
+         FROM pg_database WHERE datname ~ '^t_[0-9a-z_]+$' AND datname <> ?`,
+    )
+    .all(keep) as Array<{ name: string; note: string | null; now: unknown; created: unknown }>;
+  const dropped: string[] = [];
+  for (const r of rows) {
+    const isTemplate = r.name.startsWith('t_template_');
+    const lastUsed = isTemplate ? Number(/last used (\d+)/.exec(r.note ?? '')?.[1] ?? r.created) : Number(r.created);
+    if (Number(r.now) - lastUsed < staleS) continue;
+    admin.exec(`DROP DATABASE IF EXISTS ${r.name} WITH (FORCE)`);
+    dropped.push(r.name);
+  }
+  return dropped;
 }
