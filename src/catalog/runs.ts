@@ -91,7 +91,8 @@ export function markRunCrashed(db: Db, id: number, note: string): void {
   statement(db, MARK_CRASHED).run({ id, note });
 }
 
-const RUNNING = `SELECT id, pid, host, started_at AS "startedAt", heartbeat_at AS "heartbeatAt" FROM runs WHERE outcome = 'running'`;
+// Oldest first on both backends (PostgreSQL's heap order moves an updated row to the end; SQLite's rowid order does not).
+const RUNNING = `SELECT id, pid, host, started_at AS "startedAt", heartbeat_at AS "heartbeatAt" FROM runs WHERE outcome = 'running' ORDER BY id`;
 
 export interface RunningRun {
   id: number;
@@ -102,7 +103,7 @@ export interface RunningRun {
   heartbeatAt: number | null;
 }
 
-/** Runs marked running, with their pid, host and last heartbeat (recovery decides which are dead). */
+/** Runs marked running, oldest first, with their pid, host and last heartbeat (recovery decides which are dead). */
 export function runningRuns(db: Db): RunningRun[] {
   return statement(db, RUNNING).all() as RunningRun[];
 }
