@@ -1,7 +1,8 @@
 /**
- * The PostgreSQL server SIGKILLed under a one-shot `indexer resume` (no SQLSTATE reaches the client, only a dropped
- * socket): the run ends with one line naming the catalog and saying to run `indexer resume` once the server is back;
- * after a restart, `indexer resume` finishes and every (file, stage) is done exactly once.
+ * The PostgreSQL server SIGKILLed (no SQLSTATE reaches the client, only a dropped socket) under a one-shot
+ * `indexer resume` and an `indexer worker`: the resume ends with one line naming the catalog and saying to run
+ * `indexer resume` once the server is back; the worker reconnects with backoff and finishes after the restart; every
+ * (file, stage) is done exactly once, no attempt charged for the outage.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +57,7 @@ async function restart(server: PgServer): Promise<void> {
   }
 }
 
-test('PostgreSQL SIGKILLed under `indexer resume`: one line saying to resume once it is back; resume then finishes, each task done once', { skip: findPgBin() && fs.existsSync('/proc/self/stat') ? false : 'PostgreSQL is not installed', timeout: 240_000 }, async () => {
+test('PostgreSQL SIGKILLed under `indexer resume` and a worker: resume ends with one line saying to resume once it is back, the worker rides it out; each task done once', { skip: findPgBin() && fs.existsSync('/proc/self/stat') ? false : 'PostgreSQL is not installed', timeout: 240_000 }, async () => {
   const server = await startPgServer();
   const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'indexer-pg-killed-'));
   try {
@@ -66,11 +67,12 @@ test('PostgreSQL SIGKILLed under `indexer resume`: one line saying to resume onc
     const g = ['--db', url, '--cache-dir', path.join(dir, 'cache')];
     const scan = await runCli([...g, 'scan', '--no-extract', root]);
     assert.equal(scan.code, 0, scan.stderr);
-    const resume = startCli([...g, '--quiet', 'resume', '--stages', 'thumbnail,exif', '--threads', '1']);
-    const ended = collect(resume, 200_000);
+    const phase2 = ['--stages', 'thumbnail,exif', '--threads', '1'];
+    const resume = collect(startCli([...g, '--quiet', 'resume', ...phase2]), 200_000);
+    const worker = collect(startCli([...g, '--json', 'worker', ...phase2]), 200_000);
     assert.ok(await waitUntil(() => count(url, `SELECT count(*) AS n FROM tasks WHERE state = 'done'`) >= 2, 120_000), 'work under way');
     await killPostmaster(server);
-    const r = await ended;
+    const r = await resume;
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `one line: ${r.stderr}`);
@@ -78,7 +80,11 @@ test('PostgreSQL SIGKILLed under `indexer resume`: one line saying to resume onc
     assert.doesNotMatch(r.stderr, /unexpected failure|\n\s+at /);
 
     await restart(server);
-    const again = await runCli([...g, '--json', 'resume', '--stages', 'thumbnail,exif', '--threads', '1'], { timeoutMs: 200_000 });
+    const w = await worker;
+    assert.equal(w.code, 0, w.stderr);
+    assert.match(w.stderr, /lost the catalog server .*connecting again in \d+s/);
+    assert.match(w.stderr, /the catalog server is back; going on/);
+    const again = await runCli([...g, '--json', 'resume', ...phase2], { timeoutMs: 200_000 });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(lastJson(again.stdout).extract.failed ?? 0, 0);
     const db = new PgDb(url);
@@ -86,6 +92,8 @@ test('PostgreSQL SIGKILLed under `indexer resume`: one line saying to resume onc
       const rows = db.prepare(`SELECT stage, state, attempts, count(*) AS n FROM tasks WHERE stage IN ('thumbnail', 'exif') GROUP BY 1, 2, 3 ORDER BY 1`).all();
       assert.deepEqual(rows.map((x: any) => [x.stage, x.state, Number(x.attempts), Number(x.n)]), [['exif', 'done', 1, FILES], ['thumbnail', 'done', 1, FILES]], 'each (file, stage) done once, no attempt charged for the outage');
       assert.equal(Number((db.prepare(`SELECT count(*) AS n FROM thumbnails`).get() as any).n), FILES);
+      const [commits] = db.prepare(`SELECT sum(done) AS done FROM runs`).all() as any[];
+      assert.equal(Number(commits.done), FILES * 2, 'done committed once per task (run counts)');
     } finally {
       db.close();
     }
