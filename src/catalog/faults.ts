@@ -21,6 +21,9 @@ const PG_FAULTS = /^(53100|08[0-9A-Z]{3}|25006|57P0[123]|58030)$/;
  */
 const CONNECTION_FAILURE = '08006';
 
+/** PostgreSQL's "cannot execute ... in a read-only transaction". */
+const READ_ONLY_SERVER = '25006';
+
 /** Codes of a full disk, on either backend. */
 const DISK_FULL = new Set(['SQLITE_FULL', '53100']);
 
@@ -44,6 +47,8 @@ export function catalogFaultError(file: string, err: unknown): UserError {
     ? "the disk holding it is full; work committed so far is kept: free some space, then run the command again (a scan goes on from what it wrote; 'indexer resume' finishes extraction)"
     : code.startsWith('08') || code.startsWith('57P')
       ? "its server cannot be reached; work committed so far is kept: run 'indexer resume' once it is back"
-      : "work committed so far is kept; run the command again once the catalog's disk is fine";
+      : code === READ_ONLY_SERVER
+        ? 'the server takes only reads (a standby, or default_transaction_read_only); work committed so far is kept: point --db at the primary, or turn read-only off, and run the command again'
+        : "work committed so far is kept; run the command again once the catalog's disk is fine";
   return new UserError(`catalog ${file}: ${shown}; ${hint}`, ExitCode.failure);
 }

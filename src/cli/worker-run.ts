@@ -104,8 +104,14 @@ async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
       waitForHolders: true,
       pollMs: PG_POLL_MS,
       round: async (limits) => {
-        const scansBefore = scanSignature(db);
-        return { result: await runPhase2(phase2Request(w, db, url, limits)), scansBefore };
+        try {
+          const scansBefore = scanSignature(db);
+          return { result: await runPhase2(phase2Request(w, db, url, limits)), scansBefore };
+        } catch (err) {
+          // A lost server is the loop's to ride out; any other fault of the catalog (read-only, disk full) ends the
+          // worker with one line naming it, as on SQLite.
+          throw !(err instanceof CatalogUnavailableError) && catalogFaultCode(err) ? catalogFaultError(url, err) : err;
+        }
       },
       look: (stages, runnable) => lookAt(db, stages, runnable, w.cli.clock.now()),
       idle: (ms) =>

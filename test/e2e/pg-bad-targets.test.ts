@@ -3,7 +3,8 @@
  * wrong password, a database that does not exist, a catalog of a newer schema, `sslmode=require` against a server
  * without TLS, a port out of range, a URL that cannot be parsed. Each answer is ONE line on stderr naming the host (or
  * the URL) with the password shown as `***` and the cause, the documented exit code (1: the server or the database;
- * 2: a URL or catalog that cannot be one), nothing on stdout, no stack trace.
+ * 2: a URL or catalog that cannot be one), nothing on stdout, no stack trace. A server that takes only reads fails the
+ * commands that write the same way, with what to do.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +40,8 @@ interface Target {
   /** Tried with every command; the other targets fail in the same place (opening the connection), so a third of
    * the commands each, a different third per target, keeps the test fast while every command meets several. */
   every?: true;
+  /** The commands this target applies to (a read-only server fails only those that write). */
+  only?: string[];
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -77,6 +80,13 @@ const targets: Target[] = [
     line: (port) => new RegExp(`^indexer: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: the server does not support SSL connections; sslmode .* asks for TLS: `, 'i'),
   },
   {
+    name: 'a server that takes only reads',
+    url: (port) => `postgres://alice:${PASSWORD}@127.0.0.1:${port}/readonly`,
+    code: 1,
+    line: (port) => new RegExp(`^indexer: catalog ${escape(`postgres://alice:***@127.0.0.1:${port}/readonly`)}: cannot execute \\w+ in a read-only transaction \\(25006\\); the server takes only reads .*: point --db at the primary`),
+    only: ['scan', 'resume', 'worker', 'retry', 'cancel'],
+  },
+  {
     name: 'a port out of range',
     url: () => `postgres://alice:${PASSWORD}@127.0.0.1:99999/photos`,
     code: 2,
@@ -91,7 +101,7 @@ const targets: Target[] = [
 ];
 
 /** Runs `jobs` at most `lanes` at a time (some 40 CLI starts one after another take too long). */
-async function inLanes<T>(jobs: Array<() => Promise<T>>, lanes: number): Promise<T[]> {
+async function inLanes<T>(jobs: Array<() => Promise<T> | T>, lanes: number): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(
@@ -117,6 +127,7 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
       admin.exec(`CREATE ROLE alice LOGIN SUPERUSER PASSWORD '${PASSWORD}'`);
       admin.exec('CREATE DATABASE photos OWNER alice');
       admin.exec('CREATE DATABASE newer OWNER alice');
+      admin.exec('CREATE DATABASE readonly OWNER alice');
       // TCP logins need the password; the unix socket (pg_ctl, the test's own admin work) stays trusted.
       const hba = path.join(server.dir, 'data', 'pg_hba.conf');
       fs.writeFileSync(hba, `local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n`);
@@ -126,6 +137,12 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
     }
     const good = `postgres://alice:${PASSWORD}@127.0.0.1:${server.port}`;
     openCatalog(`${good}/photos`).close();
+    // A catalog with pending work, then read-only (as a standby would be).
+    const ready = await runCli(['--db', `${good}/readonly`, 'scan', '--no-extract', dir], { cwd: dir });
+    assert.equal(ready.code, 0, ready.stderr);
+    const readonly = new PgDb(server.url);
+    readonly.exec('ALTER DATABASE readonly SET default_transaction_read_only = on');
+    readonly.close();
     const newer = new PgDb(`${good}/newer`);
     try {
       openCatalog(`${good}/newer`).close();
@@ -141,12 +158,16 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
 
   it('every command, every bad target', async () => {
     const cases = targets.flatMap((target, t) =>
-      commands.filter((_, c) => target.every || (c + t) % 3 === 0).map(([command, args]) => ({ target, command, args })),
+      commands.filter(([name], c) => (target.only ? target.only.includes(name) : target.every || (c + t) % 3 === 0)).map(([command, args]) => ({ target, command, args })),
     );
-    const results: RunResult[] = await inLanes(
-      cases.map(({ target, args }) => () => runCli(['--db', target.url(server.port), ...args(dir)], { cwd: dir })),
+    const run = ({ target, args }: (typeof cases)[number]) => runCli(['--db', target.url(server.port), ...args(dir)], { cwd: dir });
+    // The read-only catalog's writers one after another: side by side they would meet each other's writer lock (exit 75).
+    const serial = cases.filter((c) => c.target.only);
+    const results = await inLanes<RunResult | null>(
+      cases.map((c) => (c.target.only ? () => null : () => run(c))),
       4,
     );
+    for (const c of serial) results[cases.indexOf(c)] = await run(c);
     const wrong: string[] = [];
     for (const [i, { target, command }] of cases.entries()) {
       const r = results[i]!;
