@@ -93,8 +93,7 @@ async function sqliteWorker(file: string, w: WorkerContext): Promise<WorkerOutco
 async function pgWorker(url: string, w: WorkerContext): Promise<WorkerOutcome> {
   const [{ CatalogUnavailableError }, { onNewTasks }] = await Promise.all([import('../catalog/pg/errors.js'), import('../catalog/notify.js')]);
   // A database without a catalog is an error, as a missing SQLite file is: a mistyped URL must not look like "done".
-  openCatalog(url, { readonly: true }).close();
-  const db = openCatalog(url) as Db & { reconnect(): void };
+  const db = openCatalog(url, { mustExist: true }) as Db & { reconnect(): void };
   let wake: (() => void) | null = null;
   // Without --follow too: a worker waiting for the tasks others hold wakes when their run ends (runs.ts's endRun).
   const unlisten = onNewTasks(db, () => wake?.());

@@ -25,6 +25,11 @@ export async function withWriterCatalog<T>(
     onNewCatalog?: (message: string) => void;
     /** Told while waiting for the lock (e.g. a lock held from another host). */
     notice?: (message: string) => void;
+    /**
+     * Ctrl-C interrupts only the wait for the lock; once it is held, Ctrl-C kills the process as usual (migrate: its
+     * copy is one synchronous transaction that an abort signal could not stop, and a killed copy leaves nothing).
+     */
+    killOnInterruptOnceLocked?: boolean;
   },
   fn: (db: Db, signal: AbortSignal) => Promise<T> | T,
 ): Promise<T> {
@@ -38,6 +43,7 @@ export async function withWriterCatalog<T>(
   const interrupt = interruptSignal();
   try {
     const release = await acquireWriterLock(file, { wait: opts.wait, clock: opts.clock, signal: interrupt.signal, notice: opts.notice && ((m) => opts.notice!(escapeControls(m))) });
+    if (opts.killOnInterruptOnceLocked) interrupt.dispose();
     try {
       const db = openCatalog(file);
       try {
@@ -71,6 +77,7 @@ async function withPgWriterCatalog<T>(
     try {
       const notice = opts.notice && ((m: string) => opts.notice!(escapeControls(m)));
       const release = await acquirePgWriterLock(db, { wait: opts.wait, signal: interrupt.signal, notice });
+      if (opts.killOnInterruptOnceLocked) interrupt.dispose();
       try {
         return await fn(db as unknown as Db, interrupt.signal);
       } catch (err) {

@@ -13,18 +13,13 @@ import type { Register } from '../main.js';
 import { catalogPath, globalOptions, makeLogger, type CliEnv } from '../env.js';
 import { ExitCode, UserError } from '../../errors.js';
 import { resolveCatalogPath } from '../../paths.js';
-import { acquireWriterLock } from '../../catalog/lock.js';
-import { acquirePgWriterLock } from '../../catalog/lock-pg.js';
 import { isCatalogUrl, shownCatalog } from '../../catalog/catalog-url.js';
-import type { PgDb } from '../../catalog/pg/pg-db.js';
 import { connectionFor } from '../../catalog/pg/connect-config.js';
-import { openCatalog } from '../../catalog/open.js';
 import { checkCatalogPath } from '../../catalog/catalog-path.js';
-import { catalogFaultCode, catalogFaultError } from '../../catalog/faults.js';
 import type { Db } from '../../catalog/sql.js';
 import { CopyRefused, copyCatalog, type CopyReport } from '../../catalog/copy.js';
-import { interruptSignal } from '../signals.js';
 import { escapeControls } from '../display.js';
+import { withWriterCatalog } from '../writer-session.js';
 
 interface MigrateOptions {
   to?: string;
@@ -117,40 +112,17 @@ function sameInode(a: string, b: string): boolean {
 }
 
 /**
- * `fn` with the catalog open as its writer: exit 75 when another indexer holds it (unless `wait`). The source must
- * exist; a target is created and migrated to this version if new. A newer schema is refused by openCatalog.
+ * `fn` with the catalog open as its writer (withWriterCatalog): exit 75 when another indexer holds it (unless `wait`).
+ * The source must exist; a target is created and migrated to this version if new. A newer schema is refused by
+ * openCatalog. Ctrl-C interrupts a wait for a lock; once the copy runs, it kills the process (see the module comment).
  */
 async function asWriter<T>(target: string, cli: CliEnv, opts: { wait: boolean; mustExist: boolean }, fn: (db: Db) => T | Promise<T>): Promise<T> {
-  const url = isCatalogUrl(target);
-  if (!url) {
+  if (!isCatalogUrl(target)) {
     checkCatalogPath(target, { write: true });
     if (opts.mustExist && !fs.existsSync(target)) throw new UserError(`no catalog at ${target}: nothing to migrate`, ExitCode.usage);
   }
-  // PostgreSQL's writer lock lives on the catalog's own connection: opened first there; SQLite's lock file first.
-  let db: Db | null = url ? openCatalog(target, { mustExist: opts.mustExist }) : null;
-  let release: () => void = () => undefined;
-  try {
-    release = await writerLock(target, db, cli, opts.wait);
-    db ??= openCatalog(target);
-    return await fn(db);
-  } catch (err) {
-    throw !url && catalogFaultCode(err) ? catalogFaultError(target, err) : err;
-  } finally {
-    release();
-    db?.close();
-  }
-}
-
-/** Ctrl-C may interrupt the wait for the lock; once the copy runs, it kills the process (see the module comment). */
-async function writerLock(target: string, db: Db | null, cli: CliEnv, wait: boolean): Promise<() => void> {
-  const interrupt = interruptSignal();
-  const notice = (m: string) => void cli.stderr.write(escapeControls(m) + '\n');
-  try {
-    if (db) return await acquirePgWriterLock(db as unknown as PgDb, { wait, signal: interrupt.signal, notice });
-    return await acquireWriterLock(target, { wait, clock: cli.clock, signal: interrupt.signal, notice });
-  } finally {
-    interrupt.dispose();
-  }
+  const notice = (m: string) => void cli.stderr.write(m + '\n');
+  return withWriterCatalog(target, { wait: opts.wait, clock: cli.clock, mustExist: opts.mustExist, notice, killOnInterruptOnceLocked: true }, (db) => fn(db));
 }
 
 /** A catalog file this command created, with SQLite's companions, removed after a failed copy. */
