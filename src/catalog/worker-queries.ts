@@ -6,6 +6,19 @@
 import type { Db } from './open.js';
 import { statement } from './statements.js';
 import { DEPENDENCIES_FINISHED } from './tasks.js';
+import { bothDialects, textList } from './dialect.js';
+
+// One statement text each, whatever the number of stages: the stages travel as one JSON list (textList).
+const PENDING = bothDialects((d) => `SELECT count(*) AS n FROM tasks WHERE state = 'pending' AND stage IN ${textList(d, '@stages')}`);
+const HELD = bothDialects(
+  (d) => `SELECT count(*) AS n, min(lease_expires) AS first FROM tasks WHERE state = 'running' AND stage IN ${textList(d, '@stages')}`,
+);
+const CLAIMABLE = bothDialects(
+  (d) => `SELECT 1 AS found FROM tasks t JOIN files f ON f.id = t.file_id
+     WHERE t.state = 'pending' AND t.run_after <= @now AND f.state = 'present' AND t.stage IN ${textList(d, '@stages')}
+       AND ${DEPENDENCIES_FINISHED}
+     LIMIT 1`,
+);
 
 /** Something that changes when a scan starts or ends (phase 1 recorded files a worker has not planned yet). */
 export function scanSignature(db: Db): string {
@@ -20,21 +33,14 @@ export function scanSignature(db: Db): string {
 /** Pending tasks of these stages, whatever their backoff: a change means tasks were planned, re-armed or handed back. */
 export function pendingCount(db: Db, stages: readonly string[]): number {
   if (stages.length === 0) return 0;
-  const marks = stages.map(() => '?').join(', ');
-  const row = statement(db, `SELECT count(*) AS n FROM tasks WHERE state = 'pending' AND stage IN (${marks})`).get(...stages) as {
-    n: number;
-  };
+  const row = statement(db, PENDING).get({ stages: JSON.stringify(stages) }) as { n: number };
   return Number(row.n);
 }
 
 /** Tasks of these stages that some process holds now, and when the first of their leases runs out. */
 export function heldTasks(db: Db, stages: readonly string[]): { running: number; firstExpiry: number | null } {
   if (stages.length === 0) return { running: 0, firstExpiry: null };
-  const marks = stages.map(() => '?').join(', ');
-  const row = statement(
-    db,
-    `SELECT count(*) AS n, min(lease_expires) AS first FROM tasks WHERE state = 'running' AND stage IN (${marks})`,
-  ).get(...stages) as { n: number; first: number | null };
+  const row = statement(db, HELD).get({ stages: JSON.stringify(stages) }) as { n: number; first: number | null };
   return { running: Number(row.n), firstExpiry: row.first === null ? null : Number(row.first) };
 }
 
@@ -45,13 +51,5 @@ export function heldTasks(db: Db, stages: readonly string[]): { running: number;
  */
 export function hasClaimable(db: Db, stages: readonly string[], now: number): boolean {
   if (stages.length === 0) return false;
-  const marks = stages.map(() => '?').join(', ');
-  const row = statement(
-    db,
-    `SELECT 1 AS found FROM tasks t JOIN files f ON f.id = t.file_id
-     WHERE t.state = 'pending' AND t.run_after <= ? AND f.state = 'present' AND t.stage IN (${marks})
-       AND ${DEPENDENCIES_FINISHED}
-     LIMIT 1`,
-  ).get(now, ...stages);
-  return row !== undefined;
+  return statement(db, CLAIMABLE).get({ now, stages: JSON.stringify(stages) }) !== undefined;
 }

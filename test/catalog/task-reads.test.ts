@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { planTasks } from '../../src/tasks/plan.js';
 import { TaskStore } from '../../src/catalog/tasks.js';
 import { failedTasks, fileTasks, hasTaskTables, offlinePendingByStage } from '../../src/catalog/task-queries.js';
-import { heldTasks, pendingCount, scanSignature } from '../../src/catalog/worker-queries.js';
+import { hasClaimable, heldTasks, pendingCount, scanSignature } from '../../src/catalog/worker-queries.js';
 import { markFileOffline, markRootOffline, refreshFileContent, rootOfFile } from '../../src/catalog/task-sources.js';
 import { catalogKnowsPath, stagesWithTasks } from '../../src/catalog/known-paths.js';
 import { scansCatalog, zeroCounts } from '../../src/catalog/scans.js';
@@ -64,6 +64,7 @@ forEachBackend((backend) => {
     for (let i = 0; i < 3; i++) addFile(db, root, { path: `/r/${i}.jpg` });
     planTasks(db, [fakeStage('thumb'), fakeStage('exif')], { now: clock.now(), priority: null });
     assert.deepEqual([pendingCount(db, ['thumb']), pendingCount(db, ['thumb', 'exif']), pendingCount(db, ['clip'])], [3, 6, 0]);
+    assert.deepEqual([hasClaimable(db, ['thumb', 'exif'], clock.now()), hasClaimable(db, ['clip'], clock.now()), hasClaimable(db, [], clock.now())], [true, false, false]);
     const store = new TaskStore(db);
     store.claim({ runId: 1, pid: 1, leaseMs: 5000, stages: ['thumb'], limit: 1, now: clock.now(), suspect: false });
     clock.advance(100);
@@ -71,6 +72,8 @@ forEachBackend((backend) => {
     assert.deepEqual(heldTasks(db, ['thumb', 'exif']), { running: 2, firstExpiry: clock.now() - 100 + 5000 });
     assert.deepEqual(heldTasks(db, ['exif']), { running: 0, firstExpiry: null });
     assert.equal(pendingCount(db, ['thumb']), 1);
+    store.claim({ runId: 3, pid: 3, leaseMs: 5000, stages: ['thumb'], limit: 1, now: clock.now(), suspect: false });
+    assert.deepEqual([hasClaimable(db, ['thumb'], clock.now()), hasClaimable(db, ['thumb', 'exif'], clock.now())], [false, true], 'held tasks are not claimable');
   });
 
   it('a task whose file vanished puts the file (or its whole root) offline; a changed file takes its new content', (t) => {
