@@ -86,6 +86,8 @@ interface StartedRun {
   tempsRemoved: number;
   /** Disk room kept for the run's last writes (freed when it ends). */
   reserve: { free(): void };
+  /** Pending tasks per stage once planned: counted once, for the progress display and the stages' preflights. */
+  pendingAtStart: Record<string, number>;
 }
 
 /** What the pool run ended with; `error` is whatever it threw. */
@@ -151,7 +153,8 @@ async function startPhase2(req: Phase2Request, seams: Phase2Seams): Promise<Star
   };
   updateRunCounts(db, runId, totals);
   const tempsRemoved = temps.removed;
-  return { options, all, stages, store, runId, started, totals, plan, quarantinedAtStart: recovery.quarantined, tempsRemoved, reserve };
+  const pendingAtStart = store.pendingByStage(stages.map((s) => s.name));
+  return { options, all, stages, store, runId, started, totals, plan, quarantinedAtStart: recovery.quarantined, tempsRemoved, reserve, pendingAtStart };
 }
 
 /** The stages' configuration: the resolved options, the command's clock, and stderr for their messages. */
@@ -176,7 +179,7 @@ function displayFor(req: Phase2Request, seams: Phase2Seams, run: StartedRun): Pr
     if (!quiet) req.cli.stderr.write(line + '\n');
   };
   if (seams.events) return { events: seams.events, stop() {}, summary() {}, notice };
-  if (req.progress) return req.progress(run.store.pendingByStage(run.stages.map((s) => s.name)));
+  if (req.progress) return req.progress(run.pendingAtStart);
   const line = (m: string) => req.cli.stderr.write(m + '\n');
   return {
     events: { progress() {}, taskFailed: (e) => line(`failed: ${e.reason} [${e.stage}]`), stagePaused: (e) => line(`stage ${e.stage} paused: ${e.reason}`) },
@@ -188,8 +191,7 @@ function displayFor(req: Phase2Request, seams: Phase2Seams, run: StartedRun): Pr
 
 /** Once, before any work: an unwritable cache pauses the stages that write there (cache-check.ts), so do preflights. */
 async function pausedBeforeStart(run: StartedRun, cacheDir: string, events: EngineEvents): Promise<Map<string, string>> {
-  const { stages } = run;
-  const pending = run.store.pendingByStage(stages.map((s) => s.name));
+  const { stages, pendingAtStart: pending } = run;
   const paused = new Map<string, string>();
   const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(cacheDir, process.pid) : null;
   // All started at once, then read in stage order: one stage's check (the video stage starts ffprobe and ffmpeg)
