@@ -10,10 +10,10 @@ const SQLITE_FAULTS = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|NOME
 
 /**
  * PostgreSQL SQLSTATEs that are the catalog's, not the statement's: 53100 disk full, class 08 connection exceptions,
- * 25006 read-only transaction (a standby, or default_transaction_read_only), 57P01-57P03 the server shutting down or
- * starting, 58030 an I/O error on the server.
+ * 25006 read-only transaction (a standby, or default_transaction_read_only), 57P01-57P05 the server shutting down,
+ * starting, or ending the session (database dropped, idle_session_timeout), 58030 an I/O error on the server.
  */
-const PG_FAULTS = /^(53100|08[0-9A-Z]{3}|25006|57P0[123]|58030)$/;
+const PG_FAULTS = /^(53100|08[0-9A-Z]{3}|25006|57P0[1-5]|58030)$/;
 
 /**
  * What a lost server without a SQLSTATE counts as: a SIGKILLed server or a reset connection reaches the client as a

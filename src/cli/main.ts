@@ -5,6 +5,7 @@ import { prewarmWalkerThread } from '../scan/walker-spawn.js';
 import type { CliEnv } from './env.js';
 import { escapeControls } from './display.js';
 import { redactUrls } from '../paths.js';
+import { CatalogUnavailableError } from '../catalog/pg/errors.js';
 import { indexerVersion } from './version.js';
 import { runSummaryLine } from './run-summary.js';
 
@@ -137,6 +138,11 @@ async function run(argv: string[], cli: CliEnv): Promise<number> {
     if (err instanceof UserError) {
       cli.stderr.write(`indexer: ${escapeControls(redactUrls(err.message))}\n`);
       return err.code;
+    }
+    if (err instanceof CatalogUnavailableError) {
+      // The server went away under a command that holds no run (status, info...): no bug, and the line names host and cause.
+      cli.stderr.write(`indexer: ${escapeControls(redactUrls(err.message))}\n`);
+      return ExitCode.failure;
     }
     return unexpectedFailure(err, cli);
   }

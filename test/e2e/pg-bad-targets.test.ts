@@ -4,7 +4,8 @@
  * without TLS, a port out of range, a URL that cannot be parsed. Each answer is ONE line on stderr naming the host (or
  * the URL) with the password shown as `***` and the cause, the documented exit code (1: the server or the database;
  * 2: a URL or catalog that cannot be one), nothing on stdout, no stack trace. A server that takes only reads fails the
- * commands that write the same way, with what to do.
+ * commands that write the same way, with what to do; a server that ends the session under a command (here after 1 ms
+ * idle) is one line naming the host, never an "unexpected failure".
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +88,15 @@ const targets: Target[] = [
     only: ['scan', 'resume', 'worker', 'retry', 'cancel'],
   },
   {
+    // The server ends the session under the command (57P05; the same path as a shutdown or a reset connection).
+    name: 'a server that ends idle sessions after 1 ms',
+    url: (port) => `postgres://alice:${PASSWORD}@127.0.0.1:${port}/idle`,
+    code: 1,
+    line: (port) =>
+      new RegExp(`^indexer: (catalog \\S+: )?lost the PostgreSQL catalog at 127\\.0\\.0\\.1:${port}: (terminating connection due to idle-session timeout|Connection terminated unexpectedly)`),
+    only: ['status', 'info', 'roots', 'duplicates', 'resume'],
+  },
+  {
     name: 'a port out of range',
     url: () => `postgres://alice:${PASSWORD}@127.0.0.1:99999/photos`,
     code: 2,
@@ -128,6 +138,7 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
       admin.exec('CREATE DATABASE photos OWNER alice');
       admin.exec('CREATE DATABASE newer OWNER alice');
       admin.exec('CREATE DATABASE readonly OWNER alice');
+      admin.exec('CREATE DATABASE idle OWNER alice');
       // TCP logins need the password; the unix socket (pg_ctl, the test's own admin work) stays trusted.
       const hba = path.join(server.dir, 'data', 'pg_hba.conf');
       fs.writeFileSync(hba, `local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n`);
@@ -142,6 +153,8 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
     assert.equal(ready.code, 0, ready.stderr);
     const readonly = new PgDb(server.url);
     readonly.exec('ALTER DATABASE readonly SET default_transaction_read_only = on');
+    openCatalog(`${good}/idle`).close();
+    readonly.exec('ALTER DATABASE idle SET idle_session_timeout = 1');
     readonly.close();
     const newer = new PgDb(`${good}/newer`);
     try {
@@ -161,7 +174,8 @@ describe('PostgreSQL catalog URLs that cannot work: one line, host and cause, no
       commands.filter(([name], c) => (target.only ? target.only.includes(name) : target.every || (c + t) % 3 === 0)).map(([command, args]) => ({ target, command, args })),
     );
     const run = ({ target, args }: (typeof cases)[number]) => runCli(['--db', target.url(server.port), ...args(dir)], { cwd: dir });
-    // The read-only catalog's writers one after another: side by side they would meet each other's writer lock (exit 75).
+    // The read-only and idle catalogs' commands one after another: side by side writers would meet each other's
+    // writer lock (exit 75).
     const serial = cases.filter((c) => c.target.only);
     const results = await inLanes<RunResult | null>(
       cases.map((c) => (c.target.only ? () => null : () => run(c))),

@@ -25,6 +25,8 @@ const types = {
 } as unknown as pg.CustomTypesConfig;
 
 let client: pg.Client | null = null;
+/** The first error each client raised, whoever listened then (see newClient). */
+const earlyErrors = new WeakMap<pg.Client, Error>();
 /** Set by the client's 'error' event: the connection broke while idle. */
 let broken: Error | null = null;
 /** Statement text -> prepared statement name, per connection. */
@@ -42,6 +44,11 @@ async function newClient(pipelined: boolean): Promise<pg.Client> {
   const password = await passwordFor(config);
   const attempt = async (ssl: pg.ClientConfig['ssl']) => {
     const c = new pg.Client({ ...config, ssl, password, types, pipeline: pipelined } as pg.ClientConfig);
+    // On from the start: the server's FATAL may come in the same packet as ReadyForQuery (a 1 ms idle_session_timeout,
+    // a shutdown), emitted before connect()'s caller could listen; an 'error' nobody listens to would end this thread.
+    c.on('error', (err) => {
+      if (!earlyErrors.has(c)) earlyErrors.set(c, err);
+    });
     try {
       await c.connect();
     } catch (err) {
@@ -64,7 +71,7 @@ async function connect(): Promise<void> {
     if (client === c) broken = err;
   });
   client = c;
-  broken = null;
+  broken = earlyErrors.get(c) ?? null;
   names = new Map();
 }
 
@@ -137,6 +144,11 @@ async function ensureListener(): Promise<void> {
     c.end().catch(() => undefined);
     scheduleListenerRetry(1000);
   });
+  const early = earlyErrors.get(c);
+  if (early) {
+    c.end().catch(() => undefined);
+    throw early;
+  }
   for (const ch of listening) await c.query(`LISTEN ${quoteIdent(ch)}`);
   listener = c;
 }

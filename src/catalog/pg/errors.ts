@@ -28,12 +28,18 @@ export class PgStatementError extends Error {
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOENT']);
 
 /**
+ * SQLSTATEs of a server ending the session: 57P01-57P03 shutting down or starting, 57P04 the database dropped,
+ * 57P05 idle_session_timeout, 25P03 idle_in_transaction_session_timeout.
+ */
+const SESSION_ENDED = /^(57P0[1-5]|25P03)$/;
+
+/**
  * True when an error means "no usable connection" rather than "this statement failed": a socket error, a
- * connection-exception SQLSTATE (class 08), the server shutting down (57P01-57P03), or node-postgres's own
+ * connection-exception SQLSTATE (class 08), the server ending the session (SESSION_ENDED), or node-postgres's own
  * messages for a dead client.
  */
 export function isConnectionLoss(code: string | undefined, message: string): boolean {
-  if (code !== undefined && (socketCodes.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code))) return true;
+  if (code !== undefined && (socketCodes.has(code) || code.startsWith('08') || SESSION_ENDED.test(code))) return true;
   return /Connection terminated|not queryable|Client was closed|connection is closed|timeout expired/i.test(message);
 }
 
