@@ -32,9 +32,11 @@ function count(url: string, sql: string): number {
 /** Kills the postmaster with SIGKILL (no shutdown message to any client), then waits for its backends to go. */
 async function killPostmaster(server: PgServer): Promise<void> {
   const pid = Number(fs.readFileSync(path.join(server.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // Taken first: once the postmaster is gone its children belong to init.
+  const children = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && ppidOf(p) === pid);
   process.kill(pid, 'SIGKILL');
   // Its backends notice the postmaster's death and exit; the server cannot start again while one holds shared memory.
-  await waitUntil(() => !fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && ppidOf(p) === pid), 30_000);
+  await waitUntil(() => children.every((p) => !fs.existsSync(`/proc/${p}`)), 30_000);
 }
 
 function ppidOf(pid: string): number {
