@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import '../temp.js';
 import { connectionFor, mayFallBackToPlain, passwordFor } from '../../src/catalog/pg/connect-config.js';
+import { ExitCode, type UserError } from '../../src/errors.js';
 
 describe('connectionFor', () => {
   it('sslmode=require encrypts without checking the certificate (libpq), verify-full checks it, disable is plain', () => {
@@ -22,6 +23,23 @@ describe('connectionFor', () => {
     assert.ok(mayFallBackToPlain(c.sslmode));
     assert.equal(connectionFor('postgres://u@db.example/photos', { PGSSLMODE: 'disable' }).config.ssl, false);
     assert.equal(connectionFor('postgresql://u@%2Fvar%2Frun%2Fpostgresql/photos', {}).config.ssl, false);
+  });
+
+  it('a URL that names no server is a usage error naming it (password ***) and why, never the parser\'s "Invalid URL"', () => {
+    const refused = (url: string, env: NodeJS.ProcessEnv = {}) => {
+      try {
+        connectionFor(url, env);
+      } catch (err) {
+        assert.equal((err as UserError).code, ExitCode.usage);
+        return (err as Error).message;
+      }
+      return assert.fail(`${url} was taken`);
+    };
+    assert.match(refused('postgres://u:pw@db:99999/photos'), /^catalog postgres:\/\/u:\*\*\*@db:99999\/photos: not a valid PostgreSQL URL: port 99999 is not a number from 1 to 65535; /);
+    assert.match(refused('postgres://u@db:http/photos'), /port http is not a number/);
+    assert.match(refused('postgres://u:pw@[db/photos'), /^catalog postgres:\/\/u:\*\*\*@\[db\/photos: not a valid PostgreSQL URL: it cannot be parsed; /);
+    assert.match(refused('postgres://u@db/photos', { PGPORT: '0' }), /port 0 \(from \$PGPORT\) is not a number/);
+    assert.equal(connectionFor('postgres://u@[::1]:6543/photos', {}).where, '[::1]:6543');
   });
 
   it('names host:port for messages, with libpq defaults from the environment', () => {

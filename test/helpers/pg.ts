@@ -111,15 +111,17 @@ export function dropStaleTestDatabases(admin: PgDb, keep: string, staleS = STALE
   const rows = admin
     .prepare(
       `SELECT datname AS name, shobj_description(oid, 'pg_database') AS note, extract(epoch from now())::bigint AS now,
-              extract(epoch from (pg_stat_file('base/' || oid || '/PG_VERSION')).modification)::bigint AS created
+              extract(epoch from (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification)::bigint AS created
          FROM pg_database WHERE datname ~ '^t_[0-9a-z_]+$' AND datname <> ?`,
     )
     .all(keep) as Array<{ name: string; note: string | null; now: unknown; created: unknown }>;
   const dropped: string[] = [];
   for (const r of rows) {
     const isTemplate = r.name.startsWith('t_template_');
-    const lastUsed = isTemplate ? Number(/last used (\d+)/.exec(r.note ?? '')?.[1] ?? r.created) : Number(r.created);
-    if (Number(r.now) - lastUsed < staleS) continue;
+    const stamp = isTemplate ? (/last used (\d+)/.exec(r.note ?? '')?.[1] ?? r.created) : r.created;
+    // No files (yet, or any more): another test process is creating or dropping it right now.
+    if (stamp === null || stamp === undefined) continue;
+    if (Number(r.now) - Number(stamp) < staleS) continue;
     admin.exec(`DROP DATABASE IF EXISTS ${r.name} WITH (FORCE)`);
     dropped.push(r.name);
   }
