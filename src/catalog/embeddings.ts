@@ -6,7 +6,9 @@
 import type { Db, Dialect } from './sql.js';
 import { jsonArrayOrEmpty, jsonTable } from './dialect.js';
 import { statement } from './statements.js';
-import { fromBlob, toBlob, type VectorSet } from '../vectors.js';
+import { fromBlob, toBlob } from '../vectors.js';
+
+export { allVectors, vectorBatches } from './vector-read.js';
 
 export interface ClipModelRow {
   /** name@hash. */
@@ -203,50 +205,7 @@ export function embeddedIds(db: Db, modelId: string): Int32Array {
   return Int32Array.from(statement(db, EMBEDDED_IDS).pluck().all(modelId) as number[]);
 }
 
-const VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
-
-/**
- * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
- * only those written after that generation.
- */
-export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
-  const batches = [...vectorBatches(db, modelId, dim, since)];
-  const ids = new Int32Array(batches.reduce((n, b) => n + b.ids.length, 0));
-  const data = new Float32Array(ids.length * dim);
-  let at = 0;
-  for (const b of batches) {
-    ids.set(b.ids, at);
-    data.set(b.data, at * dim);
-    at += b.ids.length;
-  }
-  return { dim, ids, data };
-}
-
 const IDS_SINCE = `SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ?`;
-
-/**
- * The rows allVectors returns, `rows` at a time: what the search index is built from, so a 10M-photo model (20 GB of
- * float32) is never in memory at once.
- */
-export function* vectorBatches(db: Db, modelId: string, dim: number, since = -1, rows = 20_000): Generator<VectorSet> {
-  const stmt = statement(db, VECTORS).raw();
-  const bytes = dim * 4;
-  let ids = new Int32Array(rows);
-  let data = new Float32Array(rows * dim);
-  let n = 0;
-  for (const row of stmt.iterate(modelId, since) as Iterable<[number, Buffer]>) {
-    if (row[1].length !== bytes) continue; // written with another width: not comparable
-    ids[n] = row[0];
-    fromBlob(row[1], data, n * dim);
-    if (++n === rows) {
-      yield { dim, ids, data };
-      ids = new Int32Array(rows);
-      data = new Float32Array(rows * dim);
-      n = 0;
-    }
-  }
-  if (n > 0) yield { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
-}
 
 /** Ids of the files whose embedding of this model was written after that generation, ascending (index only). */
 export function idsWrittenSince(db: Db, modelId: string, since: number): Int32Array {
