@@ -28,7 +28,7 @@ export function allVectors(db: Db, modelId: string, dim: number, since = -1): Ve
 }
 
 /**
- * The rows allVectors returns, `rows` at a time: what the search index is built from, so a 10M-photo model (20 GB of
+ * The rows allVectors returns, at most `rows` at a time: what the search index is built from, so a 10M-photo model (20 GB of
  * float32) is never in memory at once (on PostgreSQL neither is the result: COPY streams it).
  */
 export function* vectorBatches(db: Db, modelId: string, dim: number, since = -1, rows = 20_000): Generator<VectorSet> {
@@ -58,7 +58,11 @@ function* copiedVectors(batch: BinaryRows, out: Batcher): Generator<VectorSet> {
   if (backToBack(cells, out.bytes)) {
     const ids = new Int32Array(batch.rows);
     for (let r = 0; r < batch.rows; r++) ids[r] = idOf(r);
-    yield { dim: out.dim, ids, data: new Float32Array(bytes.buffer, bytes.byteOffset, batch.rows * out.dim) };
+    const data = new Float32Array(bytes.buffer, bytes.byteOffset, batch.rows * out.dim);
+    for (let r = 0; r < batch.rows; r += out.rows) {
+      const end = Math.min(batch.rows, r + out.rows);
+      yield { dim: out.dim, ids: ids.subarray(r, end), data: data.subarray(r * out.dim, end * out.dim) };
+    }
     return;
   }
   // Cells start at multiples of 8: every vector can be viewed as float32 where it lies.
@@ -94,7 +98,7 @@ class Batcher {
 
   constructor(
     readonly dim: number,
-    private readonly rows: number,
+    readonly rows: number,
   ) {
     this.bytes = dim * 4;
     this.ids = new Int32Array(rows);

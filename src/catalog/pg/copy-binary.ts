@@ -126,8 +126,9 @@ export class CopyBinaryParser {
   /** Reads the header and the whole rows of `buf` from `at`; returns where the first incomplete one starts. */
   private consume(buf: Buffer, at: number, full: BinaryRows[]): number {
     if (!this.headerRead) {
+      const seen = buf.subarray(at, at + SIGNATURE.length);
+      if (!seen.equals(SIGNATURE.subarray(0, seen.length))) throw new Error('COPY data is not in the binary format');
       if (buf.length - at < HEADER || buf.length - at < HEADER + buf.readInt32BE(at + 15)) return at;
-      if (!buf.subarray(at, at + SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY data is not in the binary format');
       at += HEADER + buf.readInt32BE(at + 15);
       this.headerRead = true;
     }
