@@ -2,6 +2,7 @@
  * The bridge thread: owns the node-postgres client of one PgDb (and a second one for LISTEN), answers each request
  * on the request port, then wakes the caller, which is blocked in Atomics.wait (see bridge.ts).
  */
+import './declare-node.js';
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { connectionFor, mayFallBackToPlain, passwordFor } from './connect-config.js';

@@ -7,7 +7,6 @@
  * it was handed: up to AHEAD batches wait, then the stream pauses (and with it the socket), so memory stays bounded.
  */
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import type { BinaryRows } from '../sql.js';
 import { CopyBinaryParser } from './copy-binary.js';
@@ -88,6 +87,9 @@ export class CopyReads {
   async start(query: string, batchBytes: number): Promise<CopyAnswer> {
     await this.abandon();
     const client = (this.client ??= await this.openClient());
+    // Loaded at the first bulk read: most commands never make one, and every command opening the catalog waits for
+    // this thread's imports.
+    const { to: copyTo } = await import('pg-copy-streams');
     this.reading = new Reading(client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`)), batchBytes);
     return this.next();
   }

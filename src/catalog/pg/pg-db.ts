@@ -14,6 +14,7 @@
 import { ExitCode, UserError } from '../../errors.js';
 import type { BinaryRows, Db, Dialect, RunResult, Statement, Transaction } from '../sql.js';
 import { Bridge } from './bridge.js';
+import { takePgBridge } from './prewarm.js';
 import { connectionFor } from './connect-config.js';
 import { CatalogUnavailableError, PgStatementError, describeCause } from './errors.js';
 import type { BridgeRequest, Notification, WireError, WireResult } from './protocol.js';
@@ -48,8 +49,10 @@ export class PgDb implements Db {
   constructor(readonly url: string) {
     this.where = connectionFor(url).where;
     this.shownUrl = redactPassword(url);
-    this.bridge = new Bridge(url);
-    const res = this.bridge.call({ op: 'connect' });
+    // Prewarmed by the CLI (prewarm.ts): connecting, maybe connected already.
+    const prewarmed = takePgBridge(url);
+    this.bridge = prewarmed ?? new Bridge(url);
+    const res = prewarmed ? prewarmed.answer({ op: 'connect' }) : this.bridge.call({ op: 'connect' });
     if (!res.ok) {
       this.bridge.terminate();
       throw new UserError(connectFailure(this.where, res.error), ExitCode.failure);
