@@ -6,7 +6,8 @@
  *
  * Differences a caller may meet (kept small on purpose):
  * - `run()` gives `changes` (rows affected); `lastInsertRowid` is always 0: use `INSERT ... RETURNING id` + `get()`.
- * - `iterate()` reads the whole result first, then yields it (no server-side cursor).
+ * - `iterate()` reads the whole result first, then yields it (no server-side cursor: the pipelined connection
+ *   refuses portals). Bulk reads of many rows use `copyOut` instead (binary COPY, streamed on a second connection).
  * - after a failed statement inside a transaction, PostgreSQL refuses further statements until the transaction
  *   ends: a caller must not catch a failed statement and go on in the same transaction (SQLite would allow it).
  * - the connection is lost: every call throws CatalogUnavailableError until `reconnect()` succeeds.
