@@ -4,9 +4,11 @@
  * background every file stays searchable with the newest complete vector it has.
  */
 import type { Db, Dialect } from './sql.js';
-import { jsonArrayOrEmpty, jsonTable } from './dialect.js';
+import { bothDialects, idList, jsonArrayOrEmpty, jsonTable } from './dialect.js';
 import { statement } from './statements.js';
-import { fromBlob, toBlob, type VectorSet } from '../vectors.js';
+import { fromBlob, toBlob } from '../vectors.js';
+
+export { allVectors, vectorBatches } from './vector-read.js';
 
 export interface ClipModelRow {
   /** name@hash. */
@@ -203,50 +205,7 @@ export function embeddedIds(db: Db, modelId: string): Int32Array {
   return Int32Array.from(statement(db, EMBEDDED_IDS).pluck().all(modelId) as number[]);
 }
 
-const VECTORS = `SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ?`;
-
-/**
- * The stored vectors of one model, whatever their file's state, in one contiguous array: all of them, or (since)
- * only those written after that generation.
- */
-export function allVectors(db: Db, modelId: string, dim: number, since = -1): VectorSet {
-  const batches = [...vectorBatches(db, modelId, dim, since)];
-  const ids = new Int32Array(batches.reduce((n, b) => n + b.ids.length, 0));
-  const data = new Float32Array(ids.length * dim);
-  let at = 0;
-  for (const b of batches) {
-    ids.set(b.ids, at);
-    data.set(b.data, at * dim);
-    at += b.ids.length;
-  }
-  return { dim, ids, data };
-}
-
 const IDS_SINCE = `SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ?`;
-
-/**
- * The rows allVectors returns, `rows` at a time: what the search index is built from, so a 10M-photo model (20 GB of
- * float32) is never in memory at once.
- */
-export function* vectorBatches(db: Db, modelId: string, dim: number, since = -1, rows = 20_000): Generator<VectorSet> {
-  const stmt = statement(db, VECTORS).raw();
-  const bytes = dim * 4;
-  let ids = new Int32Array(rows);
-  let data = new Float32Array(rows * dim);
-  let n = 0;
-  for (const row of stmt.iterate(modelId, since) as Iterable<[number, Buffer]>) {
-    if (row[1].length !== bytes) continue; // written with another width: not comparable
-    ids[n] = row[0];
-    fromBlob(row[1], data, n * dim);
-    if (++n === rows) {
-      yield { dim, ids, data };
-      ids = new Int32Array(rows);
-      data = new Float32Array(rows * dim);
-      n = 0;
-    }
-  }
-  if (n > 0) yield { dim, ids: ids.slice(0, n), data: data.slice(0, n * dim) };
-}
 
 /** Ids of the files whose embedding of this model was written after that generation, ascending (index only). */
 export function idsWrittenSince(db: Db, modelId: string, since: number): Int32Array {
@@ -254,29 +213,42 @@ export function idsWrittenSince(db: Db, modelId: string, since: number): Int32Ar
   return Int32Array.from(ids).sort();
 }
 
-const VECTORS_OF = `SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?`;
+// SQLite would rather walk the model's index (every row of the model) than look up the listed files: CROSS JOIN
+// fixes the order. PostgreSQL's planner looks the ids up by itself.
+const VECTORS_OF = bothDialects((d) =>
+  d === 'sqlite'
+    ? `SELECT e.file_id AS "fileId", e.vector FROM json_each(@ids) j CROSS JOIN embeddings e
+       WHERE e.file_id = j.value AND e.model_id = @model`
+    : `SELECT file_id AS "fileId", vector FROM embeddings WHERE model_id = @model AND file_id IN ${idList(d, '@ids')}`,
+);
 
-/** Exact vectors of some files (search re-scores its candidates with them). */
-export function vectorsOf(db: Db, modelId: string, fileIds: number[]): Map<number, Float32Array> {
-  const stmt = statement(db, VECTORS_OF).pluck();
+/**
+ * Exact vectors of some files (search re-scores its candidates with them, ~100 per search): one statement, so on
+ * PostgreSQL one round trip rather than one per file.
+ */
+export function vectorsOf(db: Db, modelId: string, fileIds: readonly number[]): Map<number, Float32Array> {
   const out = new Map<number, Float32Array>();
-  for (const id of fileIds) {
-    const blob = stmt.get(id, modelId) as Buffer | undefined;
-    if (blob) out.set(id, fromBlob(blob));
-  }
+  if (fileIds.length === 0) return out;
+  const rows = statement(db, VECTORS_OF).all({ model: modelId, ids: JSON.stringify(fileIds) }) as { fileId: number; vector: Buffer }[];
+  for (const row of rows) out.set(row.fileId, fromBlob(row.vector));
   return out;
 }
 
+const DESCRIBE_FILES = bothDialects(
+  (d) => `SELECT f.id, f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id
+    WHERE f.id IN ${idList(d, '?')}`,
+);
 
-const DESCRIBE_FILES = `SELECT f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id WHERE f.id = ?`;
-
-/** Path and thumbnail of the files search returns. */
-export function describeFiles(db: Db, ids: number[]): Map<number, { path: string; thumbPath: string | null }> {
-  const stmt = statement(db, DESCRIBE_FILES);
+/** Path and thumbnail of the files search returns (one statement for all of them). */
+export function describeFiles(db: Db, ids: readonly number[]): Map<number, { path: string; thumbPath: string | null }> {
   const out = new Map<number, { path: string; thumbPath: string | null }>();
+  if (ids.length === 0) return out;
+  const rows = statement(db, DESCRIBE_FILES).all(JSON.stringify(ids)) as { id: number; path: string; thumbPath: string | null }[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // In the order asked (callers iterate the map in rank order).
   for (const id of ids) {
-    const row = stmt.get(id) as { path: string; thumbPath: string | null } | undefined;
-    if (row) out.set(id, row);
+    const row = byId.get(id);
+    if (row) out.set(id, { path: row.path, thumbPath: row.thumbPath });
   }
   return out;
 }

@@ -54,6 +54,23 @@ export interface Db {
   /** PostgreSQL only: NOTIFY and LISTEN between processes (notify.ts). */
   notify?(channel: string, payload?: string): void;
   onNotify?(channel: string, cb: (payload: string) => void): () => void;
+  /**
+   * PostgreSQL only: a query's rows as raw binary cells, in batches (COPY ... TO STDOUT (FORMAT binary), streamed:
+   * memory holds a few batches, not the result). For bulk reads of bytea, which a statement receives hex-encoded.
+   * It reads committed rows on a connection of its own, so inside a transaction (whose own writes it could not see)
+   * it gives null: read with a statement there.
+   */
+  copyOut?(sql: string, values?: readonly unknown[]): Iterable<BinaryRows> | null;
+}
+
+/**
+ * A batch of `copyOut` rows, column by column: cell (row r) of a column is `bytes[cells[2r] .. cells[2r] + cells[2r+1])`,
+ * a length of -1 meaning NULL. Cells hold PostgreSQL's binary send format (int8: 8 bytes big-endian; bytea: the
+ * bytes), one after another, each starting at a multiple of 8 (so equal-width cells of 8n bytes lie back to back).
+ */
+export interface BinaryRows {
+  rows: number;
+  columns: { bytes: Uint8Array; cells: Int32Array }[];
 }
 
 /**

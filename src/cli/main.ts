@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import { systemClock } from '../types.js';
 import { prewarmWalkerThread } from '../scan/walker-spawn.js';
+import { prewarmPgBridge } from '../catalog/pg/prewarm.js';
+import { isCatalogUrl } from '../catalog/catalog-url.js';
 import type { CliEnv } from './env.js';
 import { escapeControls } from './display.js';
 import { redactUrls } from '../paths.js';
@@ -43,6 +45,17 @@ function commandName(argv: string[]): string | undefined {
     }
     if (arg.startsWith('-')) continue;
     return arg in commandModules ? arg : undefined;
+  }
+  return undefined;
+}
+
+/** The value of --db on the command line (`--db X` or `--db=X`), if given. */
+function catalogArgument(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (arg === '--db') return argv[i + 1];
+    if (arg.startsWith('--db=')) return arg.slice('--db='.length);
   }
   return undefined;
 }
@@ -96,6 +109,9 @@ async function run(argv: string[], cli: CliEnv): Promise<number> {
   // module imports nothing heavy; commander comes in below), so the thread is ready by the time the walk starts.
   const name = commandName(argv);
   if (name === 'scan' && cli.env.INDEXER_SCAN_STAT_WORKER !== '0') prewarmWalkerThread();
+  // A PostgreSQL catalog's connection is made meanwhile too (catalog/pg/prewarm.ts).
+  const catalog = name ? catalogArgument(argv) ?? cli.env.INDEXER_DB : undefined;
+  if (catalog && isCatalogUrl(catalog)) prewarmPgBridge(catalog);
   let commander: typeof import('commander');
   let registers: Register[];
   try {

@@ -81,6 +81,42 @@ forEachBackend((backend) => {
     assert.equal(vectorsOf(db, newer.id, [ids[0]!]).size, 0, 'another model');
   });
 
+  it('search reads a big model exactly (more rows than PostgreSQL sends at once), and inside a transaction its own writes', (t) => {
+    const db = backend.open(t);
+    const root = addRoot(db, '/p');
+    const model = { id: 'wide@3', name: 'wide', dir: '/m/wide', dim: 512 };
+    recordModel(db, model, 1);
+    const vectors = Array.from({ length: 3001 }, (_, i) => Float32Array.from({ length: 512 }, (_, j) => Math.sin(i * 512 + j) * 1e3 ** ((j % 5) - 2)));
+    const vectorOf = (i: number) => vectors[i]!;
+    // 3,000 x 2 KB: more than one 4 MB transfer on PostgreSQL.
+    const ids: number[] = db.transaction(() =>
+      Array.from({ length: 3000 }, (_, i) => {
+        const id = addFile(db, root, { path: `/p/${i}.jpg` });
+        saveEmbedding(db, id, model.id, vectorOf(i), 2);
+        return id;
+      }),
+    )();
+    const expectAll = (set: { ids: ArrayLike<number>; data: Float32Array }, what: string) => {
+      const order = Array.from(set.ids);
+      assert.deepEqual([...order].sort((x, y) => x - y), ids, what);
+      const expected = new Float32Array(order.length * 512);
+      const index = new Map(ids.map((id, i) => [id, i]));
+      order.forEach((id, k) => expected.set(vectorOf(index.get(id)!), k * 512));
+      const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      assert.ok(bytes(set.data).equals(bytes(expected)), `${what}: every vector bit for bit`);
+    };
+    expectAll(allVectors(db, model.id, 512), 'all at once');
+    const batches = [...vectorBatches(db, model.id, 512, -1, 700)];
+    assert.ok(batches.every((b) => b.ids.length <= 700), 'at most 700 rows a batch');
+    expectAll({ ids: batches.flatMap((b) => [...b.ids]), data: Float32Array.from(batches.flatMap((b) => [...b.data])) }, 'in batches');
+
+    const extra = addFile(db, root, { path: '/p/extra.jpg' });
+    db.transaction(() => {
+      saveEmbedding(db, extra, model.id, vectorOf(3000), 3);
+      assert.equal(allVectors(db, model.id, 512).ids.length, 3001, 'the transaction sees its own vector');
+    })();
+  });
+
   it('search shows path and thumbnail, finds an indexed path, and returns only present files that pass the filters', (t) => {
     const db = backend.open(t);
     const root = addRoot(db, '/p');

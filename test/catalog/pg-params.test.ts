@@ -1,7 +1,7 @@
 /** Catalog SQL's `@name` and `?` parameters become PostgreSQL's `$n`, never inside literals, identifiers or comments. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bindValues, rewriteParams } from '../../src/catalog/pg/params.js';
+import { bindValues, inlineParams, rewriteParams } from '../../src/catalog/pg/params.js';
 
 describe('rewriteParams', () => {
   it('numbers @name parameters in order of first use, one $n per name', () => {
@@ -50,5 +50,21 @@ describe('bindValues', () => {
     assert.throws(() => bindValues(rewriteParams('SELECT @a, @b'), [{ a: 1 }]), /Missing named parameter "b"/);
     assert.throws(() => bindValues(rewriteParams('SELECT ?, ?'), [1]), /Too few parameter values/);
     assert.throws(() => bindValues(rewriteParams('SELECT ?'), [1, 2]), /Too many parameter values/);
+  });
+});
+
+describe('inlineParams', () => {
+  it('puts values in as literals: quotes doubled, backslashes in E-strings, negatives in parentheses, NULL', () => {
+    assert.equal(
+      inlineParams(`SELECT a FROM t WHERE b = ? AND c -? > 0 AND d = ? AND e IS ? AND f = '?'`, [`it's`, -1, 'a\\b', null]),
+      `SELECT a FROM t WHERE b = 'it''s' AND c -(-1) > 0 AND d = E'a\\\\b' AND e IS NULL AND f = '?'`,
+    );
+    assert.equal(inlineParams(`SELECT @m, @n, @m`, [{ m: 'x', n: 2.5 }]), `SELECT 'x', 2.5, 'x'`);
+  });
+
+  it('refuses what it cannot write as a literal', () => {
+    assert.throws(() => inlineParams('SELECT ?', ['a\u0000b']), /NUL/);
+    assert.throws(() => inlineParams('SELECT ?', [Number.NaN]), /cannot inline/);
+    assert.throws(() => inlineParams('SELECT ?', [Buffer.from('x')]), /cannot inline/);
   });
 });

@@ -10,9 +10,10 @@ import { videos } from './009-videos.js';
 import { duplicates } from './010-duplicates.js';
 import { runHost } from './011-run-host.js';
 import { pathOrderRunHeartbeat } from './012-path-order-run-heartbeat.js';
+import { embeddingsInRow } from './013-embeddings-in-row.js';
 
 /**
  * Numbered migrations: entry i brings the catalog to PRAGMA user_version = i + 1.
  * Never edit a migration that has shipped; append a new one.
  */
-export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates, runHost, pathOrderRunHeartbeat];
+export const migrations: readonly string[] = [base, scan, tasks, metadata, clip, folderDigests, moveLookup, rootSettings, videos, duplicates, runHost, pathOrderRunHeartbeat, embeddingsInRow];

@@ -2,11 +2,13 @@
  * The bridge thread: owns the node-postgres client of one PgDb (and a second one for LISTEN), answers each request
  * on the request port, then wakes the caller, which is blocked in Atomics.wait (see bridge.ts).
  */
+import './declare-node.js';
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { connectionFor, mayFallBackToPlain, passwordFor } from './connect-config.js';
 import { isConnectionLoss } from './errors.js';
 import { packBlobs } from './blob-transfer.js';
+import { CopyReads } from './copy-reads.js';
 import type { BatchedStatement, BridgeData, BridgeRequest, BridgeResponse, WireError, WireResult } from './protocol.js';
 
 const data = workerData as BridgeData;
@@ -34,6 +36,8 @@ let names = new Map<string, string>();
 const listening = new Set<string>();
 let listener: pg.Client | null = null;
 let listenerRetry: NodeJS.Timeout | null = null;
+/** Bulk reads, on a connection of their own (opened at the first). */
+const copies = new CopyReads(() => newClient(false));
 
 /**
  * PIPELINED: the client writes each statement as soon as it is handed one, without waiting for the answer to the one
@@ -196,11 +200,20 @@ async function handle(req: BridgeRequest): Promise<BridgeResponse> {
         await l.end().catch(() => undefined);
       }
       return { ok: true };
+    case 'copyStart':
+      return { ok: true, copied: (await copies.start(req.query, req.batchBytes)).batch };
+    case 'copyNext':
+      return { ok: true, copied: (await copies.next()).batch };
+    case 'copyEnd':
+      await copies.abandon();
+      return { ok: true };
     case 'reconnect':
+      await copies.close();
       await dropClient();
       await connect();
       return { ok: true };
     case 'close':
+      await copies.close();
       await dropClient();
       listening.clear();
       if (listenerRetry) clearTimeout(listenerRetry);
@@ -219,7 +232,9 @@ function wire(err: unknown, connecting: boolean): WireError {
 }
 
 function answer(res: BridgeResponse): void {
-  data.requests.postMessage(res, packBlobs(res));
+  const copied = res.ok ? res.copied : null;
+  const transfers = copied ? copied.columns.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.cells.buffer as ArrayBuffer]) : packBlobs(res);
+  data.requests.postMessage(res, transfers);
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 }

@@ -41,8 +41,18 @@ export class Bridge {
 
   call(request: BridgeRequest): BridgeResponse {
     if (this.dead) return { ok: false, error: { message: `PostgreSQL bridge is gone: ${this.dead.message}`, unavailable: true } };
+    this.post(request);
+    return this.answer(request);
+  }
+
+  /** Sends a request without waiting: `answer` waits for it (prewarm.ts connects while the CLI loads). */
+  post(request: BridgeRequest): void {
     Atomics.store(this.flag, 0, 0);
     this.requests.postMessage(request);
+  }
+
+  /** Waits for the answer to the request posted last. */
+  answer(request: BridgeRequest): BridgeResponse {
     let beat = Atomics.load(this.flag, 1);
     let lastBeatAt = Date.now();
     for (;;) {

@@ -16,7 +16,7 @@ export interface RewrittenSql {
 const identStart = /[A-Za-z_]/;
 const identPart = /[A-Za-z0-9_]/;
 
-export function rewriteParams(sql: string): RewrittenSql {
+export function rewriteParams(sql: string, placeholder: (n: number) => string = (n) => `$${n}`): RewrittenSql {
   let out = '';
   const params: (string | number)[] = [];
   const byName = new Map<string, number>();
@@ -57,11 +57,11 @@ export function rewriteParams(sql: string): RewrittenSql {
         byName.set(name, index);
       }
       named = true;
-      out += `$${index}`;
+      out += placeholder(index);
       i = j;
     } else if (c === '?' && next !== '|' && next !== '&' && next !== '?') {
       params.push(positional++);
-      out += `$${params.length}`;
+      out += placeholder(params.length);
       i++;
     } else {
       out += c;
@@ -139,4 +139,31 @@ function toPg(value: unknown): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'bigint') return value.toString();
   return value;
+}
+
+/**
+ * The SQL with its parameters replaced by literals of their values, for the one statement that takes no parameters
+ * and that the catalog runs with values: COPY (query) TO STDOUT (PgDb.copyOut). Numbers, strings, null, booleans
+ * (1/0, as toPg) and bigints only: the keys and counters a bulk read filters on.
+ */
+export function inlineParams(sql: string, args: readonly unknown[]): string {
+  const marked = rewriteParams(sql, (n) => `\u0000${n}\u0000`);
+  const values = bindValues(marked, args);
+  return marked.text.replace(/\u0000(\d+)\u0000/g, (_, n: string) => literal(values[Number(n) - 1]));
+}
+
+function literal(value: unknown): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`cannot inline ${value} into SQL`);
+    // In parentheses: `a -?` with -1 must not become the comment `a --1`.
+    return value < 0 || Object.is(value, -0) ? `(${value})` : String(value);
+  }
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw new TypeError('cannot inline a string holding a NUL character into SQL');
+    // standard_conforming_strings is on (the default since PostgreSQL 9.1): only quotes need doubling, but E'' with
+    // doubled backslashes reads the same whatever it is set to.
+    return value.includes('\\') ? `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${value.replace(/'/g, "''")}'`;
+  }
+  throw new TypeError(`cannot inline a ${typeof value} into SQL`);
 }

@@ -6,23 +6,29 @@
  *
  * Differences a caller may meet (kept small on purpose):
  * - `run()` gives `changes` (rows affected); `lastInsertRowid` is always 0: use `INSERT ... RETURNING id` + `get()`.
- * - `iterate()` reads the whole result first, then yields it (no server-side cursor).
+ * - `iterate()` reads the whole result first, then yields it (no server-side cursor: the pipelined connection
+ *   refuses portals). Bulk reads of many rows use `copyOut` instead (binary COPY, streamed on a second connection).
  * - after a failed statement inside a transaction, PostgreSQL refuses further statements until the transaction
  *   ends: a caller must not catch a failed statement and go on in the same transaction (SQLite would allow it).
  * - the connection is lost: every call throws CatalogUnavailableError until `reconnect()` succeeds.
  */
 import { ExitCode, UserError } from '../../errors.js';
-import type { Db, Dialect, RunResult, Statement, Transaction } from '../sql.js';
+import type { BinaryRows, Db, Dialect, RunResult, Statement, Transaction } from '../sql.js';
 import { Bridge } from './bridge.js';
+import { takePgBridge } from './prewarm.js';
 import { connectionFor } from './connect-config.js';
 import { CatalogUnavailableError, PgStatementError, describeCause } from './errors.js';
 import type { BridgeRequest, Notification, WireError, WireResult } from './protocol.js';
 import { PgStatement } from './pg-statement.js';
+import { inlineParams } from './params.js';
 import { WriteBehind } from './write-behind.js';
 import { redactPassword } from '../../paths.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
+
+/** About this much of a bulk read crosses from the bridge thread at a time. */
+const COPY_BATCH_BYTES = 4 << 20;
 
 export class PgDb implements Db {
   readonly dialect: Dialect = 'postgres';
@@ -44,8 +50,10 @@ export class PgDb implements Db {
   constructor(readonly url: string) {
     this.where = connectionFor(url).where;
     this.shownUrl = redactPassword(url);
-    this.bridge = new Bridge(url);
-    const res = this.bridge.call({ op: 'connect' });
+    // Prewarmed by the CLI (prewarm.ts): connecting, maybe connected already.
+    const prewarmed = takePgBridge(url);
+    this.bridge = prewarmed ?? new Bridge(url);
+    const res = prewarmed ? prewarmed.answer({ op: 'connect' }) : this.bridge.call({ op: 'connect' });
     if (!res.ok) {
       this.bridge.terminate();
       throw new UserError(connectFailure(this.where, res.error), ExitCode.failure);
@@ -214,6 +222,39 @@ export class PgDb implements Db {
   private deliver(n: Notification): void {
     const targets = n.channel === null ? [...this.subscribers.values()] : [this.subscribers.get(n.channel) ?? new Set()];
     for (const set of targets) for (const cb of [...set]) cb(n.payload);
+  }
+
+  /**
+   * A query's rows as raw binary cells, batch by batch (sql.ts's `copyOut`); null inside a transaction. Each batch
+   * is one round trip; the bridge reads the next while the caller decodes this one (copy-reads.ts).
+   */
+  copyOut(sql: string, values: readonly unknown[] = [], batchBytes = COPY_BATCH_BYTES): Iterable<BinaryRows> | null {
+    if (this.depth > 0) return null;
+    const query = inlineParams(sql, values);
+    return { [Symbol.iterator]: () => this.copyBatches(query, batchBytes) };
+  }
+
+  private *copyBatches(query: string, batchBytes: number): Generator<BinaryRows> {
+    let handedOut = false;
+    try {
+      for (let batch = this.copyRequest({ op: 'copyStart', query, batchBytes }); batch; batch = this.copyRequest({ op: 'copyNext' })) {
+        handedOut = true;
+        yield batch;
+        handedOut = false;
+      }
+    } finally {
+      // The caller left at a batch (a break, a throw in its loop): the bridge drops the rest of the data.
+      if (handedOut && !this.closed) this.request({ op: 'copyEnd' });
+    }
+  }
+
+  private copyRequest(req: BridgeRequest): BinaryRows | null {
+    if (this.closed) throw new TypeError('The database connection is not open');
+    this.traffic.roundTrips++;
+    this.traffic.statements++;
+    const res = this.bridge.call(req);
+    if (!res.ok) throw this.toError(res.error);
+    return res.copied ?? null;
   }
 
   /** Drops the connection and opens a new one (the worker loop's backoff calls it); throws CatalogUnavailableError. */

@@ -1,4 +1,5 @@
 /** Messages between PgDb (caller's thread) and its bridge thread, which owns the node-postgres connections. */
+import type { BinaryRows } from '../sql.js';
 
 export type BridgeRequest =
   | { op: 'connect' }
@@ -8,6 +9,10 @@ export type BridgeRequest =
   | { op: 'batch'; statements: BatchedStatement[] }
   | { op: 'listen'; channel: string }
   | { op: 'unlisten'; channel: string }
+  /** Bulk reads (copy-reads.ts): start a COPY of `query` (values inlined), take its next batch, or drop it. */
+  | { op: 'copyStart'; query: string; batchBytes: number }
+  | { op: 'copyNext' }
+  | { op: 'copyEnd' }
   | { op: 'reconnect' }
   | { op: 'close' };
 
@@ -43,7 +48,16 @@ export interface PackedBlobs {
 }
 
 export type BridgeResponse =
-  | { ok: true; fields?: string[]; rows?: unknown[][]; rowCount?: number; results?: WireResult[]; blobs?: PackedBlobs }
+  | {
+      ok: true;
+      fields?: string[];
+      rows?: unknown[][];
+      rowCount?: number;
+      results?: WireResult[];
+      blobs?: PackedBlobs;
+      /** copyStart / copyNext: the next batch of a bulk read, null at its end (its buffers are transferred). */
+      copied?: BinaryRows | null;
+    }
   | { ok: false; error: WireError };
 
 /** What the bridge thread posts on the notification port. `channel` null: the LISTEN connection came back. */
