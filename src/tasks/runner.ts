@@ -177,10 +177,17 @@ class TaskRun {
     if (stop === 'interrupted' && this.stop !== 'interrupted') this.drainDeadline = now + tuning.drainMs;
     this.stop = stop;
     if (stop === 'interrupted' && now >= this.drainDeadline) this.handBack();
-    const waiting = this.busy() - (this.committing?.items ?? 0);
-    if (stop || waiting === 0 || this.settled.length >= tuning.flushSize || now - this.lastFlush >= tuning.flushMs) this.flush();
     this.batches.flushDue(now, !!stop || this.inFlight.size === 0);
-    if (!stop) this.claims.fill(limits.maxTasks === undefined ? Infinity : limits.maxTasks - this.claimed, this.busy() === 0);
+    // Claims before the commit: on PostgreSQL the server then commits the batch while this thread dispatches the new
+    // tasks and waits for results (commit.ts), instead of the claim waiting behind the commit.
+    if (!stop) this.claims.fill(limits.maxTasks === undefined ? Infinity : limits.maxTasks - this.claimed, this.running() === 0);
+    const waiting = this.busy() - (this.committing?.items ?? 0);
+    if (stop || waiting === 0 || this.settled.length >= tuning.flushSize || now - this.lastFlush >= tuning.flushMs) {
+      // A suspect that ran alone is recorded: what waited for it may be claimed now.
+      if (this.flush() && !stop) return 'again';
+      // Nothing else to do while the server commits: take its answer now rather than at the next wake-up.
+      if (this.committing && this.busy() === this.committing.items) return 'again';
+    }
     this.report(now);
     let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
     if (this.busy() === 0) {
@@ -205,6 +212,11 @@ class TaskRun {
     if (stop === 'interrupted') waitMs = Math.min(waitMs, Math.max(1, this.drainDeadline - now));
     if (this.settled.length > 0) waitMs = Math.min(waitMs, Math.max(1, this.lastFlush + tuning.flushMs - now));
     return waitMs;
+  }
+
+  /** Work in the pool, waiting for a batch step or being inspected: what a suspect must not run beside. */
+  private running(): number {
+    return this.inFlight.size + this.batches.size + this.inspecting;
   }
 
   /** Work in flight, waiting for a batch step, being inspected, waiting to be committed or being committed. */
@@ -285,24 +297,25 @@ class TaskRun {
 
   /**
    * Commits what settled, in one transaction per batch (commit.ts), and acts on its effects. On PostgreSQL a batch of
-   * done outcomes is left committing while the loop claims and dispatches (the server commits, the main thread works):
-   * the next flush waits for it first.
+   * done outcomes is left committing while the loop dispatches and waits (the server commits, this thread works): the
+   * next flush waits for it first. True when a suspect's outcome was in the batch.
    */
-  private flush(): void {
+  private flush(): boolean {
     const { ctx } = this;
     const committing = this.committing;
     this.committing = null;
     if (committing) this.apply(committing.settle());
-    if (this.settled.length === 0) return;
+    if (this.settled.length === 0) return false;
     const batch = this.settled.splice(0, this.settled.length);
     const { effects, pending } = commitSettledInBackground(
       { db: ctx.db, store: ctx.store, stages: this.byName, runId: ctx.runId, now: ctx.clock.now(), random: ctx.tuning.random, backoff: ctx.tuning.backoff, perStage: this.perStage, totals: ctx.totals, tx: this.tx, forget: ctx.forget, dependents: ctx.dependents },
       batch,
     );
     this.committing = pending;
-    this.claims.settled();
+    const suspectDone = this.claims.settled();
     this.lastFlush = ctx.clock.now();
     this.apply(effects);
+    return suspectDone;
   }
 
   /** What a commit found: failures to report, stages to pause, roots gone offline, suspects quarantined. */
