@@ -75,6 +75,8 @@ export interface CommitTransactions {
 export interface PendingCommit {
   items: number;
   settle(): CommitEffects;
+  /** The run stops without learning how the commit ended (the catalog went away): its counts are taken back. */
+  abandon(): void;
 }
 
 export function commitTransactions(db: Db): CommitTransactions {
@@ -141,6 +143,7 @@ export function commitTransactions(db: Db): CommitTransactions {
         }
         return later;
       },
+      abandon: () => takeBack(ctx, added),
     };
   };
   return { batch, batchInBackground, done: (c, t, v) => done(c, t, v) };

@@ -162,6 +162,11 @@ class TaskRun {
           };
         });
       }
+    } catch (err) {
+      // A commit still in flight counts as failed, as one that threw would (commit.ts puts its counts back).
+      this.committing?.abandon();
+      this.committing = null;
+      throw err;
     } finally {
       ctx.signal.removeEventListener('abort', this.poke);
     }
