@@ -121,4 +121,55 @@ describe('PgDb write-behind', { skip: PG_SKIP }, () => {
     })();
     assert.deepEqual(names(db), ['a', 'b', 'c', 'd']);
   });
+
+  it('a transaction committed in the background returns before the server has committed it; statements after it see it', (t) => {
+    const db = withTable(t);
+    const other = new PgDb(db.url);
+    t.after(() => void other.close());
+    const insert = db.prepare('INSERT INTO t (name, n) VALUES (?, ?)');
+    // Another connection holds a lock the transaction's last batch needs, and lets it go only after commitInBackground
+    // has returned: a commit that waited for that batch would fail on the lock timeout instead.
+    other.prepare('SELECT pg_advisory_lock(4711)').get();
+    db.commitInBackground(() =>
+      db.transaction(() => {
+        db.prepare(`SET LOCAL lock_timeout = '10s'`).run();
+        insert.run('a', 1);
+        db.prepare('SELECT pg_advisory_xact_lock(4711)').run();
+        insert.run('b', 2);
+      })(),
+    );
+    assert.deepEqual(names(other), [], 'not committed yet');
+    other.prepare('SELECT pg_advisory_unlock(4711)').get();
+    assert.deepEqual(names(db), ['a', 'b'], 'the next statement on the connection runs after the commit');
+    db.settleBackground();
+    assert.deepEqual(names(other), ['a', 'b']);
+  });
+
+  it('a background commit that fails throws at settleBackground, and nothing of its transaction stays', (t) => {
+    const db = withTable(t);
+    db.prepare('INSERT INTO t (name, n) VALUES (?, ?)').run('taken', 0);
+    const insert = db.prepare('INSERT INTO t (name, n) VALUES (?, ?)');
+    db.commitInBackground(() =>
+      db.transaction(() => {
+        insert.run('x', 1);
+        insert.run('taken', 2); // duplicate key: refused by the server
+      })(),
+    );
+    assert.deepEqual(names(db), ['taken'], 'other statements go on');
+    assert.throws(() => db.settleBackground(), (err) => err instanceof PgStatementError && err.code === '23505');
+    db.settleBackground(); // told once
+    assert.equal(db.inTransactionNow, false);
+    deferWrites(db, () => db.transaction(() => insert.run('z', 4))());
+    assert.deepEqual(names(db), ['taken', 'z']);
+  });
+
+  it('closing waits for a commit still on its way', (t) => {
+    const db = withTable(t);
+    const insert = db.prepare('INSERT INTO t (name, n) VALUES (?, ?)');
+    db.commitInBackground(() => db.transaction(() => ['a', 'b', 'c'].forEach((name, n) => insert.run(name, n)))());
+    db.close();
+    const again = new PgDb(db.url);
+    t.after(() => void again.close());
+    assert.deepEqual(names(again), ['a', 'b', 'c']);
+  });
 });
