@@ -3,7 +3,7 @@
  * Opens the catalog (a postgres:// URL or a SQLite file), says `ready` on stdout, waits for a line on stdin (so every
  * process of a measurement starts together, its start-up excluded), runs phase 2 on STAGE through the
  * engine API (plan, claims, commits, leases: what `indexer worker` runs) and prints one JSON line:
- * {startedAt, endedAt, done} in ms since epoch. BENCH_PG_COUNT=1: also the PostgreSQL round trips, statements and CPU time (all its threads)
+ * {startedAt, endedAt, done} in ms since epoch. BENCH_PG_COUNT=1: also the PostgreSQL round trips and statements
  * per task done, on stderr.
  */
 import readline from 'node:readline';
@@ -23,7 +23,6 @@ await new Promise<void>((resolve) => input.once('line', () => resolve()));
 input.close();
 
 const startedAt = Date.now();
-const cpuBefore = process.cpuUsage();
 const r = await runPhase2(
   {
     db,
@@ -36,12 +35,10 @@ const r = await runPhase2(
   { events: silentEvents, command: 'bench' },
 );
 const endedAt = Date.now();
-const cpu = process.cpuUsage(cpuBefore);
 const traffic = (db as { traffic?: { roundTrips: number; statements: number } }).traffic;
 if (traffic && process.env.BENCH_PG_COUNT) {
   const per = (n: number) => (n / Math.max(1, Number(r.summary.done))).toFixed(3);
-  const cpuPer = ((cpu.user + cpu.system) / Math.max(1, Number(r.summary.done))).toFixed(0);
-  process.stderr.write(`  (pid ${process.pid}: ${per(traffic.roundTrips)} round trips, ${per(traffic.statements)} statements, ${cpuPer} us of this process's CPU per task done)\n`);
+  process.stderr.write(`  (pid ${process.pid}: ${per(traffic.roundTrips)} round trips, ${per(traffic.statements)} statements per task done)\n`);
 }
 db.close();
 if (r.exitCode !== 0) throw new Error(`phase 2 ended with exit code ${r.exitCode}`);

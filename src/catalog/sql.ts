@@ -51,9 +51,6 @@ export interface Db {
   close(): unknown;
   /** PostgreSQL only: see `deferWrites` below. */
   deferWrites?<T>(fn: () => T): T;
-  /** PostgreSQL only: see `commitInBackground` below. */
-  commitInBackground?<T>(fn: () => T): T;
-  settleBackground?(): void;
   /** PostgreSQL only: NOTIFY and LISTEN between processes (notify.ts). */
   notify?(channel: string, payload?: string): void;
   onNotify?(channel: string, cb: (payload: string) => void): () => void;
@@ -83,24 +80,4 @@ export interface BinaryRows {
  */
 export function deferWrites<T>(db: Db, fn: () => T): T {
   return db.deferWrites ? db.deferWrites(fn) : fn();
-}
-
-/**
- * `deferWrites`, and on PostgreSQL the transaction `fn` opens ends without waiting for the server's COMMIT: the caller
- * goes on while the server commits, and `settleBackground` later waits for that commit and throws if it failed.
- * Whether it is done or not, the statements sent after it see it. On SQLite it just runs `fn` (its commit is done
- * when it returns); true when the commit still has to be settled.
- */
-export function commitInBackground(db: Db, fn: () => void): boolean {
-  if (!db.commitInBackground) {
-    fn();
-    return false;
-  }
-  db.commitInBackground(fn);
-  return true;
-}
-
-/** Waits for the commit `commitInBackground` left running, if any; throws its failure. */
-export function settleBackground(db: Db): void {
-  db.settleBackground?.();
 }

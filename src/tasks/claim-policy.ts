@@ -59,11 +59,9 @@ export class ClaimPolicy {
     this.rr++;
   }
 
-  /** What was in flight is committed: a suspect that ran alone is done with, other work may start (true: it was one). */
-  settled(): boolean {
-    const wasSuspect = this.suspectRunning;
+  /** What was in flight is committed: a suspect that ran alone is done with, other work may start. */
+  settled(): void {
     this.suspectRunning = false;
-    return wasSuspect;
   }
 
   /** A task waits out a backoff, and it may be a suspect: look for suspects again before other work. */

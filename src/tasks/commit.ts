@@ -3,7 +3,7 @@
  * together, so a result is either fully recorded or not at all (then the task runs again).
  */
 import type { Db } from '../catalog/open.js';
-import { commitInBackground, deferWrites, settleBackground } from '../catalog/sql.js';
+import { deferWrites } from '../catalog/sql.js';
 import { CatalogUnavailableError } from '../catalog/pg/errors.js';
 import { skipDependents, type ClaimedTask, type TaskStore } from '../catalog/tasks.js';
 import { updateRunCounts, type RunCounts } from '../catalog/runs.js';
@@ -62,21 +62,7 @@ export function isStageFault(outcome: StageOutcome): boolean {
 /** Transaction wrappers built once per run (building them per task costs more than the SQL). */
 export interface CommitTransactions {
   batch: (ctx: CommitContext, batch: Settled[], effects: CommitEffects) => void;
-  /** `batch`, except that a batch of plain done outcomes on PostgreSQL may be left committing (see PendingCommit). */
-  batchInBackground: (ctx: CommitContext, batch: Settled[], effects: CommitEffects) => PendingCommit | null;
   done: (ctx: CommitContext, task: ClaimedTask, value: unknown) => boolean;
-}
-
-/**
- * A batch the server is still committing while the runner goes on (PostgreSQL): its counts are already in the run's
- * totals. `settle` waits for the commit; if it failed, the counts are taken back and the batch is committed again
- * one outcome at a time, as `batch` does at once; its effects are then returned.
- */
-export interface PendingCommit {
-  items: number;
-  settle(): CommitEffects;
-  /** The run stops without learning how the commit ended (the catalog went away): its counts are taken back. */
-  abandon(): void;
 }
 
 export function commitTransactions(db: Db): CommitTransactions {
@@ -111,63 +97,14 @@ export function commitTransactions(db: Db): CommitTransactions {
       try {
         return countOnlyCommitted(ctx, () => deferWrites(db, () => allDone.immediate(ctx, items)));
       } catch (err) {
-        rethrowCatalogFault(err);
+        if (catalogFaultCode(err) || err instanceof CatalogUnavailableError) throw err;
+        // A stage's commit failed for one of them and took the whole batch with it: commit it again one outcome at a
+        // time, where such a failure is its task's alone (recordOutcome).
       }
     }
     countOnlyCommitted(ctx, () => oneByOne.immediate(ctx, items, effects));
   };
-  const batchInBackground = (ctx: CommitContext, items: Settled[], effects: CommitEffects): PendingCommit | null => {
-    if (db.dialect !== 'postgres' || !items.every(isPlainDone)) {
-      batch(ctx, items, effects);
-      return null;
-    }
-    const before = countsOf(ctx);
-    try {
-      if (!countOnlyCommitted(ctx, () => commitInBackground(db, () => allDone.immediate(ctx, items)))) return null;
-    } catch (err) {
-      rethrowCatalogFault(err);
-      countOnlyCommitted(ctx, () => oneByOne.immediate(ctx, items, effects));
-      return null;
-    }
-    const added = countsOf(ctx, before);
-    return {
-      items: items.length,
-      settle: () => {
-        const later: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 };
-        try {
-          settleBackground(db);
-        } catch (err) {
-          takeBack(ctx, added);
-          rethrowCatalogFault(err);
-          countOnlyCommitted(ctx, () => oneByOne.immediate(ctx, items, later));
-        }
-        return later;
-      },
-      abandon: () => takeBack(ctx, added),
-    };
-  };
-  return { batch, batchInBackground, done: (c, t, v) => done(c, t, v) };
-}
-
-/**
- * The catalog's own failure (connection lost, disk full) stops the run. Any other failure of a whole-batch commit is a
- * stage's commit failing for one of its tasks and taking the batch with it: the caller then commits the batch again
- * one outcome at a time, where such a failure is its task's alone (recordOutcome).
- */
-function rethrowCatalogFault(err: unknown): void {
-  if (catalogFaultCode(err) || err instanceof CatalogUnavailableError) throw err;
-}
-
-/** Done counts of the run and per stage (`since`: what was added since then). */
-function countsOf(ctx: CommitContext, since?: { done: number; perStage: Record<string, number> }) {
-  const perStage = Object.fromEntries(Object.entries(ctx.perStage).map(([stage, c]) => [stage, c.done - (since?.perStage[stage] ?? 0)]));
-  return { done: ctx.totals.done - (since?.done ?? 0), perStage };
-}
-
-/** A batch's commit failed after its counts went in: they come out again. */
-function takeBack(ctx: CommitContext, added: { done: number; perStage: Record<string, number> }): void {
-  ctx.totals.done -= added.done;
-  for (const [stage, n] of Object.entries(added.perStage)) ctx.perStage[stage]!.done -= n;
+  return { batch, done: (c, t, v) => done(c, t, v) };
 }
 
 type DoneItem = { task: ClaimedTask; outcome: Extract<StageOutcome, { status: 'done' }> };
@@ -186,11 +123,11 @@ function settleOne(ctx: CommitContext, s: Settled, effects: CommitEffects): void
 }
 
 /** The run's counters move with the transaction: when it fails (the catalog's disk is full), they are put back. */
-function countOnlyCommitted<T>(ctx: CommitContext, commit: () => T): T {
+function countOnlyCommitted(ctx: CommitContext, commit: () => void): void {
   const totals = { ...ctx.totals };
   const perStage = JSON.stringify(ctx.perStage);
   try {
-    return commit();
+    commit();
   } catch (err) {
     Object.assign(ctx.totals, totals);
     for (const key of Object.keys(ctx.perStage)) delete ctx.perStage[key];
@@ -203,18 +140,6 @@ export function commitSettled(ctx: CommitContext, batch: Settled[]): CommitEffec
   const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 };
   ctx.tx.batch(ctx, batch, effects);
   return effects;
-}
-
-/**
- * `commitSettled`, but the runner need not wait for the server's commit of a batch of plain done outcomes on
- * PostgreSQL: it claims and dispatches the next work meanwhile. `pending` (when not null) must be settled before the
- * next commit and before the run ends. A worker killed meanwhile loses nothing: the transaction is committed or not
- * at all, and the tasks of one that is not come back by lease expiry, their results not recorded.
- */
-export function commitSettledInBackground(ctx: CommitContext, batch: Settled[]): { effects: CommitEffects; pending: PendingCommit | null } {
-  const effects: CommitEffects = { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 };
-  const pending = ctx.tx.batchInBackground(ctx, batch, effects);
-  return { effects, pending };
 }
 
 /** The file, not its content, was the problem: the task goes back with its attempt and waits for the file. */

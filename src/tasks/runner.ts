@@ -10,7 +10,7 @@ import { beatRun, type RunCounts } from '../catalog/runs.js';
 import type { Clock } from '../types.js';
 import type { Lane, StageDefinition, StageOutcome } from '../extract/stage.js';
 import type { TaskPool } from './pool.js';
-import { commitSettledInBackground, commitTransactions, isStageFault, type CommitEffects, type PendingCommit, type Settled } from './commit.js';
+import { commitSettled, commitTransactions, isStageFault, type Settled } from './commit.js';
 import { BatchQueue } from './batch.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import type { EngineEvents, PerStageCounts } from './events.js';
@@ -99,8 +99,6 @@ class TaskRun {
   private readonly tx: ReturnType<typeof commitTransactions>;
   /** Results waiting to be committed; bounded apart (flushed at flushSize), so they hold no lane slot. */
   private readonly settled: Settled[] = [];
-  /** The last batch, still being committed by the server (PostgreSQL): settled before the next commit and the end. */
-  private committing: PendingCommit | null = null;
   /** Outcomes whose file a worker found gone or changed, while the main thread looks at the file and its root. */
   private inspecting = 0;
   private readonly unanswered = new Unanswered();
@@ -162,11 +160,6 @@ class TaskRun {
           };
         });
       }
-    } catch (err) {
-      // A commit still in flight counts as failed, as one that threw would (commit.ts puts its counts back).
-      this.committing?.abandon();
-      this.committing = null;
-      throw err;
     } finally {
       ctx.signal.removeEventListener('abort', this.poke);
     }
@@ -182,17 +175,9 @@ class TaskRun {
     if (stop === 'interrupted' && this.stop !== 'interrupted') this.drainDeadline = now + tuning.drainMs;
     this.stop = stop;
     if (stop === 'interrupted' && now >= this.drainDeadline) this.handBack();
+    if (stop || this.busy() === 0 || this.settled.length >= tuning.flushSize || now - this.lastFlush >= tuning.flushMs) this.flush();
     this.batches.flushDue(now, !!stop || this.inFlight.size === 0);
-    // Claims before the commit: on PostgreSQL the server then commits the batch while this thread dispatches the new
-    // tasks and waits for results (commit.ts), instead of the claim waiting behind the commit.
-    if (!stop) this.claims.fill(limits.maxTasks === undefined ? Infinity : limits.maxTasks - this.claimed, this.running() === 0);
-    const waiting = this.busy() - (this.committing?.items ?? 0);
-    if (stop || waiting === 0 || this.settled.length >= tuning.flushSize || now - this.lastFlush >= tuning.flushMs) {
-      // A suspect that ran alone is recorded: what waited for it may be claimed now.
-      if (this.flush() && !stop) return 'again';
-      // Nothing else to do while the server commits: take its answer now rather than at the next wake-up.
-      if (this.committing && this.busy() === this.committing.items) return 'again';
-    }
+    if (!stop) this.claims.fill(limits.maxTasks === undefined ? Infinity : limits.maxTasks - this.claimed, this.busy() === 0);
     this.report(now);
     let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);
     if (this.busy() === 0) {
@@ -219,14 +204,9 @@ class TaskRun {
     return waitMs;
   }
 
-  /** Work in the pool, waiting for a batch step or being inspected: what a suspect must not run beside. */
-  private running(): number {
-    return this.inFlight.size + this.batches.size + this.inspecting;
-  }
-
-  /** Work in flight, waiting for a batch step, being inspected, waiting to be committed or being committed. */
+  /** Work in flight, waiting for a batch step, being inspected or waiting to be committed. */
   private busy(): number {
-    return this.inFlight.size + this.batches.size + this.settled.length + this.inspecting + (this.committing?.items ?? 0);
+    return this.inFlight.size + this.batches.size + this.settled.length + this.inspecting;
   }
 
   /** Past the drain deadline of an interrupt: abort what runs, hand back what waits for a batch step. */
@@ -300,32 +280,17 @@ class TaskRun {
       });
   }
 
-  /**
-   * Commits what settled, in one transaction per batch (commit.ts), and acts on its effects. On PostgreSQL a batch of
-   * done outcomes is left committing while the loop dispatches and waits (the server commits, this thread works): the
-   * next flush waits for it first. True when a suspect's outcome was in the batch.
-   */
-  private flush(): boolean {
+  /** Commits what settled, in one transaction per batch (commit.ts), and acts on its effects. */
+  private flush(): void {
     const { ctx } = this;
-    const committing = this.committing;
-    this.committing = null;
-    if (committing) this.apply(committing.settle());
-    if (this.settled.length === 0) return false;
+    if (this.settled.length === 0) return;
     const batch = this.settled.splice(0, this.settled.length);
-    const { effects, pending } = commitSettledInBackground(
+    const effects = commitSettled(
       { db: ctx.db, store: ctx.store, stages: this.byName, runId: ctx.runId, now: ctx.clock.now(), random: ctx.tuning.random, backoff: ctx.tuning.backoff, perStage: this.perStage, totals: ctx.totals, tx: this.tx, forget: ctx.forget, dependents: ctx.dependents },
       batch,
     );
-    this.committing = pending;
-    const suspectDone = this.claims.settled();
+    this.claims.settled();
     this.lastFlush = ctx.clock.now();
-    this.apply(effects);
-    return suspectDone;
-  }
-
-  /** What a commit found: failures to report, stages to pause, roots gone offline, suspects quarantined. */
-  private apply(effects: CommitEffects): void {
-    const { ctx } = this;
     for (const f of effects.failed) ctx.events.taskFailed({ path: f.task.path, stage: f.task.stage, reason: f.reason, attempts: f.task.attempts });
     for (const p of effects.stageFaults) this.pause(p.stage, p.reason);
     this.offlineRoots.push(...effects.offlineRoots);

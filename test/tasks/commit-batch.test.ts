@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { TaskStore, type ClaimedTask } from '../../src/catalog/tasks.js';
 import { startRun } from '../../src/catalog/runs.js';
 import { planTasks } from '../../src/tasks/plan.js';
-import { commitSettled, commitSettledInBackground, type Settled } from '../../src/tasks/commit.js';
+import { commitSettled, type Settled } from '../../src/tasks/commit.js';
 import type { Db } from '../../src/catalog/sql.js';
 import { addFile, addRoot, commitContext, fakeStage, FakeClock } from './helpers.js';
 import { forEachBackend } from '../helpers/backends.js';
@@ -97,30 +97,5 @@ forEachBackend((backend) => {
     const claimed = traffic.roundTrips;
     assert.equal(store.claim({ runId: ctx.runId, pid: 1, leaseMs: 60_000, stages: ['thumb'], limit: 40, now: clock.now(), suspect: false }).length, 40);
     assert.equal(traffic.roundTrips - claimed, 1);
-  });
-
-  test('a batch left committing in the background ends as a batch committed at once, a stage commit that throws included', (tc) => {
-    const db = backend.open(tc);
-    const { ctx, tasks } = setup(db, 4);
-    const [a, b, c, d] = tasks;
-    const first = commitSettledInBackground(ctx, [done(a!, 'A'), done(b!, 'B')]);
-    assert.equal(first.pending !== null, backend.name === 'postgres', 'only PostgreSQL leaves a commit running');
-    assert.deepEqual(first.pending?.settle().failed ?? [], []);
-    // c's result is refused by the server (NOT NULL), so on PostgreSQL only when the commit is settled: the batch is
-    // then committed again one outcome at a time, where the failure is c's alone.
-    const refused: Settled = { task: c!, outcome: { status: 'done', value: null } };
-    const second = commitSettledInBackground(ctx, [refused, done(d!, 'D')]);
-    if (backend.name === 'postgres') assert.ok(second.pending, 'left committing');
-    const effects = second.pending?.settle() ?? second.effects;
-    assert.deepEqual(effects, { failed: [], stageFaults: [], offlineRoots: [], quarantined: 0 });
-    assert.deepEqual(states(db), { [a!.fileId]: 'done', [b!.fileId]: 'done', [c!.fileId]: 'pending', [d!.fileId]: 'done' });
-    assert.deepEqual(outputs(db), [
-      { f: a!.fileId, value: 'A' },
-      { f: b!.fileId, value: 'B' },
-      { f: d!.fileId, value: 'D' },
-    ]);
-    assert.equal(ctx.totals.done, 3, 'counted once, though the batch was counted whole before its commit failed');
-    assert.deepEqual(ctx.perStage, { thumb: { done: 3, failed: 0, skipped: 0 } });
-    assert.equal((db.prepare(`SELECT done FROM runs WHERE id = ?`).get(ctx.runId) as { done: number }).done, 3);
   });
 });

@@ -231,7 +231,7 @@ function wire(err: unknown, connecting: boolean): WireError {
   return { message, code, detail: e?.detail, unavailable: connecting || isConnectionLoss(code, message), connecting, index };
 }
 
-function answer(res: BridgeResponse & { id: number }): void {
+function answer(res: BridgeResponse): void {
   const copied = res.ok ? res.copied : null;
   const transfers = copied ? copied.columns.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.cells.buffer as ArrayBuffer]) : packBlobs(res);
   data.requests.postMessage(res, transfers);
@@ -242,15 +242,11 @@ function answer(res: BridgeResponse & { id: number }): void {
 // Proof of life for the blocked caller (bridge.ts); the request port's listener is what keeps this thread running.
 setInterval(() => Atomics.add(signal, 1, 1), 250).unref();
 
-// Each answer carries its request's id (bridge.ts takes answers by id).
-data.requests.on('message', (req: BridgeRequest & { id: number }) => {
-  handle(req).then(
-    (res) => answer({ ...res, id: req.id }),
-    (err) => {
-      const error = wire(err, req.op === 'connect' || req.op === 'reconnect');
-      // A statement that died with its connection leaves the client unusable: later requests fail at once.
-      if (error.unavailable && client && !broken) broken = err as Error;
-      answer({ ok: false, error, id: req.id });
-    },
-  );
+data.requests.on('message', (req: BridgeRequest) => {
+  handle(req).then(answer, (err) => {
+    const error = wire(err, req.op === 'connect' || req.op === 'reconnect');
+    // A statement that died with its connection leaves the client unusable: later requests fail at once.
+    if (error.unavailable && client && !broken) broken = err as Error;
+    answer({ ok: false, error });
+  });
 });

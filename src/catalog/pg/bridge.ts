@@ -22,9 +22,6 @@ export class Bridge {
   private readonly requests: MessagePort;
   readonly notifications: MessagePort;
   private dead: Error | null = null;
-  private lastId = 0;
-  /** Answers that came while waiting for another one (see `take`). */
-  private readonly early = new Map<number, BridgeResponse>();
 
   constructor(url: string) {
     const req = new MessageChannel();
@@ -43,39 +40,25 @@ export class Bridge {
   }
 
   call(request: BridgeRequest): BridgeResponse {
-    return this.take(this.post(request), request.op === 'connect');
+    if (this.dead) return { ok: false, error: { message: `PostgreSQL bridge is gone: ${this.dead.message}`, unavailable: true } };
+    this.post(request);
+    return this.answer(request);
   }
 
-  /**
-   * Sends a request without waiting for its answer (PgDb's commit in the background); `take` gets the answer. The
-   * bridge answers in the order it was asked, but its answers carry their request's id, so none is taken for another.
-   */
-  post(request: BridgeRequest): number {
-    const id = ++this.lastId;
-    if (!this.dead) this.requests.postMessage({ ...request, id });
-    return id;
+  /** Sends a request without waiting: `answer` waits for it (prewarm.ts connects while the CLI loads). */
+  post(request: BridgeRequest): void {
+    Atomics.store(this.flag, 0, 0);
+    this.requests.postMessage(request);
   }
 
-  /** The answer to request `id` (`connecting`: it is a connect, for the message), waiting for it (answers to other requests that come first are kept for theirs). */
-  take(id: number, connecting = false): BridgeResponse {
+  /** Waits for the answer to the request posted last. */
+  answer(request: BridgeRequest): BridgeResponse {
     let beat = Atomics.load(this.flag, 1);
     let lastBeatAt = Date.now();
     for (;;) {
-      const kept = this.early.get(id);
-      if (kept) {
-        this.early.delete(id);
-        return unpackBlobs(kept);
-      }
-      if (this.dead) return { ok: false, error: { message: `PostgreSQL bridge is gone: ${this.dead.message}`, unavailable: true } };
-      // Lowered before looking, so an answer posted after the look raises it again and the wait returns at once.
-      Atomics.store(this.flag, 0, 0);
-      const got = receiveMessageOnPort(this.requests);
-      if (got) {
-        const res = got.message as BridgeResponse & { id: number };
-        this.early.set(res.id, res);
-        continue;
-      }
       Atomics.wait(this.flag, 0, 0, WAIT_SLICE_MS);
+      const got = receiveMessageOnPort(this.requests);
+      if (got) return unpackBlobs(got.message as BridgeResponse);
       // Worker exit and error events cannot run while this thread blocks: a thread that died (or failed to start)
       // never raises the flag, but it also stops beating.
       const now = Date.now();
@@ -83,7 +66,7 @@ export class Bridge {
       if (b !== beat) [beat, lastBeatAt] = [b, now];
       else if (now - lastBeatAt > SILENCE_MS) {
         this.dead = new Error('its thread stopped answering');
-        return { ok: false, error: { message: 'PostgreSQL bridge thread stopped answering', unavailable: true, connecting } };
+        return { ok: false, error: { message: 'PostgreSQL bridge thread stopped answering', unavailable: true, connecting: request.op === 'connect' } };
       }
     }
   }

@@ -40,8 +40,6 @@ export class PgDb implements Db {
   private depth = 0;
   /** Open deferWrites scopes: inside them, a transaction's writes wait in `writes` (write-behind.ts). */
   private deferring = 0;
-  /** Inside commitInBackground: the outermost transaction's last batch is posted, not waited for. */
-  private background = false;
   private readonly writes: WriteBehind;
   /** Round trips through the bridge, and the statements they carried (for profiling: bench/pg-engine-child.ts). */
   readonly traffic = { roundTrips: 0, statements: 0 };
@@ -54,51 +52,23 @@ export class PgDb implements Db {
     this.shownUrl = redactPassword(url);
     // Prewarmed by the CLI (prewarm.ts): connecting, maybe connected already.
     const prewarmed = takePgBridge(url);
-    this.bridge = prewarmed?.bridge ?? new Bridge(url);
-    const res = prewarmed ? prewarmed.bridge.take(prewarmed.connect, true) : this.bridge.call({ op: 'connect' });
+    this.bridge = prewarmed ?? new Bridge(url);
+    const res = prewarmed ? prewarmed.answer({ op: 'connect' }) : this.bridge.call({ op: 'connect' });
     if (!res.ok) {
       this.bridge.terminate();
       throw new UserError(connectFailure(this.where, res.error), ExitCode.failure);
     }
     this.bridge.onNotification((n) => this.deliver(n));
     this.bridge.notifications.unref();
-    const counted = (req: BridgeRequest) => {
-      if (this.closed) throw new TypeError('The database connection is not open');
-      this.traffic.roundTrips++;
-      this.traffic.statements += req.op === 'batch' ? req.statements.length : 1;
-    };
     this.writes = new WriteBehind(
-      {
-        send: (req) => (counted(req), this.bridge.call(req)),
-        post: (req) => {
-          counted(req);
-          const id = this.bridge.post(req);
-          return () => this.bridge.take(id);
-        },
+      (req) => {
+        if (this.closed) throw new TypeError('The database connection is not open');
+        this.traffic.roundTrips++;
+        this.traffic.statements += req.op === 'batch' ? req.statements.length : 1;
+        return this.bridge.call(req);
       },
       (e) => this.toError(e),
     );
-  }
-
-  /**
-   * `deferWrites`, except that the last batch of the transaction `fn` opens (its COMMIT with it) is sent without
-   * waiting for the server: the caller goes on while the server commits. `settleBackground` waits for that commit
-   * and throws if it failed (then nothing of that transaction stayed). Later statements queue behind it on the same
-   * connection, so they see it; only its failure is told late.
-   */
-  commitInBackground<T>(fn: () => T): T {
-    this.writes.settle();
-    this.background = true;
-    try {
-      return this.deferWrites(fn);
-    } finally {
-      this.background = false;
-    }
-  }
-
-  /** Waits for the commit `commitInBackground` sent, if any; throws its failure. */
-  settleBackground(): void {
-    this.writes.settle();
   }
 
   /**
@@ -196,8 +166,7 @@ export class PgDb implements Db {
       }
       if (deferred) {
         this.writes.write(level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
-        if (level === 0 && this.background) this.writes.post();
-        else this.writes.flush();
+        this.writes.flush();
       }
     } catch (err) {
       this.depth = level;
@@ -298,11 +267,6 @@ export class PgDb implements Db {
   close(): this {
     if (this.closed) return this;
     try {
-      try {
-        this.writes.settle(); // a commit still on its way finishes before the connection ends
-      } catch {
-        /* whoever sent it in the background and never settled it did not want its failure */
-      }
       this.bridge.call({ op: 'close' });
     } finally {
       this.closed = true;

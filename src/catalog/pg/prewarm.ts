@@ -9,21 +9,22 @@
  */
 import { Bridge } from './bridge.js';
 
-let spare: { url: string; bridge: Bridge; connect: number } | null = null;
+let spare: { url: string; bridge: Bridge } | null = null;
 
 /** Starts the bridge thread for `url` and its connect, without waiting. It never keeps the process alive. */
 export function prewarmPgBridge(url: string): void {
   if (spare !== null) return;
   const bridge = new Bridge(url);
-  spare = { url, bridge, connect: bridge.post({ op: 'connect' }) };
+  bridge.post({ op: 'connect' });
+  spare = { url, bridge };
 }
 
-/** The prewarmed bridge for `url` and the id of its connect request (wait with `take`); null when there is none. */
-export function takePgBridge(url: string): { bridge: Bridge; connect: number } | null {
+/** The prewarmed bridge for `url`, its connect already asked for (wait with `answer`); null when there is none. */
+export function takePgBridge(url: string): Bridge | null {
   const s = spare;
   spare = null;
   if (s === null) return null;
-  if (s.url === url) return { bridge: s.bridge, connect: s.connect };
+  if (s.url === url) return s.bridge;
   s.bridge.terminate();
   return null;
 }

@@ -5,8 +5,7 @@
  * ends. The engine's commit of a batch of outcomes then costs a couple of round trips instead of several per task.
  *
  * What a caller can tell: a failing write throws at that later point (still inside its transaction, which then rolls
- * back as before), not at its own call. A transaction's last batch may also be posted (`post`): sent without waiting,
- * its answer taken by `settle`, where its failure (its transaction rolled back) throws.
+ * back as before), not at its own call.
  */
 import type { RunResult } from '../sql.js';
 import type { BatchedStatement, BridgeRequest, BridgeResponse, WireError, WireResult } from './protocol.js';
@@ -16,21 +15,13 @@ interface Queued extends BatchedStatement {
   answer?: (r: WireResult) => void;
 }
 
-/** How write-behind reaches the bridge: `send` waits for the answer; `post` does not and returns how to take it. */
-export interface WriteChannel {
-  send(req: BridgeRequest): BridgeResponse;
-  post(req: BridgeRequest): () => BridgeResponse;
-}
-
 export class WriteBehind {
   private queue: Queued[] = [];
-  /** A batch sent by `post` whose answer nobody has taken yet. */
-  private posted: { batch: Queued[]; take: () => BridgeResponse } | null = null;
   /** Batches sent so far: tells a transaction whether anything of its own reached the server. */
   sent = 0;
 
   constructor(
-    private readonly channel: WriteChannel,
+    private readonly call: (req: BridgeRequest) => BridgeResponse,
     private readonly fail: (e: WireError) => Error,
   ) {}
 
@@ -40,10 +31,7 @@ export class WriteBehind {
 
   /** Queues a write; its `changes` sends the queue when read before the next flush. */
   write(text: string, values?: unknown[]): RunResult {
-    const result = new PendingRun(() => {
-      this.flush();
-      this.settle();
-    });
+    const result = new PendingRun(() => this.flush());
     this.queue.push({ text, values, answer: (r) => (result.count = r.rowCount) });
     return result;
   }
@@ -59,50 +47,18 @@ export class WriteBehind {
   /** Sends whatever waits, in order; the first failure throws (the statements after it did not take effect). */
   flush(): void {
     if (this.queue.length === 0) return;
-    const batch = this.take();
-    this.deliver(batch, this.channel.send(this.request(batch)));
-  }
-
-  /**
-   * Sends whatever waits without waiting for the server: the caller goes on with other work while the server runs
-   * the batch (later requests queue behind it on the same connection). `settle` takes its answer.
-   */
-  post(): void {
-    this.settle();
-    if (this.queue.length === 0) return;
-    const batch = this.take();
-    this.posted = { batch, take: this.channel.post(this.request(batch)) };
-  }
-
-  /** Waits for the batch `post` sent, if any; its failure throws here. */
-  settle(): void {
-    const posted = this.posted;
-    if (!posted) return;
-    this.posted = null;
-    this.deliver(posted.batch, posted.take());
-  }
-
-  /** Forgets what has not been sent, and a posted batch's answer (its transaction is rolling back, or the connection is gone). */
-  drop(): void {
-    this.queue = [];
-    this.posted = null;
-  }
-
-  private take(): Queued[] {
     const batch = this.queue;
     this.queue = [];
     this.sent++;
-    return batch;
-  }
-
-  private request(batch: Queued[]): BridgeRequest {
-    return { op: 'batch', statements: batch.map(({ text, values }) => ({ text, values })) };
-  }
-
-  private deliver(batch: Queued[], res: BridgeResponse): void {
+    const res = this.call({ op: 'batch', statements: batch.map(({ text, values }) => ({ text, values })) });
     if (!res.ok) throw this.fail(res.error);
     const results = res.results ?? [];
     for (let i = 0; i < batch.length; i++) batch[i]!.answer?.(results[i]!);
+  }
+
+  /** Forgets what has not been sent (its transaction is rolling back, or the connection is gone). */
+  drop(): void {
+    this.queue = [];
   }
 }
 
