@@ -21,17 +21,19 @@ export async function createWithPageSize(file: string, pageSize: number): Promis
 }
 
 /**
- * Runs write() with the indexes and triggers of `tables` dropped, no journal and no syncs, then creates them again
- * from the SQL sqlite_master held and puts the journal back to WAL. A crash in between leaves a catalog to delete.
+ * Runs write() with the indexes and triggers of `tables` dropped, the journal in memory and no syncs, then creates
+ * them again from the SQL sqlite_master held and puts the journal back to WAL. A crash in between leaves a catalog to delete.
  */
 export function withoutIndexes(db: Db, tables: string[], write: () => void): void {
   if (db.dialect !== 'sqlite') throw new Error('bulk load: SQLite catalogs only');
+  // A rollback journal in memory (WAL would write every page twice; OFF is refused in better-sqlite3's defensive mode).
+  const mode = (db.prepare('PRAGMA journal_mode = MEMORY').get() as { journal_mode: string }).journal_mode;
+  if (mode !== 'memory') throw new Error(`bulk load: journal mode stayed ${mode}`);
   const marks = tables.map(() => '?').join(', ');
   const objects = db
     .prepare(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name IN (${marks}) AND sql IS NOT NULL`)
     .all(...tables) as { type: string; name: string; sql: string }[];
   for (const o of objects) db.exec(`DROP ${o.type.toUpperCase()} ${o.name}`);
-  db.exec('PRAGMA journal_mode = OFF');
   db.exec('PRAGMA synchronous = OFF');
   db.exec('PRAGMA cache_size = -1000000'); // 1 GB: the rowid tables and the one UNIQUE path index stay cached
   try {
