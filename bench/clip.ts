@@ -312,7 +312,7 @@ function rebuildCost(data: Float32Array, n: number, m: number, dim: number): voi
     const patched = refresh(db, vectorFile, { modelId: 'bench@0', generation: modelGeneration(db, 'bench@0'), dim });
     const patchMs = performance.now() - t;
     db.close();
-    if (patched.count !== m + 100) throw new Error(`patched vector file has ${patched.count} rows, expected ${m + 100}`);
+    if (patched !== m + 100) throw new Error(`patched vector file has ${patched} rows, expected ${m + 100}`);
     const perRow = fullMs / m;
     console.log(`  vector file from scratch (first search ever): ${(perRow * 1e3).toFixed(1)} µs/row (1M rows ≈ ${(perRow * 1e3).toFixed(1)} s, once)`);
     console.log(`  vector file patched after 100 new embeddings, ${m.toLocaleString('en')} rows: ${patchMs.toFixed(0)} ms (≈ ${((patchMs * 1e6) / m / 1000).toFixed(1)} s at 1M)`);

@@ -3,13 +3,15 @@
  * (not uniform): every photo shares a common direction (CLIP image vectors sit in a narrow cone, unrelated photos at
  * cosine ~0.3-0.5), photos come in groups (events, places, people: 5,000 groups of very unequal size) and in
  * sub-groups within them (bursts, near-duplicates); dates over ten years and a camera each (one model on a quarter of
- * them), so `--after` and `--camera` have something to filter. Written through the catalog's own schema and
- * saveEmbedding, as the clip stage writes them.
+ * them), so `--after` and `--camera` have something to filter. Written into the catalog's own schema (its migrations)
+ * in bulk (bulk-load.ts): the rows the clip stage would leave, the embeddings' seq and the model's generation
+ * included, written directly instead of through saveEmbedding and its triggers.
  */
 import path from 'node:path';
 import type { Db } from '../src/catalog/open.js';
-import { recordModel, saveEmbedding } from '../src/catalog/embeddings.js';
-import { normalize } from '../src/vectors.js';
+import { recordModel } from '../src/catalog/embeddings.js';
+import { normalize, toBlob } from '../src/vectors.js';
+import { withoutIndexes } from './bulk-load.js';
 
 export const dim = 512;
 export const modelId = 'bench-clip@000000000000';
@@ -71,10 +73,16 @@ export function textVector(s: Space, rand: () => number): Float32Array {
 }
 
 /**
- * Writes n photos (files, exif, embeddings) into an open, migrated catalog, `batch` per transaction; calls
- * `progress` now and then. Photo i's group, burst, date and camera follow from the seed alone.
+ * Writes n photos (files, exif, embeddings) into an open, migrated, empty SQLite catalog; calls `progress` now and
+ * then. Photo i's group, burst, date and camera follow from the seed alone. Each embedding gets the seq the clip
+ * stage's commit would give it (one generation per write: 1..n) and the model ends at generation n.
  */
 export function writeCatalog(db: Db, n: number, photosDir: string, progress?: (done: number) => void): void {
+  withoutIndexes(db, ['files', 'exif', 'embeddings'], () => writeRows(db, n, photosDir, progress));
+  db.prepare(`UPDATE clip_models SET generation = ? WHERE id = ?`).run(n, modelId);
+}
+
+function writeRows(db: Db, n: number, photosDir: string, progress?: (done: number) => void): void {
   const s = space();
   const rand = lcg(2026);
   const g = gaussian(rand);
@@ -85,12 +93,14 @@ export function writeCatalog(db: Db, n: number, photosDir: string, progress?: (d
      VALUES (?, ?, 'image', 'jpg', 3000000, 0, ?, 1, ?, 'present', 0, 0)`,
   );
   const exif = db.prepare(`INSERT INTO exif (file_id, taken_at_ms, make, model) VALUES (?, ?, ?, ?)`);
+  const embedding = db.prepare(`INSERT INTO embeddings (file_id, model_id, vector, created_at, seq) VALUES (?, ?, ?, 1, ?)`);
   const burst = new Float32Array(dim);
   const v = new Float32Array(dim);
   let group = 0;
   let left = 0;
   let takenAt = firstDay;
-  const batch = 20_000;
+  const batch = 50_000;
+  const pad = (x: number, width: number) => String(x).padStart(width, '0');
   for (let start = 0; start < n; start += batch) {
     db.transaction(() => {
       for (let i = start; i < Math.min(n, start + batch); i++) {
@@ -102,11 +112,13 @@ export function writeCatalog(db: Db, n: number, photosDir: string, progress?: (d
           takenAt = firstDay + Math.floor(rand() * spanMs);
         }
         left--;
-        const id = Number(file.run(rootId, path.join(photosDir, `${Math.floor(i / 1000)}`, `IMG_${i}.jpg`), String(i), i.toString(16).padStart(16, '0')).lastInsertRowid);
+        // Zero-padded names: rows arrive in the order of the UNIQUE path index, which then only appends.
+        const name = path.join(photosDir, pad(Math.floor(i / 1000), 5), `IMG_${pad(i, 8)}.jpg`);
+        const id = Number(file.run(rootId, name, String(i), i.toString(16).padStart(16, '0')).lastInsertRowid);
         const camera = rand() < 0.25 ? cameras[0]! : cameras[1 + Math.floor(rand() * (cameras.length - 1))]!;
         const [make, ...model] = camera.split(' ');
         exif.run(id, takenAt + i, make, model.join(' '));
-        saveEmbedding(db, id, modelId, photoVector(s, group, burst, g, v), 1);
+        embedding.run(id, modelId, toBlob(photoVector(s, group, burst, g, v)), i + 1);
       }
     })();
     progress?.(Math.min(n, start + batch));

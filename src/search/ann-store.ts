@@ -35,10 +35,11 @@ const rewriteFrom = 1_000;
  * How wide the graph search is: this share of the index, within bounds. Text queries are the hard case (they sit
  * away from every photo, and the photos of the group they point at score within hair's breadths of each other):
  * on the bench's 1M clustered set recall@20 of text queries measured 0.85 / 0.90 / 0.94 / 0.99 with beams of
- * 1,000 / 2,000 / 4,000 / 8,000 (photo-like `--like` queries: 1.0 from 1,000); on 100k, 1,000 gave 1.0. A beam of
- * 8,000 costs ~10-30 ms at 1M on one core.
+ * 1,000 / 2,000 / 4,000 / 8,000 (photo-like `--like` queries: 1.0 from 1,000); on 100k, 0.92 / 0.99 / 1.0 with
+ * 1,000 / 2,000 / 4,000 (5 / 7 / 14 ms on a loaded core), so smaller indexes get a larger share (1/25, up to 4,000:
+ * 4,000 from 100k to 500k). A beam of 8,000 costs ~10-30 ms at 1M on one core.
  */
-const beam = { share: 1 / 125, atLeast: 1_000, atMost: 100_000 };
+const beam = { share: 1 / 125, atLeast: 1_000, smallShare: 1 / 25, smallUpTo: 4_000, atMost: 100_000 };
 /**
  * Of the beam, the best this many per result wanted (and at least) by the index's own int8 scores are re-scored
  * exactly: on the bench the exact top 20 was always within the index's first 200.
@@ -66,7 +67,8 @@ export function annBase(place: AnnPlace, modelId: string): string {
 
 /** How many candidates the graph search gathers in an index of `count` rows. */
 export function beamFor(count: number): number {
-  return Math.min(count, Math.max(beam.atLeast, Math.min(beam.atMost, Math.ceil(count * beam.share))));
+  const small = Math.min(beam.smallUpTo, Math.ceil(count * beam.smallShare));
+  return Math.min(count, beam.atMost, Math.max(beam.atLeast, small, Math.ceil(count * beam.share)));
 }
 
 /**

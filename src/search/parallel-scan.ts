@@ -12,6 +12,8 @@ import type { Hit } from './vectors.js';
 
 /** Below this many rows one thread is faster than starting more threads and handing them slices. */
 export const parallelThreshold = 300_000;
+/** Rows a worker reads at once (~64 MB of 512-d codes): its memory, whatever the size of the file. */
+const chunkRows = 131_072;
 
 /**
  * Best k candidates from a valid vector file; `filter` says which file ids may be returned. Null when the file is
@@ -24,16 +26,15 @@ export async function scanFile(
   k: number,
   filter: FileFilter,
   threads = Math.min(os.availableParallelism(), 8),
+  chunk = chunkRows,
 ): Promise<Hit[] | null> {
   const layout = readLayout(file, key);
   if (!layout) return null;
-  if (layout.count < parallelThreshold || threads < 2) {
-    return topKQuantized(readRows(file, layout, 0, layout.count), query, k, allowFor(filter));
-  }
+  if (layout.count < parallelThreshold) return topKQuantized(readRows(file, layout, 0, layout.count), query, k, allowFor(filter));
   const per = Math.ceil(layout.count / threads);
   const jobs: ScanJob[] = [];
   for (let start = 0; start < layout.count; start += per) {
-    jobs.push({ file, key, start, end: Math.min(layout.count, start + per), query, k, filter });
+    jobs.push({ file, key, start, end: Math.min(layout.count, start + per), query, k, filter, chunkRows: chunk });
   }
   const replies = await Promise.all(jobs.map(runJob));
   const failed = replies.find((r): r is { ok: false; error: string } => !r.ok);

@@ -1,6 +1,6 @@
 /**
- * Worker thread of the parallel scan (parallel-scan.ts): reads its slice of rows from the vector file and returns
- * its best candidates. Plain data in and out; failures come back as values, never as throws.
+ * Worker thread of the parallel scan (parallel-scan.ts): reads its slice of rows from the vector file a chunk at a
+ * time and returns its best candidates. Plain data in and out; failures come back as values, never as throws.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileFilter } from '../catalog/embeddings.js';
@@ -16,6 +16,8 @@ export interface ScanJob {
   query: Float32Array;
   k: number;
   filter: FileFilter;
+  /** Rows read at once: a slice of a 10M-row file is 2.5 GB of codes, a chunk a few dozen MB. */
+  chunkRows: number;
 }
 
 export type ScanReply = { ok: true; hits: Hit[] } | { ok: false; error: string };
@@ -24,8 +26,15 @@ function scan(job: ScanJob): ScanReply {
   try {
     const layout = readLayout(job.file, job.key);
     if (!layout) return { ok: false, error: 'vector file changed during the search' };
-    const set = readRows(job.file, layout, job.start, job.end);
-    return { ok: true, hits: topKQuantized(set, job.query, job.k, allowFor(job.filter)) };
+    const allow = allowFor(job.filter);
+    let hits: Hit[] = [];
+    for (let at = job.start; at < job.end; at += job.chunkRows) {
+      const set = readRows(job.file, layout, at, Math.min(job.end, at + job.chunkRows));
+      hits = hits.concat(topKQuantized(set, job.query, job.k, allow));
+      hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId);
+      hits.length = Math.min(hits.length, job.k);
+    }
+    return { ok: true, hits };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

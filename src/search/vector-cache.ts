@@ -99,29 +99,53 @@ export function readCache(file: string, key: CacheKey): QuantizedSet | null {
 
 /** Writes the set for key (temp file + rename, so readers never see half a file). Best effort: false on failure. */
 export function writeCache(file: string, key: CacheKey, set: QuantizedSet): boolean {
+  return writeCacheParts(file, key, set.count, [set]);
+}
+
+/**
+ * Writes a file of `count` rows for key from consecutive parts of the set, each written where its rows go, so a
+ * model too big to hold at once (10M 512-d rows: 5 GB of codes, past what one array can hold) never is. Best
+ * effort, all or nothing: false (and no file) on failure or when the parts do not add up to `count` rows.
+ */
+export function writeCacheParts(file: string, key: CacheKey, count: number, parts: Iterable<QuantizedSet>): boolean {
   const tmp = cacheTempName(file);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const header = Buffer.from(JSON.stringify({ ...key, count: set.count }));
-    const head = Buffer.alloc(align4(12 + header.length));
+    const header = Buffer.from(JSON.stringify({ ...key, count }));
+    const idsAt = align4(12 + header.length);
+    const head = Buffer.alloc(idsAt);
     magic.copy(head, 0);
     head.writeUInt32LE(header.length, 8);
     header.copy(head, 12);
     const fd = fs.openSync(tmp, 'w');
+    let rows = 0;
     try {
-      for (const part of [head, set.ids, set.scales, set.codes]) {
-        const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-        for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      writeFully(fd, head, 0);
+      for (const part of parts) {
+        if (part.dim !== key.dim || rows + part.count > count) throw new Error('the parts do not match the header');
+        writeFully(fd, bytesOf(part.ids.subarray(0, part.count)), idsAt + 4 * rows);
+        writeFully(fd, bytesOf(part.scales.subarray(0, part.count)), idsAt + 4 * count + 4 * rows);
+        writeFully(fd, bytesOf(part.codes.subarray(0, part.count * key.dim)), idsAt + 8 * count + key.dim * rows);
+        rows += part.count;
       }
     } finally {
       fs.closeSync(fd);
     }
+    if (rows !== count) throw new Error(`${rows} rows written, ${count} announced`);
     fs.renameSync(tmp, file);
     return true;
   } catch {
     fs.rmSync(tmp, { force: true });
     return false;
   }
+}
+
+function bytesOf(part: Int32Array | Float32Array | Int8Array): Uint8Array {
+  return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+}
+
+function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 function readFully(fd: number, into: Uint8Array, position: number): void {

@@ -4,10 +4,10 @@
  * is built from the catalog. Without a cache dir everything happens in memory.
  */
 import type { Db } from '../catalog/open.js';
-import { allVectors, embeddedIds, embeddingCount, modelGeneration, type FileFilter } from '../catalog/embeddings.js';
+import { allVectors, embeddedIds, embeddingCount, modelGeneration, vectorBatches, type FileFilter } from '../catalog/embeddings.js';
 import { scanFile } from './parallel-scan.js';
 import { allowFor, patchSet, quantize, topKQuantized, type QuantizedSet } from './quantized.js';
-import { cacheFileFor, readLayout, readRows, writeCache, type CacheKey } from './vector-cache.js';
+import { cacheFileFor, readLayout, readRows, writeCache, writeCacheParts, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
 export interface VectorCache {
@@ -20,19 +20,28 @@ export interface VectorCache {
 /** Builds below this size are quick enough to need no word. */
 const announceFrom = 50_000;
 
-/** Candidates from the model's vector file, brought up to date first when stale or missing. */
+/**
+ * Candidates from the model's vector file, brought up to date first when stale or missing. Without a cache dir (or
+ * when the file cannot be written) the set is built in memory, which holds up to ~8M rows of 512-d.
+ */
 export async function candidates(db: Db, modelId: string, query: Float32Array, k: number, filter: FileFilter, cache?: VectorCache): Promise<Hit[]> {
   const key = { modelId, generation: modelGeneration(db, modelId), dim: query.length };
   const file = cache ? cacheFileFor(cache.dir, cache.catalogPath, modelId) : null;
-  const fromFile = file ? await scanFile(file, key, query, k, filter) : null;
-  if (fromFile) return fromFile;
-  const set = file ? refresh(db, file, key, cache?.building) : fullSet(db, key);
-  return topKQuantized(set, query, k, allowFor(filter));
+  if (file) {
+    const fromFile = await scanFile(file, key, query, k, filter);
+    if (fromFile) return fromFile;
+    if (refresh(db, file, key, cache?.building) !== null) {
+      const fresh = await scanFile(file, key, query, k, filter);
+      if (fresh) return fresh;
+    }
+  }
+  return topKQuantized(fullSet(db, key), query, k, allowFor(filter));
 }
 
 /**
  * An older vector file patched with the rows written since it was built (and without files that lost their
  * embedding): after a nightly scan adds a few photos, the next search reads a few rows, not the whole table.
+ * Null when there is no older file to patch, or it is too big to patch in memory.
  */
 function patched(db: Db, file: string, key: CacheKey): QuantizedSet | null {
   const layout = readLayout(file, key, true);
@@ -51,14 +60,18 @@ function fullSet(db: Db, key: CacheKey): QuantizedSet {
   return quantize(all.ids as Int32Array, all.data, key.dim);
 }
 
-/** Brings the vector file for key up to date (patched or rebuilt) and returns its contents. */
-export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCache['building']): QuantizedSet {
-  let set = patched(db, file, key);
-  if (!set) {
-    const count = building ? embeddingCount(db, key.modelId) : 0;
-    if (building && count >= announceFrom) building(key.modelId, count);
-    set = fullSet(db, key);
-  }
-  writeCache(file, key, set);
-  return set;
+/**
+ * Brings the vector file for key up to date: patched, or else rebuilt from the catalog a batch at a time (a 10M-photo
+ * model is 20 GB of float32, never in memory at once). Returns how many rows the file now holds, or null when it
+ * could not be written (the caller ranks in memory).
+ */
+export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCache['building']): number | null {
+  const set = patched(db, file, key);
+  if (set) return writeCache(file, key, set) ? set.count : null;
+  const count = embeddingCount(db, key.modelId);
+  if (building && count >= announceFrom) building(key.modelId, count);
+  const parts = function* () {
+    for (const batch of vectorBatches(db, key.modelId, key.dim)) yield quantize(Int32Array.from(batch.ids), batch.data, key.dim);
+  };
+  return writeCacheParts(file, key, count, parts()) ? count : null;
 }

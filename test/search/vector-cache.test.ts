@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { modelGeneration, recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
+import { allVectors, modelGeneration, recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
 import * as quantizedModule from '../../src/search/quantized.js';
 import { quantize, topKQuantized } from '../../src/search/quantized.js';
 import { search } from '../../src/search/search.js';
-import { cacheFileFor, readCache, writeCache } from '../../src/search/vector-cache.js';
+import { cacheFileFor, readCache, writeCache, writeCacheParts } from '../../src/search/vector-cache.js';
 import { normalize, topK } from '../../src/search/vectors.js';
 import { ClipModel } from '../../src/models/clip-model.js';
 import { imageToTensor } from '../../src/extract/image-tensor.js';
@@ -52,6 +52,24 @@ test('cache file round-trips and is refused when the key differs or the file is 
   fs.writeFileSync(file, 'garbage');
   assert.equal(readCache(file, key), null);
   assert.equal(readCache(path.join(dir, 'missing'), key), null);
+});
+
+test('a vector file written in parts is the file written at once; parts that do not add up leave no file', () => {
+  const dir = tempDir('vparts');
+  const dim = 8;
+  const { ids, data } = randomSet(50, dim, 6);
+  const set = quantize(ids, data, dim);
+  const key = { modelId: 'm@1', generation: 3, dim };
+  const whole = path.join(dir, 'whole.ixqv');
+  const parts = path.join(dir, 'parts.ixqv');
+  writeCache(whole, key, set);
+  const part = (from: number, to: number) => quantize(ids.subarray(from, to), data.subarray(from * dim, to * dim), dim);
+  assert.equal(writeCacheParts(parts, key, 50, [part(0, 20), part(20, 21), part(21, 50)]), true);
+  assert.deepEqual(fs.readFileSync(parts), fs.readFileSync(whole));
+  const short = path.join(dir, 'short.ixqv');
+  assert.equal(writeCacheParts(short, key, 50, [part(0, 20)]), false);
+  assert.equal(writeCacheParts(short, key, 30, [part(0, 20), part(20, 50)]), false);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['parts.ixqv', 'whole.ixqv']);
 });
 
 test('triggers bump the generation on every embedding change; search rebuilds a stale cache file', async () => {
@@ -101,6 +119,8 @@ test('the parallel scan of a large vector file finds what one thread finds, with
   const single = topKQuantized(set, query, 30);
   assert.deepEqual(await scanFile(file, key, query, 30, none, 3), single);
   assert.deepEqual(await scanFile(file, key, query, 30, none, 1), single);
+  // Workers that read their slice a few rows at a time (as they read a 10M-row file) find the same.
+  assert.deepEqual(await scanFile(file, key, query, 30, none, 2, 997), single);
   const excluded = Int32Array.from(single.slice(0, 5).map((h) => h.fileId)).sort();
   const withoutTop = await scanFile(file, key, query, 30, { mode: 'exclude', ids: excluded }, 2);
   assert.deepEqual(withoutTop!.slice(0, 25), single.slice(5));
@@ -139,8 +159,7 @@ test('a stale vector file is patched, not rebuilt: rows of other files are kept 
   const a = save('a.jpg', [1, 0, 0, 0]);
   const b = save('b.jpg', [0, 1, 0, 0]);
   const file = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
-  const first = refresh(c.db, file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim });
-  assert.equal(first.count, 2);
+  assert.equal(refresh(c.db, file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim }), 2);
   // Mark the file so a rebuild would show: patching keeps old rows byte for byte, a rebuild would not keep this.
   const layout = readCache(file, { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim })!;
   layout.scales[[...layout.ids].indexOf(b.id)] = 42;
@@ -148,10 +167,10 @@ test('a stale vector file is patched, not rebuilt: rows of other files are kept 
   const d = save('d.jpg', [0, 0, 1, 0]);
   c.db.prepare(`DELETE FROM embeddings WHERE file_id = ?`).run(a.id);
   const key = { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim };
-  const patched = refresh(c.db, file, key);
+  assert.equal(refresh(c.db, file, key), 2);
+  const patched = readCache(file, key)!;
   assert.deepEqual([...patched.ids].sort((x, y) => x - y), [b.id, d.id]);
   assert.ok(patched.scales.includes(42), 'the kept row came from the old file');
-  assert.deepEqual(readCache(file, key), patched);
 });
 
 test('a slow first build is announced once; patching later is not', async () => {
@@ -172,9 +191,12 @@ test('a slow first build is announced once; patching later is not', async () => 
   const said: [string, number][] = [];
   const key = () => ({ modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim: 4 });
   const vf = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
-  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])).count, 50_000);
+  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])), 50_000);
   assert.deepEqual(said, [['m@1', 50_000]]);
+  // Built from the catalog a batch of rows at a time: the same file as quantizing every row at once.
+  const all = allVectors(c.db, 'm@1', 4);
+  assert.deepEqual(readCache(vf, key()), quantize(all.ids as Int32Array, all.data, 4));
   add(50_000, 10);
-  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])).count, 50_010);
+  assert.equal(refresh(c.db, vf, key(), (m, n) => said.push([m, n])), 50_010);
   assert.equal(said.length, 1);
 });
