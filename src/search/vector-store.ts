@@ -68,10 +68,21 @@ function fullSet(db: Db, key: CacheKey): QuantizedSet {
 export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCache['building']): number | null {
   const set = patched(db, file, key);
   if (set) return writeCache(file, key, set) ? set.count : null;
-  const count = embeddingCount(db, key.modelId);
+  let count = embeddingCount(db, key.modelId);
   if (building && count >= announceFrom) building(key.modelId, count);
-  const parts = function* () {
-    for (const batch of vectorBatches(db, key.modelId, key.dim)) yield quantize(Int32Array.from(batch.ids), batch.data, key.dim);
-  };
-  return writeCacheParts(file, key, count, parts()) ? count : null;
+  // The count and the read are two statements: a clip commit between them, or a stored vector of another width
+  // (the read skips it), leaves the rows read unequal to the count. A second try takes the rows seen, else a recount.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let seen = 0;
+    const parts = function* () {
+      for (const batch of vectorBatches(db, key.modelId, key.dim)) {
+        seen += batch.ids.length;
+        yield quantize(Int32Array.from(batch.ids), batch.data, key.dim);
+      }
+    };
+    if (writeCacheParts(file, key, count, parts())) return count;
+    if (seen === count) return null; // the rows were right: the file could not be written
+    count = seen < count ? seen : embeddingCount(db, key.modelId);
+  }
+  return null;
 }

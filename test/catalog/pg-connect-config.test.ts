@@ -37,6 +37,10 @@ describe('connectionFor', () => {
     };
     assert.match(refused('postgres://u:pw@db:99999/photos'), /^catalog postgres:\/\/u:\*\*\*@db:99999\/photos: not a valid PostgreSQL URL: port 99999 is not a number from 1 to 65535; /);
     assert.match(refused('postgres://u@db:http/photos'), /port http is not a number/);
+    // A password with an unencoded / (the text before it would read as a port): nothing of it is shown.
+    const leaked = refused('postgres://u:s3cr/et@db/photos');
+    assert.match(leaked, /^catalog postgres:\/\/\*\*\*: not a valid PostgreSQL URL: a \/ \? or # in the user name or password must be percent-encoded; /);
+    assert.doesNotMatch(leaked, /s3cr|et@/);
     assert.match(refused('postgres://u:pw@[db/photos'), /^catalog postgres:\/\/u:\*\*\*@\[db\/photos: not a valid PostgreSQL URL: it cannot be parsed; /);
     assert.match(refused('postgres://u@db/photos', { PGPORT: '0' }), /port 0 \(from \$PGPORT\) is not a number/);
     assert.equal(connectionFor('postgres://u@[::1]:6543/photos', {}).where, '[::1]:6543');

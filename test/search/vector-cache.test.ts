@@ -146,6 +146,22 @@ test('patchSet drops rows that left the model, replaces rewritten rows, adds new
   assert.deepEqual(row(4), [0, 0, 0, 1]);
 });
 
+test('a stored vector of another width does not keep the vector file from being built', async () => {
+  const { refresh } = await import('../../src/search/vector-store.js');
+  const c = makeCatalog('odd-width');
+  const dim = 4;
+  recordModel(c.db, { id: 'm@1', name: 'm', dir: '/m', dim }, 1);
+  const a = addFile(c, 'a.jpg');
+  saveEmbedding(c.db, a.id, 'm@1', normalize(Float32Array.from([1, 0, 0, 0])), 1);
+  const b = addFile(c, 'b.jpg');
+  saveEmbedding(c.db, b.id, 'm@1', normalize(Float32Array.from([0, 1, 0])), 1); // a damaged row: 3 floats, not 4
+  const file = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
+  const key = { modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim };
+  // Before: COUNT(*) said 2, the read gave 1, and the file was never written (every search rebuilt it in memory).
+  assert.equal(refresh(c.db, file, key), 1);
+  assert.deepEqual([...readCache(file, key)!.ids], [a.id]);
+});
+
 test('a stale vector file is patched, not rebuilt: rows of other files are kept as they were', async () => {
   const { refresh } = await import('../../src/search/vector-store.js');
   const c = makeCatalog('patch');

@@ -53,6 +53,8 @@ export class Bridge {
 
   /** Waits for the answer to the request posted last. */
   answer(request: BridgeRequest): BridgeResponse {
+    // A prewarmed thread may have died while the CLI loaded (prewarm.ts): say so now, not after SILENCE_MS.
+    if (this.dead) return { ok: false, error: { message: `PostgreSQL bridge is gone: ${this.dead.message}`, unavailable: true, connecting: request.op === 'connect' } };
     let beat = Atomics.load(this.flag, 1);
     let lastBeatAt = Date.now();
     for (;;) {

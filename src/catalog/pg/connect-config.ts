@@ -69,11 +69,23 @@ export function connectionFor(url: string, env: NodeJS.ProcessEnv = process.env)
  * password, as for any catalog that cannot be one, rather than the parser's bare "Invalid URL".
  */
 function badUrl(url: string, why: string): UserError {
-  const cause = why === 'Invalid URL' ? (portProblem(url) ?? 'it cannot be parsed') : why;
+  const hidden = passwordUndelimited(url);
+  const cause = hidden ? 'a / ? or # in the user name or password must be percent-encoded' : why === 'Invalid URL' ? (portProblem(url) ?? 'it cannot be parsed') : why;
+  const shown = hidden ? `${/^[a-z]+:\/\//i.exec(url)?.[0] ?? ''}***` : redactPassword(url);
   return new UserError(
-    `catalog ${redactPassword(url)}: not a valid PostgreSQL URL: ${cause}; write it as postgres://USER@HOST:PORT/DATABASE (a password after USER and a colon, with any @ : / ? # % in it percent-encoded)`,
+    `catalog ${shown}: not a valid PostgreSQL URL: ${cause}; write it as postgres://USER@HOST:PORT/DATABASE (a password after USER and a colon, with any @ : / ? # % in it percent-encoded)`,
     ExitCode.usage,
   );
+}
+
+/**
+ * True when an '@' comes only after the first / ? or #: the user name or password holds one of them unencoded, so
+ * neither redactPassword nor the port check can tell the password from the host, and the URL is not shown at all.
+ */
+function passwordUndelimited(url: string): boolean {
+  const rest = url.replace(/^[a-z]+:\/\//i, '');
+  const end = rest.search(/[/?#]/);
+  return end >= 0 && !rest.slice(0, end).includes('@') && rest.slice(end).includes('@');
 }
 
 /** Why the port of `url`'s authority is no port, if it is not. */

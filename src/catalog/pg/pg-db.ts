@@ -244,7 +244,14 @@ export class PgDb implements Db {
       }
     } finally {
       // The caller left at a batch (a break, a throw in its loop): the bridge drops the rest of the data.
-      if (handedOut && !this.closed) this.request({ op: 'copyEnd' });
+      // Best effort: a bridge already gone must not replace the error that ended the caller's loop.
+      if (handedOut && !this.closed) {
+        try {
+          this.request({ op: 'copyEnd' });
+        } catch {
+          // the next request reports a lost connection as such
+        }
+      }
     }
   }
 
