@@ -19,7 +19,7 @@ import { describeFiles, embeddingOf, fileFilter, modelGeneration, vectorBatches,
 import { catalogFilter } from '../src/search/candidate-filter.js';
 import { readManifest } from '../src/search/ann-index.js';
 import { annBase, beamFor, refreshIndexes, thresholdFrom } from '../src/search/ann-store.js';
-import { sortedHas } from '../src/search/quantized.js';
+import { allowFor } from '../src/search/quantized.js';
 import { cacheFileFor, readLayout } from '../src/search/vector-cache.js';
 import { rank } from '../src/search/rank.js';
 import { topK, type Hit } from '../src/search/vectors.js';
@@ -206,10 +206,7 @@ function cachedTruth(db: Db, sets: QuerySet[]): Hit[][][] {
  * cut to the rows a set's filter allows once, then ranked by the full scan's own topK for each query of the set.
  */
 function exactTop20(db: Db, sets: QuerySet[]): Hit[][][] {
-  const allows = sets.map((set) => {
-    const filter = fileFilter(db, set.filters);
-    return filter.mode === 'include' ? (id: number) => sortedHas(filter.ids, id) : (id: number) => !sortedHas(filter.ids, id);
-  });
+  const allows = sets.map((set) => allowFor(fileFilter(db, set.filters)) ?? (() => true));
   const tops = sets.map((set) => set.vectors.map(() => [] as Hit[]));
   for (const batch of vectorBatches(db, modelId, dim)) {
     sets.forEach((set, si) => {

@@ -77,7 +77,7 @@ export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCa
     const parts = function* () {
       for (const batch of vectorBatches(db, key.modelId, key.dim)) {
         seen += batch.ids.length;
-        yield quantize(Int32Array.from(batch.ids), batch.data, key.dim);
+        yield quantize(batch.ids as Int32Array, batch.data, key.dim); // quantize keeps a copy of the ids
       }
     };
     if (writeCacheParts(file, key, count, parts())) return count;
