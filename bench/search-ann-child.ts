@@ -156,6 +156,7 @@ async function query(): Promise<void> {
   });
   console.log(`  memory (RSS): ${mb(rss0)} MB at start, ${mb(rssFirst)} MB after the first search, ${mb(rssAfter)} MB after ${sets.reduce((a, x) => a + x.vectors.length, 0) + 1} searches (mapped index pages touched, the OS may drop them)`);
   const allRecall = sets.map((_, i) => compare(results[i]!, truth[i]!).recall);
+  console.log(`  exact top 20s holding tied scores (copies of one vector, which a graph loses among their twins): ${tiedShare(truth)}`);
   console.log(`  recall@20 over all ${sets.reduce((a, x) => a + x.vectors.length, 0)} queries: ${(allRecall.reduce((a, r, i) => a + r * sets[i]!.vectors.length, 0) / sets.reduce((a, x) => a + x.vectors.length, 0)).toFixed(3)} (goal >= 0.98)`);
   if (n <= 1_000_000 || process.env.BENCH_SEARCH_EXACT) {
     // The peer in the same run: --exact, the full scan of the int8 vector file (built on its first use, as search does).
@@ -222,6 +223,19 @@ function exactTop20(db: Db, sets: QuerySet[]): Hit[][][] {
     });
   }
   return tops;
+}
+
+/** How many of the exact top 20s' entries share their score with another entry of the same list, as "k of n". */
+function tiedShare(truth: Hit[][][]): string {
+  let tied = 0;
+  let all = 0;
+  for (const list of truth.flat()) {
+    const seen = new Map<number, number>();
+    for (const h of list) seen.set(h.score, (seen.get(h.score) ?? 0) + 1);
+    for (const h of list) if (seen.get(h.score)! > 1) tied++;
+    all += list.length;
+  }
+  return `${tied} of ${all}`;
 }
 
 function compare(got: Hit[][], truth: Hit[][]): { recall: number; scoreError: number } {

@@ -234,6 +234,31 @@ export function vectorsOf(db: Db, modelId: string, fileIds: readonly number[]): 
   return out;
 }
 
+// The copies are looked up through the identity index (files_identity_added) file by file: CROSS JOIN keeps SQLite
+// from walking the files table instead.
+const COPIES_OF = bothDialects((d) =>
+  d === 'sqlite'
+    ? `SELECT DISTINCT t.id FROM json_each(@ids) j CROSS JOIN files f CROSS JOIN files t
+       WHERE f.id = j.value AND t.identity = f.identity AND t.id <> f.id AND t.state = 'present'
+         AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = t.id AND e.model_id = @model)
+       LIMIT @limit`
+    : `SELECT DISTINCT t.id FROM files f JOIN files t ON t.identity = f.identity AND t.id <> f.id
+       WHERE f.id IN ${idList(d, '@ids')} AND t.state = 'present'
+         AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = t.id AND e.model_id = @model)
+       LIMIT @limit`,
+);
+
+/**
+ * Present files with the same content identity as one of `fileIds` (copies of a photo kept in several folders) that
+ * hold an embedding of this model, not those listed; at most `limit`. One statement for all of them.
+ */
+export function copiesOf(db: Db, modelId: string, fileIds: readonly number[], limit: number): number[] {
+  if (fileIds.length === 0) return [];
+  const ids = statement(db, COPIES_OF).pluck().all({ ids: JSON.stringify(fileIds), model: modelId, limit }) as number[];
+  const listed = new Set(fileIds);
+  return ids.filter((id) => !listed.has(id));
+}
+
 const DESCRIBE_FILES = bothDialects(
   (d) => `SELECT f.id, f.path, t.thumb_path AS "thumbPath" FROM files f LEFT JOIN thumbnails t ON t.file_id = f.id
     WHERE f.id IN ${idList(d, '?')}`,

@@ -6,7 +6,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allVectors, describeFiles, embeddedIds, embeddingCount, embeddingOf, fileFilter, idsWrittenSince, modelGeneration,
+  allVectors, copiesOf, describeFiles, embeddedIds, embeddingCount, embeddingOf, fileFilter, idsWrittenSince, modelGeneration,
   modelsInUse, presentEmbeddingCount, presentFileId, recordModel, saveEmbedding, searchableModels, vectorBatches, vectorsOf,
   type SearchFilters,
 } from '../../src/catalog/embeddings.js';
@@ -155,6 +155,25 @@ forEachBackend((backend) => {
     assert.deepEqual(allowed({ keywords: ['holiday', 'BEACH'] }).ids, [canon]);
     assert.deepEqual(allowed({ keywords: ['holiday', 'work'] }).ids, []);
     assert.deepEqual(allowed({ minRating: 1, afterMs: Date.UTC(2020, 0, 1), keywords: ['WORK'] }).ids, [nikon]);
+  });
+
+  it('copiesOf: present files of the same content holding a vector of the model, not those asked about', (t) => {
+    const db = backend.open(t);
+    const root = addRoot(db, '/p');
+    const names = ['a', 'b', 'c', 'offline', 'other-model', 'no-vector', 'alone'];
+    const [a, b, c, offline, otherModel, noVector, alone] = names.map((n) => addFile(db, root, { path: `/p/${n}.jpg` }));
+    recordModel(db, old, 1);
+    recordModel(db, newer, 1);
+    for (const id of [a, b, c, offline, otherModel, noVector]) db.prepare(`UPDATE files SET identity = 'same' WHERE id = ?`).run(id);
+    db.prepare(`UPDATE files SET state = 'offline' WHERE id = ?`).run(offline);
+    for (const id of [a, b, c, offline, alone]) saveEmbedding(db, id!, old.id, v(1, 0, 0), 2);
+    saveEmbedding(db, otherModel!, newer.id, v(1, 0), 2);
+    const sorted = (ids: number[]) => [...ids].sort((x, y) => x - y);
+    assert.deepEqual(sorted(copiesOf(db, old.id, [a!], 10)), [b, c]);
+    assert.deepEqual(sorted(copiesOf(db, old.id, [a!, b!, alone!, 999], 10)), [c]);
+    assert.deepEqual(copiesOf(db, old.id, [alone!], 10), []);
+    assert.equal(copiesOf(db, old.id, [a!], 1).length, 1, 'at most the limit');
+    assert.deepEqual(copiesOf(db, old.id, [], 10), []);
   });
 
   it('a keyword list damaged past its bracket reads as empty instead of failing the search', (t) => {

@@ -19,7 +19,7 @@ import {
 } from '../../src/catalog/embeddings.js';
 import { openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
-import { catalogFilter } from '../../src/search/candidate-filter.js';
+import { catalogFilter, listFilter } from '../../src/search/candidate-filter.js';
 import { rank } from '../../src/search/rank.js';
 import { cacheFileFor } from '../../src/search/vector-cache.js';
 import { normalize } from '../../src/search/vectors.js';
@@ -94,6 +94,33 @@ test('a search finds rows written since the index was built and not files that l
   assert.equal(readManifest(base, key)!.generation, modelGeneration(s.c.db, modelId));
   assert.equal(readManifest(base, key)!.count, 2000 + 5 - 1 + 1000);
   assert.deepEqual((await annOnly()).slice(0, 5).map((h) => h.fileId).sort(), added.sort());
+});
+
+test('a photo kept in several folders is found in each of them, even where the graph reached only one copy', async () => {
+  const s = syntheticCatalog(2000);
+  const query = clustered(s.rand, s.centers, 2);
+  const photo = normalize(Float32Array.from(query, (x) => x + s.rand() * 0.01));
+  const copies = ['a/IMG_1.jpg', 'b/IMG_1.jpg', 'c/IMG_1.jpg', 'd/IMG_1.jpg'].map((name) => addFile(s.c, name).id);
+  const gone = addFile(s.c, 'e/IMG_1.jpg', 'deleted').id;
+  for (const id of [...copies, gone]) {
+    s.c.db.prepare(`UPDATE files SET identity = 'same-bytes' WHERE id = ?`).run(id);
+    saveEmbedding(s.c.db, id, modelId, photo, 2);
+  }
+  refreshIndexes(s.c.db, place(s.c), 1000);
+  // The graph lost three of the four copies (as it does among exact twins for text queries): their nodes removed.
+  const base = annBase(place(s.c), modelId);
+  const manifest = readManifest(base, key)!;
+  const lost = { generation: manifest.generation, changed: Int32Array.from(copies.slice(1)), rows: [], live: embeddedIds(s.c.db, modelId) };
+  assert.equal(updateIndex(base, key, manifest, lost), 'done');
+  assert.equal(readManifest(base, key)!.count, manifest.count - 3);
+  const search = (filter = catalogFilter(s.c.db, {})) => rank(s.c.db, modelId, query, { limit: 20, filter, exact: false, cache: place(s.c), env });
+  const hits = await search();
+  assert.deepEqual(hits.slice(0, 4).map((h) => h.fileId), copies);
+  assert.ok(hits.slice(0, 4).every((h) => h.score === hits[0]!.score));
+  assert.ok(!hits.some((h) => h.fileId === gone));
+  // Copies pass the search's filters like any candidate.
+  const notB = listFilter({ mode: 'exclude', ids: Int32Array.from([copies[1]!]) });
+  assert.deepEqual((await search(notB)).slice(0, 3).map((h) => h.fileId), [copies[0], copies[2], copies[3]]);
 });
 
 test('the index is built from the catalog in batches (never all vectors in memory): every row once, each found', () => {
