@@ -77,31 +77,20 @@ export function topKQuantized(set: QuantizedSet, query: Float32Array, k: number,
   return best.slice(0, k);
 }
 
-/**
- * An older set brought up to date: rows whose file no longer holds this model's embedding (`live`, sorted
- * ascending, lacks them) or that were rewritten (`changed` has them) are dropped; `changed` rows are added.
- */
-export function patchSet(old: QuantizedSet, live: Int32Array, changed: QuantizedSet): QuantizedSet {
-  const { dim } = old;
-  const replaced = new Set(changed.ids);
-  const keep: number[] = [];
-  for (let r = 0; r < old.count; r++) {
-    const id = old.ids[r]!;
-    if (!replaced.has(id) && sortedHas(live, id)) keep.push(r);
-  }
-  const count = keep.length + changed.count;
-  const ids = new Int32Array(count);
-  const scales = new Float32Array(count);
-  const codes = new Int8Array(count * dim);
-  keep.forEach((r, i) => {
-    ids[i] = old.ids[r]!;
-    scales[i] = old.scales[r]!;
-    codes.set(old.codes.subarray(r * dim, (r + 1) * dim), i * dim);
+/** The rows of a set whose id `keep` accepts, in their order (a new set). */
+export function keepRows(set: QuantizedSet, keep: (id: number) => boolean): QuantizedSet {
+  const { dim } = set;
+  const rows: number[] = [];
+  for (let r = 0; r < set.count; r++) if (keep(set.ids[r]!)) rows.push(r);
+  const ids = new Int32Array(rows.length);
+  const scales = new Float32Array(rows.length);
+  const codes = new Int8Array(rows.length * dim);
+  rows.forEach((r, i) => {
+    ids[i] = set.ids[r]!;
+    scales[i] = set.scales[r]!;
+    codes.set(set.codes.subarray(r * dim, (r + 1) * dim), i * dim);
   });
-  ids.set(changed.ids, keep.length);
-  scales.set(changed.scales, keep.length);
-  codes.set(changed.codes, keep.length * dim);
-  return { dim, count, ids, scales, codes };
+  return { dim, count: rows.length, ids, scales, codes };
 }
 
 /** Whether an ascending array holds VALUE (binary search); the vector file and the ANN index both test live ids. */

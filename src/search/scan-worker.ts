@@ -2,10 +2,11 @@
  * Worker thread of the parallel scan (parallel-scan.ts): reads its slice of rows from the vector file a chunk at a
  * time and returns its best candidates. Plain data in and out; failures come back as values, never as throws.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileFilter } from '../catalog/embeddings.js';
 import { allowFor, topKQuantized } from './quantized.js';
-import { readLayout, readRows, type CacheKey } from './vector-cache.js';
+import { openVectorFile, readRows, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
 export interface ScanJob {
@@ -24,17 +25,22 @@ export type ScanReply = { ok: true; hits: Hit[] } | { ok: false; error: string }
 
 function scan(job: ScanJob): ScanReply {
   try {
-    const layout = readLayout(job.file, job.key);
-    if (!layout) return { ok: false, error: 'vector file changed during the search' };
-    const allow = allowFor(job.filter);
-    let hits: Hit[] = [];
-    for (let at = job.start; at < job.end; at += job.chunkRows) {
-      const set = readRows(job.file, layout, at, Math.min(job.end, at + job.chunkRows));
-      hits = hits.concat(topKQuantized(set, job.query, job.k, allow));
-      hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId);
-      hits.length = Math.min(hits.length, job.k);
+    // One descriptor for the whole slice: a file replaced meanwhile is not read with this one's layout.
+    const open = openVectorFile(job.file, job.key);
+    if (!open) return { ok: false, error: 'vector file changed during the search' };
+    try {
+      const allow = allowFor(job.filter);
+      let hits: Hit[] = [];
+      for (let at = job.start; at < job.end; at += job.chunkRows) {
+        const set = readRows(open.fd, open.layout, at, Math.min(job.end, at + job.chunkRows));
+        hits = hits.concat(topKQuantized(set, job.query, job.k, allow));
+        hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId);
+        hits.length = Math.min(hits.length, job.k);
+      }
+      return { ok: true, hits };
+    } finally {
+      fs.closeSync(open.fd);
     }
-    return { ok: true, hits };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

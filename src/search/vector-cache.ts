@@ -42,48 +42,74 @@ export interface CacheLayout {
  * With anyGeneration, an older generation of the same model is accepted too (to be patched).
  */
 export function readLayout(file: string, key: CacheKey, anyGeneration = false): CacheLayout | null {
+  const open = openVectorFile(file, key, anyGeneration);
+  if (open) fs.closeSync(open.fd);
+  return open?.layout ?? null;
+}
+
+/**
+ * The file opened for reading with its layout (as readLayout), or null. Rows read through this descriptor come from
+ * the file whose layout was read, even if a writer replaces the file meanwhile; the caller closes it.
+ */
+export function openVectorFile(file: string, key: CacheKey, anyGeneration = false): { fd: number; layout: CacheLayout } | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch {
     return null;
   }
+  let layout: CacheLayout | null = null;
   try {
-    const head = Buffer.alloc(12);
-    if (fs.readSync(fd, head, 0, 12, 0) !== 12 || !head.subarray(0, 8).equals(magic)) return null;
-    const headerLength = head.readUInt32LE(8);
-    const headerBuf = Buffer.alloc(headerLength);
-    if (fs.readSync(fd, headerBuf, 0, headerLength, 12) !== headerLength) return null;
-    const header = JSON.parse(headerBuf.toString('utf8')) as CacheKey & { count: number };
-    if (header.modelId !== key.modelId || header.dim !== key.dim) return null;
-    if (anyGeneration ? header.generation > key.generation : header.generation !== key.generation) return null;
-    const idsAt = align4(12 + headerLength);
-    const layout = { generation: header.generation, count: header.count, dim: header.dim, idsAt, scalesAt: idsAt + 4 * header.count, codesAt: idsAt + 8 * header.count };
-    if (fs.fstatSync(fd).size !== layout.codesAt + header.count * header.dim) return null;
-    return layout;
+    layout = layoutOf(fd, key, anyGeneration);
   } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
+    layout = null;
   }
+  if (layout) return { fd, layout };
+  fs.closeSync(fd);
+  return null;
 }
 
-/** Rows [start, end) of a cache file whose layout was read with readLayout; throws if the file changed under us. */
-export function readRows(file: string, layout: CacheLayout, start: number, end: number): QuantizedSet {
+function layoutOf(fd: number, key: CacheKey, anyGeneration: boolean): CacheLayout | null {
+  const head = Buffer.alloc(12);
+  if (fs.readSync(fd, head, 0, 12, 0) !== 12 || !head.subarray(0, 8).equals(magic)) return null;
+  const headerLength = head.readUInt32LE(8);
+  const headerBuf = Buffer.alloc(headerLength);
+  if (fs.readSync(fd, headerBuf, 0, headerLength, 12) !== headerLength) return null;
+  const header = JSON.parse(headerBuf.toString('utf8')) as CacheKey & { count: number };
+  if (header.modelId !== key.modelId || header.dim !== key.dim) return null;
+  if (anyGeneration ? header.generation > key.generation : header.generation !== key.generation) return null;
+  const idsAt = align4(12 + headerLength);
+  const layout = { generation: header.generation, count: header.count, dim: header.dim, idsAt, scalesAt: idsAt + 4 * header.count, codesAt: idsAt + 8 * header.count };
+  if (fs.fstatSync(fd).size !== layout.codesAt + header.count * header.dim) return null;
+  return layout;
+}
+
+/**
+ * Rows [start, end) of a cache file whose layout was read with readLayout (by path: throws if the file changed
+ * under us) or openVectorFile (by its descriptor).
+ */
+export function readRows(file: string | number, layout: CacheLayout, start: number, end: number): QuantizedSet {
   const count = end - start;
   const { dim } = layout;
   const ids = new Int32Array(count);
   const scales = new Float32Array(count);
   const codes = new Int8Array(count * dim);
-  const fd = fs.openSync(file, 'r');
+  const fd = typeof file === 'number' ? file : fs.openSync(file, 'r');
   try {
     readFully(fd, new Uint8Array(ids.buffer), layout.idsAt + 4 * start);
     readFully(fd, new Uint8Array(scales.buffer), layout.scalesAt + 4 * start);
     readFully(fd, new Uint8Array(codes.buffer), layout.codesAt + dim * start);
   } finally {
-    fs.closeSync(fd);
+    if (typeof file !== 'number') fs.closeSync(fd);
   }
   return { dim, count, ids, scales, codes };
+}
+
+/** Every id of the file, in row order (4 bytes a row: the rest of the file is not read). */
+export function readIds(fd: number, layout: CacheLayout): Int32Array {
+  const ids = new Int32Array(layout.count);
+  readFully(fd, new Uint8Array(ids.buffer), layout.idsAt);
+  return ids;
 }
 
 /** The whole cached set if the file exists and matches key; null otherwise. */

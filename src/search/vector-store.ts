@@ -4,10 +4,11 @@
  * is built from the catalog. Without a cache dir everything happens in memory.
  */
 import type { Db } from '../catalog/open.js';
-import { allVectors, embeddedIds, embeddingCount, modelGeneration, vectorBatches, type FileFilter } from '../catalog/embeddings.js';
+import fs from 'node:fs';
+import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, vectorBatches, type FileFilter } from '../catalog/embeddings.js';
 import { scanFile } from './parallel-scan.js';
-import { allowFor, patchSet, quantize, topKQuantized, type QuantizedSet } from './quantized.js';
-import { cacheFileFor, readLayout, readRows, writeCache, writeCacheParts, type CacheKey } from './vector-cache.js';
+import { allowFor, keepRows, quantize, sortedHas, topKQuantized, type QuantizedSet } from './quantized.js';
+import { cacheFileFor, openVectorFile, readIds, readRows, writeCacheParts, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
 export interface VectorCache {
@@ -38,20 +39,42 @@ export async function candidates(db: Db, modelId: string, query: Float32Array, k
   return topKQuantized(fullSet(db, key), query, k, allowFor(filter));
 }
 
+/** Rows of the old file read at once while patching it (64 MB of 512-d codes). */
+const patchChunkRows = 1 << 17;
+
 /**
  * An older vector file patched with the rows written since it was built (and without files that lost their
- * embedding): after a nightly scan adds a few photos, the next search reads a few rows, not the whole table.
- * Null when there is no older file to patch, or it is too big to patch in memory.
+ * embedding), written as a new file: after a nightly scan adds a few photos, the next search reads a few rows from
+ * the catalog, not the whole table. The old file is copied a chunk at a time and the rows written since come in
+ * batches, so a 10M-row file (5 GB) is never in memory. False when there is no older file, or the patched file could
+ * not be written (the caller then rebuilds from the catalog).
  */
-function patched(db: Db, file: string, key: CacheKey): QuantizedSet | null {
-  const layout = readLayout(file, key, true);
-  if (!layout) return null;
+function patch(db: Db, file: string, key: CacheKey): number | null {
+  const open = openVectorFile(file, key, true);
+  if (!open) return null;
+  const { fd, layout } = open;
   try {
-    const old = readRows(file, layout, 0, layout.count);
-    const changed = allVectors(db, key.modelId, key.dim, layout.generation);
-    return patchSet(old, embeddedIds(db, key.modelId), quantize(changed.ids as Int32Array, changed.data, key.dim));
+    const changed = idsWrittenSince(db, key.modelId, layout.generation);
+    const live = embeddedIds(db, key.modelId);
+    const keep = (id: number) => !sortedHas(changed, id) && sortedHas(live, id);
+    let kept = 0;
+    for (const id of readIds(fd, layout)) if (keep(id)) kept++;
+    const parts = function* () {
+      for (let at = 0; at < layout.count; at += patchChunkRows) {
+        yield keepRows(readRows(fd, layout, at, Math.min(layout.count, at + patchChunkRows)), keep);
+      }
+      for (const batch of vectorBatches(db, key.modelId, key.dim, layout.generation)) {
+        yield quantize(batch.ids as Int32Array, batch.data, key.dim);
+      }
+    };
+    // Announced as kept + changed: a stored vector of another width (skipped by the read) fails the write, and
+    // the caller's rebuild counts what it reads.
+    const count = kept + changed.length;
+    return writeCacheParts(file, key, count, parts()) ? count : null;
   } catch {
     return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -66,8 +89,8 @@ function fullSet(db: Db, key: CacheKey): QuantizedSet {
  * could not be written (the caller ranks in memory).
  */
 export function refresh(db: Db, file: string, key: CacheKey, building?: VectorCache['building']): number | null {
-  const set = patched(db, file, key);
-  if (set) return writeCache(file, key, set) ? set.count : null;
+  const patched = patch(db, file, key);
+  if (patched !== null) return patched;
   let count = embeddingCount(db, key.modelId);
   if (building && count >= announceFrom) building(key.modelId, count);
   // The count and the read are two statements: a clip commit between them, or a stored vector of another width

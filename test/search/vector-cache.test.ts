@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { allVectors, modelGeneration, recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
 import * as quantizedModule from '../../src/search/quantized.js';
-import { quantize, topKQuantized } from '../../src/search/quantized.js';
+import { quantize, topKQuantized, type QuantizedSet } from '../../src/search/quantized.js';
 import { search } from '../../src/search/search.js';
 import { cacheFileFor, readCache, writeCache, writeCacheParts } from '../../src/search/vector-cache.js';
 import { normalize, topK } from '../../src/search/vectors.js';
@@ -130,20 +130,59 @@ test('the parallel scan of a large vector file finds what one thread finds, with
   assert.equal(await scanFile(file, { ...key, generation: 2 }, query, 30, none, 2), null);
 });
 
-test('patchSet drops rows that left the model, replaces rewritten rows, adds new ones', () => {
+test('keepRows keeps the rows whose id passes, in order, codes and scales with them', () => {
   const dim = 4;
-  const old = quantize(Int32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), dim);
-  const changed = quantize(Int32Array.from([2, 9]), Float32Array.from([0, 0, 0, -1, 1, 1, 0, 0]), dim);
-  const { patchSet } = quantizedModule;
-  const live = Int32Array.from([1, 2, 4, 9]); // 3 lost its embedding
-  const set = patchSet(old, live, changed);
-  assert.deepEqual([...set.ids], [1, 4, 2, 9]);
-  const row = (id: number) => {
-    const r = [...set.ids].indexOf(id);
-    return [...set.codes.subarray(r * dim, (r + 1) * dim)].map((c) => Math.round(c * set.scales[r]! * 1000) / 1000);
-  };
-  assert.deepEqual(row(2), [0, 0, 0, -1]);
-  assert.deepEqual(row(4), [0, 0, 0, 1]);
+  const set = quantize(Int32Array.from([1, 2, 3, 4]), Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, -1]), dim);
+  const kept = quantizedModule.keepRows(set, (id) => id !== 2 && id !== 3);
+  assert.deepEqual([...kept.ids], [1, 4]);
+  const row = (r: number) => [...kept.codes.subarray(r * dim, (r + 1) * dim)].map((c) => Math.round(c * kept.scales[r]! * 1000) / 1000);
+  assert.deepEqual([row(0), row(1)], [[1, 0, 0, 0], [0, 0, 0, -1]]);
+});
+
+test('a big stale vector file is patched a chunk at a time: the same rows as a rebuild, old rows kept as they were', async () => {
+  const { refresh } = await import('../../src/search/vector-store.js');
+  const c = makeCatalog('patch-chunks');
+  const dim = 4;
+  recordModel(c.db, { id: 'm@1', name: 'm', dir: '/m', dim }, 1);
+  const insert = c.db.prepare(
+    `INSERT INTO files (root_id, path, kind, ext, size, mtime_ms, ino, dev, first_seen, last_seen) VALUES (?, ?, 'image', 'jpg', 1, 0, '1', 1, 0, 0)`,
+  );
+  const rand = lcg(3);
+  const vector = () => normalize(Float32Array.from({ length: dim }, () => rand() - 0.5));
+  const add = (from: number, n: number) =>
+    c.db.transaction(() => {
+      const ids: number[] = [];
+      for (let i = from; i < from + n; i++) {
+        const id = Number(insert.run(c.rootId, `/p/${i}.jpg`).lastInsertRowid);
+        saveEmbedding(c.db, id, 'm@1', vector(), 1);
+        ids.push(id);
+      }
+      return ids;
+    })();
+  const ids = add(0, 140_000); // two chunks of the old file (131,072 rows each)
+  const key = () => ({ modelId: 'm@1', generation: modelGeneration(c.db, 'm@1'), dim });
+  const file = cacheFileFor(c.cacheDir, c.dbPath, 'm@1');
+  assert.equal(refresh(c.db, file, key()), 140_000);
+  // Mark a row of the second chunk so a rebuild would show.
+  const marked = ids[139_000]!;
+  const old = readCache(file, key())!;
+  old.scales[old.ids.indexOf(marked)] = 42;
+  writeCache(file, key(), old);
+  // Rows leave from both chunks, one is re-embedded, new ones arrive.
+  const drop = c.db.prepare(`DELETE FROM embeddings WHERE file_id = ?`);
+  for (const id of [ids[5]!, ids[135_000]!]) drop.run(id);
+  saveEmbedding(c.db, ids[7]!, 'm@1', vector(), 2);
+  add(140_000, 3);
+  assert.equal(refresh(c.db, file, key()), 140_001);
+  const patched = readCache(file, key())!;
+  const byId = (set: QuantizedSet) => new Map([...set.ids].map((id, r) => [id, [set.scales[r], ...set.codes.subarray(r * dim, (r + 1) * dim)]]));
+  const got = byId(patched);
+  const all = allVectors(c.db, 'm@1', dim);
+  const rebuilt = byId(quantize(all.ids as Int32Array, all.data, dim));
+  assert.equal(got.get(marked)![0], 42, 'the kept row came from the old file');
+  got.delete(marked);
+  rebuilt.delete(marked);
+  assert.deepEqual(got, rebuilt);
 });
 
 test('a stored vector of another width does not keep the vector file from being built', async () => {
