@@ -46,7 +46,7 @@ const patchChunkRows = 1 << 17;
  * An older vector file patched with the rows written since it was built (and without files that lost their
  * embedding), written as a new file: after a nightly scan adds a few photos, the next search reads a few rows from
  * the catalog, not the whole table. The old file is copied a chunk at a time and the rows written since come in
- * batches, so a 10M-row file (5 GB) is never in memory. False when there is no older file, or the patched file could
+ * batches, so a 10M-row file (5 GB) is never in memory. Null when there is no older file, or the patched file could
  * not be written (the caller then rebuilds from the catalog).
  */
 function patch(db: Db, file: string, key: CacheKey): number | null {
