@@ -7,7 +7,7 @@
  * recall@20 against the full scan at 0.98 or better. Filters are applied before the top-k cut: the beam's
  * candidates are checked against the filters best first until enough pass (candidate-filter.ts asks the catalog
  * about those rows only); a filter so narrow that too few of the beam pass goes to the full scan, which applies it
- * row by row. Candidates bring their copies (files of the same content identity), which the graph itself loses.
+ * row by row. The results bring their copies (files of the same content identity, rank.ts), which the graph loses.
  *
  * The index is built or brought up to date at the end of a phase 2 that ran the clip stage (`indexer scan`,
  * `indexer resume`), where a long build belongs; a search never writes it. One that finds it a little behind (a few
@@ -17,7 +17,7 @@
 import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { catalogCacheKey } from '../catalog/catalog-url.js';
-import { allVectors, copiesOf, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
+import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
 import { indexIntact, openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import type { CandidateFilter } from './candidate-filter.js';
 import { topK } from './vectors.js';
@@ -90,15 +90,7 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
   // Fewer than wanted passed, while more files may pass than the beam held: the full scan decides.
   if (out.length < need && ranked.length < reader.count) return null;
   const seen = new Set(out);
-  const add = (ids: number[]) => {
-    for (const id of ids) if (!seen.has(id)) (seen.add(id), out.push(id));
-  };
-  // Copies of one photo (same content identity, kept in several folders) embed to one vector, and the graph keeps
-  // such twins poorly for queries far from every photo: in a 200k index of the bench's clustered vectors, text
-  // recall@20 fell from 0.996 to 0.988 with every photo there twice and to 0.919 five times. A candidate brings its
-  // copies itself (and re-scoring decides, so an identity shared by different contents costs only a candidate).
-  add(filter.passing(copiesOf(db, key.modelId, out, need)));
-  add(firstPassing(filter, recent, need));
+  for (const id of firstPassing(filter, recent, need)) if (!seen.has(id)) out.push(id);
   return out;
 }
 
