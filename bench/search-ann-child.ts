@@ -5,6 +5,7 @@
  *   index N DIR  the same on a catalog `build` already wrote (a build stopped while indexing: its catalog stays
  *                good, and writing 10M rows again costs a quarter of an hour); BENCH_SEARCH_WRITE_S, if given, is the
  *                writing time to record.
+ *   first N DIR  one text search in a new process (what each `indexer search` pays: the index mapped, then searched).
  *   query N DIR  opens the catalog as `indexer search` does and times what search runs once the query is embedded
  *                (catalogFilter, rank(), describeFiles: the functions src/search/search.ts calls), for text-like queries,
  *                --like on an indexed photo (its stored vector), --after and --camera; recall@20 against the exact
@@ -40,7 +41,22 @@ const cpuS = () => {
 };
 
 if (mode === 'build' || mode === 'index') await build(mode === 'index');
+else if (mode === 'first') await first();
 else await query();
+
+/**
+ * One text search in a new process, as each `indexer search` is: opening the catalog and mapping the index included.
+ * Prints {ms, rssMB} as JSON for search-ann.ts.
+ */
+async function first(): Promise<void> {
+  const t = performance.now();
+  const db = openCatalog(dbPath, { readonly: true });
+  const query = querySets(db)[0]!.vectors[0]!;
+  const hits = await rank(db, modelId, query, { limit: 20, filter: catalogFilter(db, {}), exact: false, cache: place, env: process.env });
+  describeFiles(db, hits.map((h) => h.fileId));
+  console.log(JSON.stringify({ ms: performance.now() - t, rssMB: Number(mb(process.memoryUsage().rss)) }));
+  db.close();
+}
 
 async function build(written: boolean): Promise<void> {
   if (!written) {

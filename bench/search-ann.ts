@@ -2,7 +2,8 @@
  * search benchmark (BENCH_ONLY=search): search at scale through the product's own code on a real catalog. For each
  * size (default 1M and 10M; BENCH_QUICK 100k; BENCH_SEARCH_SIZES=n,n overrides) a child process writes a synthetic
  * catalog of clustered 512-d embeddings and builds the index with refreshIndexes(), as phase 2 does; another times
- * the search path after load, with recall@20 against the exact ranking, index size and memory (search-ann-child.ts).
+ * the search path after load, with recall@20 against the exact ranking, index size and memory (search-ann-child.ts);
+ * before that, one search in a new process (what each `indexer search` pays), with the index read from disk and cached.
  *
  * The catalog and index are kept in BENCH_SEARCH_CACHE (default /tmp/indexer-bench-search/N) and reused when present:
  * 10M is ~27 GB of catalog and an hour or more of index build on 2 cores, so it is only built with BENCH_SEARCH_BUILD=1 (or
@@ -46,6 +47,7 @@ export async function benchSearch(o: { quick: boolean }): Promise<void> {
         continue;
       }
     }
+    firstSearches(n, dir);
     const q = spawnSync(process.execPath, [child, 'query', String(n), dir], { stdio: 'inherit' });
     if (q.status !== 0) console.log(`  query step failed (exit ${q.status ?? q.signal})`);
   }
@@ -93,4 +95,32 @@ function estimate(n: number, cacheRoot: string): string | null {
     }
   }
   return null;
+}
+
+/**
+ * What one `indexer search` process pays at this size, opening included: with the index file read from disk (dropped
+ * from the page cache first, as after a reboot: `dd iflag=nocache`) and with it in the page cache (run again).
+ */
+function firstSearches(n: number, dir: string): void {
+  const index = fs.readdirSync(path.join(dir, 'cache', 'search')).find((f) => f.endsWith('.usearch'));
+  const once = () => {
+    const r = spawnSync(process.execPath, [child, 'first', String(n), dir], { encoding: 'utf8' });
+    try {
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; rssMB: number };
+    } catch {
+      return null;
+    }
+  };
+  const dropped = index ? spawnSync('dd', [`if=${path.join(dir, 'cache', 'search', index)}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' }).status === 0 : false;
+  const cold = once();
+  const warm = [once(), once()].filter((x) => x !== null).sort((a, b) => a.ms - b.ms)[0];
+  if (!cold || !warm) {
+    console.log('  one search in a new process: failed');
+    return;
+  }
+  const coldWhat = dropped ? 'index file read from disk (dropped from the page cache first)' : 'index file as the page cache had it (dd could not drop it)';
+  console.log(
+    `  one search in a new process, as each \`indexer search\` (from opening the catalog to the described results; Node's start aside): ${(cold.ms / 1000).toFixed(2)} s with the ${coldWhat}, ` +
+      `${(warm.ms / 1000).toFixed(2)} s with it in the page cache (best of 2); RSS ${warm.rssMB} MB`,
+  );
 }
