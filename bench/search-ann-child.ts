@@ -153,19 +153,20 @@ async function query(): Promise<void> {
   const rssAfter = process.memoryUsage().rss;
   const truth = cachedTruth(db, sets);
   const manifest = readManifest(annBase(place, modelId), { modelId, dim })!;
-  const keysBytes = fs.statSync(path.join(place.dir, 'search', manifest.keysFile)).size;
+  const keysBytes = manifest.shards.reduce((a, shard) => a + fs.statSync(path.join(place.dir, 'search', shard.keysFile)).size, 0);
+  const indexBytes = manifest.shards.reduce((a, shard) => a + shard.indexBytes, 0);
   const catalogBytes = fs.statSync(dbPath).size;
   const goal = n >= 10_000_000 ? 1000 : 100;
   console.log(`  ${n.toLocaleString('en')} x ${dim}-d clustered synthetic embeddings; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} now`);
   console.log(`  build (refreshIndexes, as phase 2 runs it; ${ready.at}, load ${ready.load.toFixed(1)}): ${ready.buildS.toFixed(0)} s wall, ${ready.buildCpuS.toFixed(0)} s CPU, ${(n / ready.buildS).toFixed(0)} rows/s; peak RSS of the building process ${ready.buildPeakRssMB} MB`);
-  console.log(`  on disk: index ${mb(manifest.indexBytes)} MB + keys ${mb(keysBytes)} MB; the catalog (exact float32 vectors, re-scoring reads only the candidates' rows) ${mb(catalogBytes)} MB`);
+  console.log(`  on disk: index ${mb(indexBytes)} MB in ${manifest.shards.length} shard${manifest.shards.length === 1 ? '' : 's'} + keys ${mb(keysBytes)} MB; the catalog (exact float32 vectors, re-scoring reads only the candidates' rows) ${mb(catalogBytes)} MB`);
   if (ready.pageSize) {
     console.log(
       `  (bench catalog written in bulk in ${ready.writeS.toFixed(0)} s with ${ready.pageSize / 1024} KiB pages, bulk-load.ts; ` +
         `the product's 4 KiB pages hold one 2 KiB vector each, ~4.4 KB per photo on disk)`,
     );
   }
-  console.log(`  first search after opening (maps the index): ${firstMs.toFixed(1)} ms; then, after load (goal < ${goal} ms; graph beam ${beamFor(manifest.count)}):`);
+  console.log(`  first search after opening (maps the index): ${firstMs.toFixed(1)} ms; then, after load (goal < ${goal} ms; graph beam ${manifest.shards.map((shard) => beamFor(shard.count)).join(' + ')}):`);
   sets.forEach((set, i) => {
     const { recall, scoreError } = compare(results[i]!, truth[i]!);
     console.log(`    ${lines[i]}; recall@20 ${recall.toFixed(3)}; max |score - exact| ${scoreError.toExponential(1)}`);

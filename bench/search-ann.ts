@@ -102,7 +102,7 @@ function estimate(n: number, cacheRoot: string): string | null {
  * from the page cache first, as after a reboot: `dd iflag=nocache`) and with it in the page cache (run again).
  */
 function firstSearches(n: number, dir: string): void {
-  const index = fs.readdirSync(path.join(dir, 'cache', 'search')).find((f) => f.endsWith('.usearch'));
+  const indexes = fs.readdirSync(path.join(dir, 'cache', 'search')).filter((f) => f.endsWith('.usearch'));
   const once = () => {
     const r = spawnSync(process.execPath, [child, 'first', String(n), dir], { encoding: 'utf8' });
     try {
@@ -111,7 +111,8 @@ function firstSearches(n: number, dir: string): void {
       return null;
     }
   };
-  const dropped = index ? spawnSync('dd', [`if=${path.join(dir, 'cache', 'search', index)}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' }).status === 0 : false;
+  const drop = (f: string) => spawnSync('dd', [`if=${path.join(dir, 'cache', 'search', f)}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' }).status === 0;
+  const dropped = indexes.length > 0 && indexes.map(drop).every(Boolean);
   const cold = once();
   const warm = [once(), once()].filter((x) => x !== null).sort((a, b) => a.ms - b.ms)[0];
   if (!cold || !warm) {

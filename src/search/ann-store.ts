@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Db } from '../catalog/open.js';
 import { catalogCacheKey } from '../catalog/catalog-url.js';
 import { allVectors, embeddedIds, embeddingCount, idsWrittenSince, modelGeneration, searchableModels, vectorBatches } from '../catalog/embeddings.js';
-import { indexIntact, openReader, readManifest, removeIndex, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
+import { indexIntact, openReader, readManifest, removeIndex, shardRows, updateIndex, type AnnChanges, type AnnKey, type AnnManifest, type UpdateOutcome } from './ann-index.js';
 import type { CandidateFilter } from './candidate-filter.js';
 import { topK } from './vectors.js';
 
@@ -32,7 +32,7 @@ const searchPatchLimit = 5_000;
  */
 const rewriteFrom = 1_000;
 /**
- * How wide the graph search is: this share of the index, within bounds. Text queries are the hard case (they sit
+ * How wide the graph search of each shard is (ann-index.ts: at most 1M rows each): this share of it, within bounds. Text queries are the hard case (they sit
  * away from every photo, and the photos of the group they point at score within hair's breadths of each other):
  * on the bench's 1M clustered set recall@20 of text queries measured 0.85 / 0.90 / 0.94 / 0.99 with beams of
  * 1,000 / 2,000 / 4,000 / 8,000 (photo-like `--like` queries: 1.0 from 1,000); on 100k, 0.92 / 0.99 / 1.0 with
@@ -85,7 +85,7 @@ export function annCandidates(db: Db, place: AnnPlace, key: AnnKey, query: Float
   const reader = openReader(base, manifest);
   if (!reader) return null;
   const need = Math.max(want * rescore.perResult, rescore.atLeast);
-  const ranked = reader.nearest(query, Math.max(beamFor(reader.count), need));
+  const ranked = reader.nearest(query, (rows) => Math.max(beamFor(rows), need));
   const out = firstPassing(filter, ranked, need);
   // Fewer than wanted passed, while more files may pass than the beam held: the full scan decides.
   if (out.length < need && ranked.length < reader.count) return null;
@@ -153,6 +153,7 @@ export function refreshIndexes(
   threshold: number,
   signal?: AbortSignal,
   adding?: (modelId: string, rows: number) => void,
+  rowsPerShard = shardRows,
 ): RefreshResult[] {
   const out: RefreshResult[] = [];
   for (const model of searchableModels(db)) {
@@ -170,18 +171,20 @@ export function refreshIndexes(
       continue;
     }
     if (manifest && manifest.generation > generation) manifest = null;
+    // Built from scratch: the files of an unusable index (another format, a newer catalog) go first, not left behind.
+    if (!manifest) removeIndex(base);
     let changes = changesSince(db, key, manifest?.generation ?? -1, generation);
     if (manifest && fewChanges(manifest, changes) && indexIntact(base, manifest)) {
       out.push({ modelId: model.id, outcome: 'deferred', rows: changes.changed.length });
       continue;
     }
     if (changes.changed.length >= searchPatchLimit) adding?.(model.id, changes.changed.length);
-    let outcome = updateIndex(base, key, manifest, changes, signal);
+    let outcome = updateIndex(base, key, manifest, changes, signal, rowsPerShard);
     if (outcome === 'failed' && manifest) {
       // The old files could not be read: start over from every row.
       removeIndex(base);
       changes = changesSince(db, key, -1, generation);
-      outcome = updateIndex(base, key, null, changes, signal);
+      outcome = updateIndex(base, key, null, changes, signal, rowsPerShard);
     }
     out.push({ modelId: model.id, outcome, rows: changes.changed.length });
   }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   allVectors,
@@ -135,7 +136,67 @@ test('the index is built from the catalog in batches (never all vectors in memor
   assert.equal(updateIndex(base, key, null, changes), 'done');
   const reader = openReader(base, readManifest(base, key)!)!;
   assert.equal(reader.count, 2500);
-  for (const i of [0, 699, 700, 1800, 2499]) assert.equal(reader.nearest(all.data.subarray(i * dim, (i + 1) * dim), 1)[0], all.ids[i]);
+  for (const i of [0, 699, 700, 1800, 2499]) assert.equal(reader.nearest(all.data.subarray(i * dim, (i + 1) * dim), () => 1)[0], all.ids[i]);
+});
+
+test('a big index is split into shards: each row in one, all searched, a change rewrites only the shards it touches', async () => {
+  const s = syntheticCatalog(3000);
+  const refresh = () => refreshIndexes(s.c.db, place(s.c), 1000, undefined, undefined, 1000);
+  assert.deepEqual(refresh(), [{ modelId, outcome: 'done', rows: 3000 }]);
+  const base = annBase(place(s.c), modelId);
+  const first = readManifest(base, key)!;
+  assert.deepEqual(first.shards.map((shard) => shard.count), [1000, 1000, 1000]);
+  let total = 0;
+  for (let q = 0; q < 10; q++) {
+    const { ann, exact } = await both(s, clustered(s.rand, s.centers, 2));
+    total += recall(ann, exact) / 10;
+    const exactScore = new Map(exact.map((h) => [h.fileId, h.score]));
+    for (const h of ann) if (exactScore.has(h.fileId)) assert.equal(h.score, exactScore.get(h.fileId));
+  }
+  assert.ok(total >= 0.98, `recall@20 over three shards ${total}`);
+  const all = allVectors(s.c.db, modelId, dim);
+  const reader = openReader(base, first)!;
+  for (const i of [0, 999, 1000, 2500, 2999]) assert.equal(reader.nearest(all.data.subarray(i * dim, (i + 1) * dim), () => 1)[0], all.ids[i]);
+
+  // A photo of the first shard re-embedded and 1,000 new ones: the first shard is rewritten without its old vector,
+  // the full second and third are kept as they are, the new rows go to new shards.
+  saveEmbedding(s.c.db, s.ids[5]!, modelId, clustered(s.rand, s.centers), 2);
+  const near = clustered(s.rand, s.centers, 2);
+  const added: number[] = [];
+  s.c.db.transaction(() => {
+    for (let i = 0; i < 1000; i++) {
+      const f = addFile(s.c, `new${i}.jpg`);
+      saveEmbedding(s.c.db, f.id, modelId, i === 0 ? near : clustered(s.rand, s.centers), 3);
+      added.push(f.id);
+    }
+  })();
+  assert.deepEqual(refresh(), [{ modelId, outcome: 'done', rows: 1001 }]);
+  const second = readManifest(base, key)!;
+  assert.deepEqual(second.shards.map((shard) => shard.count), [999, 1000, 1000, 1000, 1]);
+  assert.deepEqual(second.shards.slice(1, 3), first.shards.slice(1, 3));
+  assert.notEqual(second.shards[0]!.indexFile, first.shards[0]!.indexFile);
+  assert.equal(fs.existsSync(`${s.c.cacheDir}/search/${first.shards[0]!.indexFile}`), false, 'the replaced shard is deleted');
+  const keysOf = (file: string) => {
+    const buf = fs.readFileSync(`${s.c.cacheDir}/search/${file}`);
+    return [...new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4)];
+  };
+  const keys = second.shards.flatMap((shard) => keysOf(shard.keysFile));
+  assert.deepEqual(keys.sort((a, b) => a - b), [...embeddedIds(s.c.db, modelId)]);
+  const search = () => rank(s.c.db, modelId, near, { limit: 20, filter: catalogFilter(s.c.db, {}), exact: false, cache: place(s.c), env });
+  assert.equal((await search())[0]!.fileId, added[0]);
+});
+
+test('an index written before shards (one graph, no shard list) is built again by phase 2', () => {
+  const s = syntheticCatalog(1200);
+  const base = annBase(place(s.c), modelId);
+  fs.mkdirSync(`${s.c.cacheDir}/search`, { recursive: true });
+  const oldFile = `${base}.g1200.77.usearch`;
+  fs.writeFileSync(oldFile, 'a graph of the old format');
+  fs.writeFileSync(`${base}.ann.json`, JSON.stringify({ ...key, generation: modelGeneration(s.c.db, modelId), count: 1200, indexFile: path.basename(oldFile), keysFile: 'x.keys', indexBytes: 1, indexDigest: 'x' }));
+  assert.equal(readManifest(base, key), null);
+  assert.deepEqual(refreshIndexes(s.c.db, place(s.c), 1000), [{ modelId, outcome: 'done', rows: 1200 }]);
+  assert.equal(readManifest(base, key)!.shards.length, 1);
+  assert.equal(fs.existsSync(oldFile), false, 'the old graph is deleted');
 });
 
 test('below the threshold there is no index and results are the full scan', async () => {
@@ -152,7 +213,7 @@ test('an index file damaged on disk is rebuilt from the catalog', async () => {
   refreshIndexes(s.c.db, place(s.c), 1000);
   const base = annBase(place(s.c), modelId);
   const manifest = readManifest(base, key)!;
-  fs.writeFileSync(`${s.c.cacheDir}/search/${manifest.indexFile}`, 'not an index');
+  fs.writeFileSync(`${s.c.cacheDir}/search/${manifest.shards[0]!.indexFile}`, 'not an index');
   const f = addFile(s.c, 'late.jpg');
   saveEmbedding(s.c.db, f.id, modelId, clustered(s.rand, s.centers), 2);
   // One row behind, but the file fails its check: the search scans instead of mapping it, and phase 2 rebuilds.
