@@ -1,4 +1,5 @@
 /** A real catalog of 512-d clustered embeddings (CLIP-like: photos come in groups) for the approximate-index tests. */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after } from 'node:test';
 import { recordModel, saveEmbedding } from '../../src/catalog/embeddings.js';
@@ -61,4 +62,16 @@ export async function both(s: Synthetic, query: Float32Array, filter: FileFilter
 export function recall(ann: Hit[], exact: Hit[]): number {
   const truth = new Set(exact.map((h) => h.fileId));
   return ann.filter((h) => truth.has(h.fileId)).length / exact.length;
+}
+
+/** Mean recall@20 of the index against --exact over `queries` queries; every score the index gives is the exact one. */
+export async function indexRecall(s: Synthetic, queries: number): Promise<number> {
+  let total = 0;
+  for (let q = 0; q < queries; q++) {
+    const { ann, exact } = await both(s, clustered(s.rand, s.centers, 2));
+    total += recall(ann, exact) / queries;
+    const exactScore = new Map(exact.map((h) => [h.fileId, h.score]));
+    for (const h of ann) if (exactScore.has(h.fileId)) assert.equal(h.score, exactScore.get(h.fileId));
+  }
+  return total;
 }

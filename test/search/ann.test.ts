@@ -25,20 +25,14 @@ import { rank } from '../../src/search/rank.js';
 import { cacheFileFor } from '../../src/search/vector-cache.js';
 import { normalize } from '../../src/search/vectors.js';
 import { addFile } from '../clip-helpers.js';
-import { both, clustered, dim, env, key, modelId, place, recall, syntheticCatalog } from './ann-catalog.js';
+import { both, clustered, dim, env, indexRecall, key, modelId, place, recall, syntheticCatalog } from './ann-catalog.js';
 
 test('above the threshold the index answers: recall@20 >= 0.98 against --exact, with the same exact scores', async () => {
   const s = syntheticCatalog(3000);
   assert.deepEqual(refreshIndexes(s.c.db, place(s.c), 1000), [{ modelId, outcome: 'done', rows: 3000 }]);
   const manifest = readManifest(annBase(place(s.c), modelId), key)!;
   assert.equal(manifest.count, 3000);
-  let total = 0;
-  for (let q = 0; q < 10; q++) {
-    const { ann, exact } = await both(s, clustered(s.rand, s.centers, 2));
-    total += recall(ann, exact) / 10;
-    const exactScore = new Map(exact.map((h) => [h.fileId, h.score]));
-    for (const h of ann) if (exactScore.has(h.fileId)) assert.equal(h.score, exactScore.get(h.fileId));
-  }
+  const total = await indexRecall(s, 10);
   assert.ok(total >= 0.98, `recall@20 ${total}`);
   // Nothing to do when the catalog has not changed since.
   assert.deepEqual(refreshIndexes(s.c.db, place(s.c), 1000), [{ modelId, outcome: 'current', rows: 0 }]);
@@ -146,13 +140,7 @@ test('a big index is split into shards: each row in one, all searched, a change 
   const base = annBase(place(s.c), modelId);
   const first = readManifest(base, key)!;
   assert.deepEqual(first.shards.map((shard) => shard.count), [1000, 1000, 1000]);
-  let total = 0;
-  for (let q = 0; q < 10; q++) {
-    const { ann, exact } = await both(s, clustered(s.rand, s.centers, 2));
-    total += recall(ann, exact) / 10;
-    const exactScore = new Map(exact.map((h) => [h.fileId, h.score]));
-    for (const h of ann) if (exactScore.has(h.fileId)) assert.equal(h.score, exactScore.get(h.fileId));
-  }
+  const total = await indexRecall(s, 10);
   assert.ok(total >= 0.98, `recall@20 over three shards ${total}`);
   const all = allVectors(s.c.db, modelId, dim);
   const reader = openReader(base, first)!;
