@@ -230,6 +230,9 @@ function saveShard(dir: string, stem: string, open: OpenShard): AnnShard {
   fs.mkdirSync(dir, { recursive: true });
   try {
     open.index.save(path.join(dir, shard.indexFile));
+    // The built graph's memory is native: the garbage collector does not see it, and ten 1M-row graphs stayed in
+    // memory until the build ended (peak RSS 7.6 GB at 10M). Viewing the saved file instead releases it now.
+    open.index.view(path.join(dir, shard.indexFile));
     fs.writeFileSync(path.join(dir, shard.keysFile), new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength));
   } catch (err) {
     for (const f of [shard.indexFile, shard.keysFile]) fs.rmSync(path.join(dir, f), { force: true });
