@@ -235,28 +235,28 @@ export function vectorsOf(db: Db, modelId: string, fileIds: readonly number[]): 
 }
 
 // The copies are looked up through the identity index (files_identity_added) file by file: CROSS JOIN keeps SQLite
-// from walking the files table instead.
+// from walking the files table instead. Listed files are left out before the limit, and the copies of the files
+// listed first come first, so a limit cuts the copies of the weakest results.
 const COPIES_OF = bothDialects((d) =>
   d === 'sqlite'
-    ? `SELECT DISTINCT t.id FROM json_each(@ids) j CROSS JOIN files f CROSS JOIN files t
-       WHERE f.id = j.value AND t.identity = f.identity AND t.id <> f.id AND t.state = 'present'
+    ? `SELECT t.id FROM json_each(@ids) j CROSS JOIN files f CROSS JOIN files t
+       WHERE f.id = j.value AND t.identity = f.identity AND t.state = 'present' AND t.id NOT IN ${idList(d, '@ids')}
          AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = t.id AND e.model_id = @model)
-       LIMIT @limit`
-    : `SELECT DISTINCT t.id FROM files f JOIN files t ON t.identity = f.identity AND t.id <> f.id
-       WHERE f.id IN ${idList(d, '@ids')} AND t.state = 'present'
+       GROUP BY t.id ORDER BY MIN(j.key) LIMIT @limit`
+    : `SELECT t.id FROM json_array_elements_text(@ids::json) WITH ORDINALITY AS j(value, at)
+       JOIN files f ON f.id = j.value::bigint JOIN files t ON t.identity = f.identity
+       WHERE t.state = 'present' AND t.id NOT IN ${idList(d, '@ids')}
          AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = t.id AND e.model_id = @model)
-       LIMIT @limit`,
+       GROUP BY t.id ORDER BY MIN(j.at) LIMIT @limit`,
 );
 
 /**
  * Present files with the same content identity as one of `fileIds` (copies of a photo kept in several folders) that
- * hold an embedding of this model, not those listed; at most `limit`. One statement for all of them.
+ * hold an embedding of this model, not those listed; at most `limit`, the copies of earlier ids first. One statement.
  */
 export function copiesOf(db: Db, modelId: string, fileIds: readonly number[], limit: number): number[] {
   if (fileIds.length === 0) return [];
-  const ids = statement(db, COPIES_OF).pluck().all({ ids: JSON.stringify(fileIds), model: modelId, limit }) as number[];
-  const listed = new Set(fileIds);
-  return ids.filter((id) => !listed.has(id));
+  return statement(db, COPIES_OF).pluck().all({ ids: JSON.stringify(fileIds), model: modelId, limit }) as number[];
 }
 
 const DESCRIBE_FILES = bothDialects(

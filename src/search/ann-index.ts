@@ -176,6 +176,8 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
       const gone = keys.filter((id) => sortedHas(changes.changed, id) || !sortedHas(changes.live, id));
       const refill = i === old.length - 1 && shard.count < rowsPerShard && changes.changed.length > 0;
       if (gone.length === 0 && !refill) {
+        // Kept as it is only if it is still the file written: a damaged one fails the update, and the caller rebuilds.
+        if (!intact(path.join(dir, shard.indexFile), shard)) return 'failed';
         shards.push(shard);
         continue;
       }
@@ -226,19 +228,20 @@ function saveShard(dir: string, stem: string, open: OpenShard): AnnShard {
     at += ids.length;
   }
   keys.sort();
-  const shard = { indexFile: `${stem}.usearch`, keysFile: `${stem}.keys`, count: open.index.size(), indexBytes: 0, indexDigest: '' };
+  const names = { indexFile: `${stem}.usearch`, keysFile: `${stem}.keys` };
+  const count = open.index.size();
   fs.mkdirSync(dir, { recursive: true });
   try {
-    open.index.save(path.join(dir, shard.indexFile));
+    open.index.save(path.join(dir, names.indexFile));
     // The built graph's memory is native: the garbage collector does not see it, and ten 1M-row graphs stayed in
     // memory until the build ended (peak RSS 7.6 GB at 10M). Viewing the saved file instead releases it now.
-    open.index.view(path.join(dir, shard.indexFile));
-    fs.writeFileSync(path.join(dir, shard.keysFile), new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength));
+    open.index.view(path.join(dir, names.indexFile));
+    fs.writeFileSync(path.join(dir, names.keysFile), new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength));
+    return { ...names, count, ...fingerprint(path.join(dir, names.indexFile)) };
   } catch (err) {
-    for (const f of [shard.indexFile, shard.keysFile]) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of [names.indexFile, names.keysFile]) fs.rmSync(path.join(dir, f), { force: true });
     throw err;
   }
-  return { ...shard, ...fingerprint(path.join(dir, shard.indexFile)) };
 }
 
 /** Names the shards in a new manifest (atomically), then deletes the old manifest's files no longer named. */

@@ -34,7 +34,7 @@ export async function scanFile(
   const per = Math.ceil(layout.count / threads);
   const jobs: ScanJob[] = [];
   for (let start = 0; start < layout.count; start += per) {
-    jobs.push({ file, key, start, end: Math.min(layout.count, start + per), query, k, filter, chunkRows: chunk });
+    jobs.push({ file, key, count: layout.count, start, end: Math.min(layout.count, start + per), query, k, filter, chunkRows: chunk });
   }
   const replies = await Promise.all(jobs.map(runJob));
   const failed = replies.find((r): r is { ok: false; error: string } => !r.ok);

@@ -17,6 +17,8 @@ export interface ScanJob {
   query: Float32Array;
   k: number;
   filter: FileFilter;
+  /** Rows of the file the slice was cut from: a file replaced since by one of another size is not read. */
+  count: number;
   /** Rows read at once: a slice of a 10M-row file is 2.5 GB of codes, a chunk a few dozen MB. */
   chunkRows: number;
 }
@@ -27,7 +29,10 @@ function scan(job: ScanJob): ScanReply {
   try {
     // One descriptor for the whole slice: a file replaced meanwhile is not read with this one's layout.
     const open = openVectorFile(job.file, job.key);
-    if (!open) return { ok: false, error: 'vector file changed during the search' };
+    if (!open || open.layout.count !== job.count) {
+      if (open) fs.closeSync(open.fd);
+      return { ok: false, error: 'vector file changed during the search' };
+    }
     try {
       const allow = allowFor(job.filter);
       let hits: Hit[] = [];

@@ -173,6 +173,12 @@ forEachBackend((backend) => {
     assert.deepEqual(sorted(copiesOf(db, old.id, [a!, b!, alone!, 999], 10)), [c]);
     assert.deepEqual(copiesOf(db, old.id, [alone!], 10), []);
     assert.equal(copiesOf(db, old.id, [a!], 1).length, 1, 'at most the limit');
+    assert.deepEqual(copiesOf(db, old.id, [a!, b!], 1), [c], 'listed files do not use up the limit');
+    const [x, y] = ['x', 'y'].map((n) => addFile(db, root, { path: `/p/${n}.jpg` }));
+    db.prepare(`UPDATE files SET identity = 'other' WHERE id IN (?, ?)`).run(x, y);
+    for (const id of [x, y]) saveEmbedding(db, id!, old.id, v(0, 1, 0), 2);
+    assert.deepEqual(copiesOf(db, old.id, [x!, a!, b!], 1), [y], 'the copies of the files listed first come first');
+    assert.deepEqual(copiesOf(db, old.id, [a!, b!, x!], 1), [c]);
     assert.deepEqual(copiesOf(db, old.id, [], 10), []);
   });
 

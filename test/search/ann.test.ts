@@ -18,7 +18,7 @@ import {
   searchableModels,
   vectorBatches,
 } from '../../src/catalog/embeddings.js';
-import { openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
+import { indexIntact, openReader, readManifest, updateIndex } from '../../src/search/ann-index.js';
 import { annBase, refreshIndexes } from '../../src/search/ann-store.js';
 import { catalogFilter, listFilter } from '../../src/search/candidate-filter.js';
 import { rank } from '../../src/search/rank.js';
@@ -172,6 +172,17 @@ test('a big index is split into shards: each row in one, all searched, a change 
   assert.deepEqual(keys.sort((a, b) => a - b), [...embeddedIds(s.c.db, modelId)]);
   const search = () => rank(s.c.db, modelId, near, { limit: 20, filter: catalogFilter(s.c.db, {}), exact: false, cache: place(s.c), env });
   assert.equal((await search())[0]!.fileId, added[0]);
+});
+
+test('a damaged shard that a change does not touch is rebuilt, not named again', () => {
+  const s = syntheticCatalog(3000);
+  const refresh = () => refreshIndexes(s.c.db, place(s.c), 1000, undefined, undefined, 1000);
+  refresh();
+  const base = annBase(place(s.c), modelId);
+  fs.writeFileSync(`${s.c.cacheDir}/search/${readManifest(base, key)!.shards[1]!.indexFile}`, 'not an index');
+  saveEmbedding(s.c.db, addFile(s.c, 'late.jpg').id, modelId, clustered(s.rand, s.centers), 2);
+  assert.deepEqual(refresh(), [{ modelId, outcome: 'done', rows: 3001 }]);
+  assert.equal(indexIntact(base, readManifest(base, key)!), true);
 });
 
 test('an index written before shards (one graph, no shard list) is built again by phase 2', () => {
