@@ -51,11 +51,17 @@ else await query();
 async function first(): Promise<void> {
   const t = performance.now();
   const db = openCatalog(dbPath, { readonly: true });
-  const query = querySets(db)[0]!.vectors[0]!;
-  const hits = await rank(db, modelId, query, { limit: 20, filter: catalogFilter(db, {}), exact: false, cache: place, env: process.env });
-  describeFiles(db, hits.map((h) => h.fileId));
+  await searchAsTheCliDoes(db, querySets(db)[0]!.vectors[0]!, {}, false);
   console.log(JSON.stringify({ ms: performance.now() - t, rssMB: Number(mb(process.memoryUsage().rss)) }));
   db.close();
+}
+
+/** What `indexer search` runs once the query is embedded: the ranking, then the results' paths. */
+async function searchAsTheCliDoes(db: Db, q: Float32Array, filters: SearchFilters, isLike: boolean): Promise<Hit[]> {
+  if (isLike) embeddingOf(db, 1); // what --like on an indexed photo reads first
+  const hits = await rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, filters), exact: false, cache: place, env: process.env });
+  describeFiles(db, hits.map((h) => h.fileId));
+  return hits;
 }
 
 async function build(written: boolean): Promise<void> {
@@ -120,12 +126,7 @@ async function query(): Promise<void> {
   const text = sets[0]!.vectors;
   const env = process.env; // INDEXER_SEARCH_ANN_MIN, as for indexer search
   const cache = { dir: place.dir, catalogPath: dbPath };
-  const search = async (q: Float32Array, filters: SearchFilters, isLike: boolean): Promise<Hit[]> => {
-    if (isLike) embeddingOf(db, 1); // what --like on an indexed photo reads first
-    const hits = await rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, filters), exact: false, cache, env });
-    describeFiles(db, hits.map((h) => h.fileId));
-    return hits;
-  };
+  const search = (q: Float32Array, filters: SearchFilters, isLike: boolean) => searchAsTheCliDoes(db, q, filters, isLike);
   let t = performance.now();
   await search(text[0]!, {}, false);
   const firstMs = performance.now() - t;

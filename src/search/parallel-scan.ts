@@ -2,12 +2,13 @@
  * Large vector files are scanned by several worker threads, each reading and scanning its own slice, so reading
  * and arithmetic both use every core. Small files are not worth the threads' start-up (~tens of ms).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { FileFilter } from '../catalog/embeddings.js';
 import { allowFor, topKQuantized } from './quantized.js';
 import type { ScanJob, ScanReply } from './scan-worker.js';
-import { readLayout, readRows, type CacheKey } from './vector-cache.js';
+import { openVectorFile, readRows, type CacheKey } from './vector-cache.js';
 import type { Hit } from './vectors.js';
 
 /** Below this many rows one thread is faster than starting more threads and handing them slices. */
@@ -28,9 +29,14 @@ export async function scanFile(
   threads = Math.min(os.availableParallelism(), 8),
   chunk = chunkRows,
 ): Promise<Hit[] | null> {
-  const layout = readLayout(file, key);
-  if (!layout) return null;
-  if (layout.count < parallelThreshold) return topKQuantized(readRows(file, layout, 0, layout.count), query, k, allowFor(filter));
+  const open = openVectorFile(file, key);
+  if (!open) return null;
+  const { layout } = open;
+  try {
+    if (layout.count < parallelThreshold) return topKQuantized(readRows(open.fd, layout, 0, layout.count), query, k, allowFor(filter));
+  } finally {
+    fs.closeSync(open.fd);
+  }
   const per = Math.ceil(layout.count / threads);
   const jobs: ScanJob[] = [];
   for (let start = 0; start < layout.count; start += per) {

@@ -77,11 +77,11 @@ export function topKQuantized(set: QuantizedSet, query: Float32Array, k: number,
   return best.slice(0, k);
 }
 
-/** The rows of a set whose id `keep` accepts, in their order (a new set). */
-export function keepRows(set: QuantizedSet, keep: (id: number) => boolean): QuantizedSet {
+/** The rows of a set that `keep` accepts (by id or by row number), in their order (a new set). */
+export function keepRows(set: QuantizedSet, keep: (id: number, row: number) => boolean): QuantizedSet {
   const { dim } = set;
   const rows: number[] = [];
-  for (let r = 0; r < set.count; r++) if (keep(set.ids[r]!)) rows.push(r);
+  for (let r = 0; r < set.count; r++) if (keep(set.ids[r]!, r)) rows.push(r);
   const ids = new Int32Array(rows.length);
   const scales = new Float32Array(rows.length);
   const codes = new Int8Array(rows.length * dim);

@@ -44,11 +44,17 @@ export async function rank(db: Db, modelId: string, query: Float32Array, o: Rank
 function withCopies(db: Db, modelId: string, query: Float32Array, hits: Hit[], o: RankOptions): Hit[] {
   const ids = hits.map((h) => h.fileId);
   const copies = o.filter.passing(copiesOf(db, modelId, ids, o.limit));
-  return copies.length === 0 ? hits : rescore(db, modelId, query, [...ids, ...copies], o.limit);
+  // The hits are scored already: only the copies' vectors are read.
+  return copies.length === 0 ? hits : best([...hits, ...scored(db, modelId, query, copies)], o.limit);
 }
 
 /** The best `limit` of the candidates by exact float32 score (a candidate without a vector of this model drops out). */
 function rescore(db: Db, modelId: string, query: Float32Array, ids: number[], limit: number): Hit[] {
+  return best(scored(db, modelId, query, ids), limit);
+}
+
+/** Exact float32 scores of the candidates that hold a vector of this model, in the order given. */
+function scored(db: Db, modelId: string, query: Float32Array, ids: number[]): Hit[] {
   const exactVectors = vectorsOf(db, modelId, ids);
   const hits: Hit[] = [];
   for (const id of ids) {
@@ -58,5 +64,9 @@ function rescore(db: Db, modelId: string, query: Float32Array, ids: number[], li
     for (let j = 0; j < v.length; j++) score += v[j]! * query[j]!;
     hits.push({ fileId: id, score });
   }
+  return hits;
+}
+
+function best(hits: Hit[], limit: number): Hit[] {
   return hits.sort((a, b) => b.score - a.score || a.fileId - b.fileId).slice(0, limit);
 }

@@ -56,12 +56,12 @@ function patch(db: Db, file: string, key: CacheKey): number | null {
   try {
     const changed = idsWrittenSince(db, key.modelId, layout.generation);
     const live = embeddedIds(db, key.modelId);
-    const keep = (id: number) => !sortedHas(changed, id) && sortedHas(live, id);
-    let kept = 0;
-    for (const id of readIds(fd, layout)) if (keep(id)) kept++;
+    // Which old rows stay, decided once from the ids alone (a byte a row), then applied chunk by chunk.
+    const keep = Uint8Array.from(readIds(fd, layout), (id) => (!sortedHas(changed, id) && sortedHas(live, id) ? 1 : 0));
+    const kept = keep.reduce((a, x) => a + x, 0);
     const parts = function* () {
       for (let at = 0; at < layout.count; at += patchChunkRows) {
-        yield keepRows(readRows(fd, layout, at, Math.min(layout.count, at + patchChunkRows)), keep);
+        yield keepRows(readRows(fd, layout, at, Math.min(layout.count, at + patchChunkRows)), (_, row) => keep[at + row] === 1);
       }
       for (const batch of vectorBatches(db, key.modelId, key.dim, layout.generation)) {
         yield quantize(batch.ids as Int32Array, batch.data, key.dim);
