@@ -3,6 +3,7 @@
  * embeddings, so comparing them is a dot product.
  */
 import { normalize } from '../vectors.js';
+import type { LoadCopyOptions } from './load-copy.js';
 import type { ModelInfo } from './model-dir.js';
 import { ModelSession, type Device } from './onnx.js';
 import { RemoteSession } from './remote-session.js';
@@ -22,6 +23,10 @@ export interface ClipModelOptions {
    * while ORT works: the clip stage wants this, a one-shot search does not need the extra thread.
    */
   visualOffThread?: boolean;
+  /** Where load copies of the encoders live (onnx.ts SessionOptions.loadCopies). */
+  loadCopies?: LoadCopyOptions;
+  /** ORT's prepacking of weights (onnx.ts SessionOptions.prepack): for long runs only; off unless asked. */
+  prepack?: boolean;
 }
 
 /** What ClipModel needs of a session, in-process or on its own thread. */
@@ -32,10 +37,14 @@ export class ClipModel {
   private textual: Promise<ModelSession> | null = null;
   private tokenizer: ClipTokenizer | null = null;
 
+  private readonly options: ClipModelOptions;
+
   constructor(
     readonly info: ModelInfo,
-    private readonly options: ClipModelOptions,
-  ) {}
+    options: ClipModelOptions,
+  ) {
+    this.options = { ...options, prepack: options.prepack ?? false };
+  }
 
   /** Provider of the visual encoder once opened ('cpu', 'cuda', 'webgpu'). */
   async visualProvider(): Promise<string> {

@@ -77,6 +77,14 @@ export function modelsHome(env: NodeJS.ProcessEnv): string {
   return path.join(dataHome(env), 'indexer', 'models');
 }
 
+/**
+ * Where load copies of models live (load-copy.ts): <XDG data home>/indexer/model-load, beside the models and outside
+ * their directories, which stay exactly as given.
+ */
+export function loadCopiesHome(env: NodeJS.ProcessEnv): string {
+  return path.join(dataHome(env), 'indexer', 'model-load');
+}
+
 export const noModelHint = "run 'indexer models pull ViT-B-32' or pass --model DIR";
 
 /**

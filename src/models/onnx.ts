@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
+import { physicalCores } from './cpu-cores.js';
 import type { Device } from './devices.js';
+import { loadFileFor, refuseLoadCopy, type LoadCopyOptions } from './load-copy.js';
 import { probeWebGpu } from './webgpu-probe.js';
 
 export { devices, type Device } from './devices.js';
@@ -49,12 +51,22 @@ export interface SessionOptions {
   device: Device;
   /** Where fallback warnings go (one line each). */
   warn(message: string): void;
-  /** Intra-op threads for the CPU provider (default: ORT's choice, all cores). */
+  /** Intra-op threads for the CPU provider (default: one per physical core, cpu-cores.ts; 0: ORT's own choice). */
   threads?: number;
   /** Let ORT's threads spin between ops (ORT's default; off here, see create()). For the benchmark's bare peer. */
   spinning?: boolean;
   /** --verbose: a provider's native diagnostics are passed to warn too (else only the one-line reason). */
   verbose?: boolean;
+  /**
+   * Where load copies live (load-copy.ts): a large model is opened from a copy with its weights outside the graph,
+   * made on first use. Absent: the file is opened as it is.
+   */
+  loadCopies?: LoadCopyOptions;
+  /**
+   * ORT's prepacking of weights at load (its default, on). It costs about 1.1 s when opening ViT-B/32's image encoder
+   * on 2 cores and saves about 3 ms per image after: worth it for a few hundred images and more, not for one query.
+   */
+  prepack?: boolean;
 }
 
 /** One model on one provider; run() survives a provider that breaks mid-run by reopening on the CPU. */
@@ -78,6 +90,7 @@ export class ModelSession {
   static async open(file: string, options: SessionOptions): Promise<ModelSession> {
     const wanted = options.device === 'auto' ? autoOrder() : [options.device, 'cpu' as const];
     const failures: string[] = [];
+    const source = options.loadCopies ? loadFileFor(file, options.loadCopies) : file;
     for (const provider of wanted) {
       if (provider === 'webgpu') {
         // Asked of a child process first: WebGPU's native libraries print to our stderr when they find no adapter.
@@ -89,12 +102,12 @@ export class ModelSession {
         }
       }
       try {
-        const session = await create(file, provider, options);
+        const session = await createFrom(source, file, provider, options);
         if (failures.length && options.device !== 'auto') {
           const more = options.verbose ? '' : ' (--verbose for details)';
           options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu${more}`);
         }
-        return new ModelSession(file, session, provider, options);
+        return new ModelSession(session.file, session.session, provider, options);
       } catch (err) {
         failures.push(`${provider}: ${firstLine(err)}`);
         if (provider === 'cpu') throw new Error(`cannot load ${file}: ${firstLine(err)}`);
@@ -133,7 +146,27 @@ export class ModelSession {
   }
 }
 
-async function create(file: string, provider: Exclude<Device, 'auto'>, options: Pick<SessionOptions, 'threads' | 'spinning'>): Promise<ort.InferenceSession> {
+/**
+ * Opens `source` (a load copy of `file`, or `file`); when ORT refuses the copy but takes the file, the copy is not
+ * used again (a model the rewrite does not suit must still load as it always did).
+ */
+async function createFrom(
+  source: string,
+  file: string,
+  provider: Exclude<Device, 'auto'>,
+  options: SessionOptions,
+): Promise<{ session: ort.InferenceSession; file: string }> {
+  try {
+    return { session: await create(source, provider, options), file: source };
+  } catch (err) {
+    if (source === file) throw err;
+    const session = await create(file, provider, options); // its error, if any, is the model's or the provider's
+    if (options.loadCopies) refuseLoadCopy(file, options.loadCopies);
+    return { session, file };
+  }
+}
+
+async function create(file: string, provider: Exclude<Device, 'auto'>, options: Pick<SessionOptions, 'threads' | 'spinning' | 'prepack'>): Promise<ort.InferenceSession> {
   // Provider failures are reported by us, once, in one line; ORT's process-wide log would print them again.
   ort.env.logLevel = 'fatal';
   return ort.InferenceSession.create(file, {
@@ -142,8 +175,13 @@ async function create(file: string, provider: Exclude<Device, 'auto'>, options: 
     logSeverityLevel: 4,
     // ORT's intra-op threads spin while waiting for work by default; next to worker threads preparing the next
     // batch that spinning takes the cores the workers need (BENCH_ONLY=clip runs the session both ways).
-    ...(options.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    extra: {
+      session: {
+        ...(options.spinning ? {} : { intra_op: { allow_spinning: '0' } }),
+        ...(options.prepack === false ? { disable_prepacking: '1' } : {}),
+      },
+    },
+    ...(options.threads === 0 ? {} : { intraOpNumThreads: options.threads ?? physicalCores() }),
   });
 }
 

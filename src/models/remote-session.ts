@@ -42,7 +42,14 @@ export class RemoteSession {
     worker.on('error', (err) => remote.failAll(err));
     worker.on('exit', (code) => remote.failAll(new Error(`model thread exited (code ${code})`)));
     // Only plain values cross to the thread (callers may pass objects carrying functions).
-    const plain = { device: options.device, threads: options.threads, spinning: options.spinning, verbose: options.verbose };
+    const plain = {
+      device: options.device,
+      threads: options.threads,
+      spinning: options.spinning,
+      verbose: options.verbose,
+      loadCopies: options.loadCopies,
+      prepack: options.prepack,
+    };
     try {
       const opened = await remote.request({ kind: 'open', file, options: plain });
       remote.provider = (opened as { provider: string }).provider;

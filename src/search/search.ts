@@ -18,7 +18,7 @@ import {
 import { describeError, UserError } from '../errors.js';
 import { ClipModel } from '../models/clip-model.js';
 import { imageToTensor } from '../extract/image-tensor.js';
-import { loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
+import { loadCopiesHome, loadModelInfo, resolveModelDir, type ModelInfo } from '../models/model-dir.js';
 import type { Device } from '../models/onnx.js';
 import { catalogFilter } from './candidate-filter.js';
 import { rank } from './rank.js';
@@ -69,7 +69,8 @@ export async function search(db: Db, req: SearchRequest, ctx: SearchContext): Pr
   for (const group of groups) {
     const info = openable(db, group, explicit, ctx);
     if (!info) continue;
-    const model = new ClipModel(info, { device: req.device, warn: ctx.warn });
+    // One query: no prepacking (clip-model.ts), and the encoders opened from their load copies (load-copy.ts).
+    const model = new ClipModel(info, { device: req.device, warn: ctx.warn, loadCopies: { home: loadCopiesHome(ctx.env) } });
     try {
       const parts: Float32Array[] = [];
       if (req.text) parts.push(await model.encodeText(req.text));
