@@ -198,6 +198,13 @@ export function embeddingCount(db: Db, modelId: string): number {
   return statement(db, EMBEDDING_COUNT).pluck().get(modelId) as number;
 }
 
+const EMBEDDING_TIMES = `SELECT created_at FROM embeddings WHERE model_id = ? ORDER BY created_at`;
+
+/** When each embedding of this model was written (ms, ascending): the clip benchmark's steady state comes from them. */
+export function embeddingTimes(db: Db, modelId: string): number[] {
+  return statement(db, EMBEDDING_TIMES).pluck().all(modelId) as number[];
+}
+
 const EMBEDDED_IDS = `SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id`;
 
 /** Ids of every file holding an embedding of this model, ascending (read from the index alone). */

@@ -5,14 +5,20 @@
  */
 import { decodeResizedRgb } from './image-io.js';
 import type { PreprocessConfig } from '../models/model-dir.js';
-import { planResize, toTensor } from '../models/preprocess.js';
+import { planResize, toTensor, type ModelPixels, type ResizePlan } from '../models/preprocess.js';
 
 /** Decodes `file` (auto-oriented, sRGB, no alpha) and returns the model's normalised CHW input. */
 export async function imageToTensor(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<Float32Array> {
-  let plan: ReturnType<typeof planResize> | undefined;
+  const { rgb, plan } = await imageToPixels(file, cfg, pixelLimit);
+  return toTensor(rgb, plan, cfg);
+}
+
+/** Decodes `file` as imageToTensor does, and stops at the resized pixels (the clip worker's hand-over). */
+export async function imageToPixels(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<ModelPixels> {
+  let plan: ResizePlan | undefined;
   const rgb = await decodeResizedRgb(file, pixelLimit, (w, h) => {
     plan = planResize(w, h, cfg);
     return { width: plan.resizeWidth, height: plan.resizeHeight };
   });
-  return toTensor(rgb, plan!, cfg);
+  return { rgb, plan: plan! };
 }

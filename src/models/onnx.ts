@@ -63,8 +63,8 @@ export interface SessionOptions {
    */
   loadCopies?: LoadCopyOptions;
   /**
-   * ORT's prepacking of weights at load (its default, on). It costs about 1.1 s when opening ViT-B/32's image encoder
-   * on 2 cores and saves about 3 ms per image after: worth it for a few hundred images and more, not for one query.
+   * ORT's prepacking of weights at load (its default, on). It costs about 1.4 s when opening ViT-B/32's image encoder
+   * on 2 cores and saves about 3.5 ms per image after: worth it for a few hundred images and more, not for one query.
    */
   prepack?: boolean;
 }

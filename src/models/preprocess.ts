@@ -85,13 +85,38 @@ export function planForWindow(width: number, height: number, cfg: Pick<Preproces
 }
 
 /**
- * Interleaved RGB bytes of the resized image -> normalised CHW float32 of the model's input size.
- * Pixels outside the resized image (padding) take fill_color.
+ * An image as the clip stage hands it from its workers to inference: the resized pixels (interleaved RGB,
+ * plan.resizeWidth x plan.resizeHeight) and the plan toTensor reads them with. A quarter of the tensor's bytes, and
+ * turned into floats only where the batch is put together, straight into the batch's buffer.
  */
-export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfig): Float32Array {
+export interface ModelPixels {
+  rgb: Uint8Array;
+  plan: ResizePlan;
+}
+
+/** Whether `value` (from another thread) is pixels toTensor can read: every row of the plan's size is there. */
+export function isModelPixels(value: unknown): value is ModelPixels {
+  if (!value || typeof value !== 'object') return false;
+  const { rgb, plan } = value as Partial<ModelPixels>;
+  if (!(rgb instanceof Uint8Array) || !plan || typeof plan !== 'object') return false;
+  const { resizeWidth, resizeHeight, left, top } = plan;
+  const whole = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
+  return whole(resizeWidth) && whole(resizeHeight) && Number.isInteger(left) && Number.isInteger(top) && rgb.length === resizeWidth * resizeHeight * 3;
+}
+
+/**
+ * Interleaved RGB bytes of the resized image -> normalised CHW float32 of the model's input size, written into `out`
+ * from element `at` (a batch's buffer; by default a new tensor of its own). Pixels outside the resized image
+ * (padding) take fill_color.
+ */
+export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfig, out?: Float32Array, at = 0): Float32Array {
   const { width: W, height: H } = cfg;
-  const out = new Float32Array(3 * H * W);
   const plane = H * W;
+  const target = out ?? new Float32Array(3 * plane);
+  const r = target.subarray(at, at + plane);
+  const g = target.subarray(at + plane, at + 2 * plane);
+  const b = target.subarray(at + 2 * plane, at + 3 * plane);
+  if (b.length !== plane) throw new Error(`model input does not fit its batch at element ${at}`);
   const scale = cfg.std.map((s) => 1 / (255 * s));
   const offset = cfg.mean.map((m, c) => m / cfg.std[c]!);
   const fill = cfg.mean.map((_, c) => cfg.fillColor * scale[c]! - offset[c]!);
@@ -103,15 +128,15 @@ export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfi
       const o = y * W + x;
       if (rowInside && sx >= 0 && sx < plan.resizeWidth) {
         const i = (sy * plan.resizeWidth + sx) * 3;
-        out[o] = rgb[i]! * scale[0]! - offset[0]!;
-        out[plane + o] = rgb[i + 1]! * scale[1]! - offset[1]!;
-        out[2 * plane + o] = rgb[i + 2]! * scale[2]! - offset[2]!;
+        r[o] = rgb[i]! * scale[0]! - offset[0]!;
+        g[o] = rgb[i + 1]! * scale[1]! - offset[1]!;
+        b[o] = rgb[i + 2]! * scale[2]! - offset[2]!;
       } else {
-        out[o] = fill[0]!;
-        out[plane + o] = fill[1]!;
-        out[2 * plane + o] = fill[2]!;
+        r[o] = fill[0]!;
+        g[o] = fill[1]!;
+        b[o] = fill[2]!;
       }
     }
   }
-  return out;
+  return target;
 }

@@ -8,12 +8,12 @@ import type { SessionOptions } from './onnx.js';
 
 export type SessionRequest =
   | { kind: 'open'; id: number; file: string; options: Omit<SessionOptions, 'warn'> }
-  | { kind: 'run'; id: number; data: Float32Array; dims: number[] }
+  | { kind: 'run'; id: number; data: Float32Array; length: number; dims: number[] }
   | { kind: 'release'; id: number };
 
 export type SessionReply =
   | { kind: 'opened'; id: number; provider: string }
-  | { kind: 'result'; id: number; data: Float32Array; dims: number[]; provider: string }
+  | { kind: 'result'; id: number; data: Float32Array; dims: number[]; provider: string; input: Float32Array }
   | { kind: 'released'; id: number }
   | { kind: 'error'; id: number; message: string }
   | { kind: 'warn'; message: string };
@@ -60,13 +60,16 @@ export class RemoteSession {
     return remote;
   }
 
-  /** Runs the model on one batch; the input's buffer is transferred to the thread (unusable here afterwards). */
-  async run(input: { type: 'float32'; data: Float32Array }, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
-    const whole = input.data.byteOffset === 0 && input.data.byteLength === input.data.buffer.byteLength;
-    const data = whole ? input.data : input.data.slice();
-    const reply = (await this.request({ kind: 'run', data, dims }, [data.buffer as ArrayBuffer])) as Extract<SessionReply, { kind: 'result' }>;
+  /**
+   * Runs the model on one batch. The input's whole buffer travels to the thread (unusable here afterwards) and comes
+   * back as `input`, for the caller's next batch; an input that does not start its buffer is copied first.
+   */
+  async run(input: { type: 'float32'; data: Float32Array }, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[]; input: Float32Array }> {
+    const data = input.data.byteOffset === 0 ? new Float32Array(input.data.buffer as ArrayBuffer) : input.data.slice();
+    const length = input.data.length;
+    const reply = (await this.request({ kind: 'run', data, length, dims }, [data.buffer as ArrayBuffer])) as Extract<SessionReply, { kind: 'result' }>;
     this.provider = reply.provider;
-    return { data: reply.data, dims: reply.dims };
+    return { data: reply.data, dims: reply.dims, input: reply.input };
   }
 
   async release(): Promise<void> {

@@ -23,10 +23,12 @@ async function handle(request: SessionRequest): Promise<void> {
     reply({ kind: 'opened', id: request.id, provider: session.provider });
   } else if (request.kind === 'run') {
     if (!session) throw new Error('model session is not open');
-    const out = await session.run({ type: 'float32', data: request.data }, request.dims);
-    // ORT's output may live in memory it owns: a copy is ours to transfer (a few KB of embeddings).
+    const out = await session.run({ type: 'float32', data: request.data.subarray(0, request.length) }, request.dims);
+    // ORT's output may live in memory it owns: a copy is ours to transfer (a few KB of embeddings). The input's buffer
+    // goes back for the caller's next batch.
     const data = out.data.slice();
-    reply({ kind: 'result', id: request.id, data, dims: [...out.dims], provider: session.provider }, [data.buffer]);
+    const input = request.data;
+    reply({ kind: 'result', id: request.id, data, dims: [...out.dims], provider: session.provider, input }, [data.buffer, input.buffer as ArrayBuffer]);
   } else {
     await session?.release();
     session = null;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ClipModel } from '../../src/models/clip-model.js';
 import { loadModelInfo } from '../../src/models/model-dir.js';
 import { ModelSession } from '../../src/models/onnx.js';
+import { planResize, toTensor } from '../../src/models/preprocess.js';
 import { RemoteSession } from '../../src/models/remote-session.js';
 import { tinyModel } from '../clip-helpers.js';
 
@@ -66,4 +67,31 @@ test('a model thread that has gone away fails every later request at once', asyn
   const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
   await remote.release();
   await assert.rejects(remote.run({ type: 'float32', data: input(1, 2) }, [1, 3, 32, 32]), /model thread exited/);
+});
+
+test('pixels embedded batch after batch in a reused buffer (larger, then smaller batches) match each image embedded alone', async () => {
+  const info = loadModelInfo(tinyModel);
+  const cfg = info.preprocess;
+  const pixels = (seed: number, width: number, height: number) => ({
+    rgb: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 7 + seed * 31) % 256),
+    plan: planResize(width, height, cfg),
+  });
+  // Photos of different shapes: crops and (for the narrow one) the crop's offsets differ from image to image.
+  const images = [pixels(1, 48, 32), pixels(2, 32, 32), pixels(3, 32, 40), pixels(4, 40, 32), pixels(5, 32, 32), pixels(6, 64, 32)];
+  const offThread = new ClipModel(info, { device: 'cpu', warn: () => {}, visualOffThread: true });
+  const inProcess = new ClipModel(info, { device: 'cpu', warn: () => {} });
+  try {
+    const batched = [...(await offThread.encodePixels(images.slice(0, 3))), ...(await offThread.encodePixels(images.slice(3, 4))), ...(await offThread.encodePixels(images.slice(4)))];
+    const inProcessBatched = [...(await inProcess.encodePixels(images.slice(0, 3))), ...(await inProcess.encodePixels(images.slice(3)))];
+    for (const [i, image] of images.entries()) {
+      const [alone] = await inProcess.encodeImages([toTensor(image.rgb, image.plan, cfg)]);
+      for (const got of [batched[i]!, inProcessBatched[i]!]) {
+        assert.equal(got.length, alone!.length);
+        got.forEach((v, k) => assert.ok(Math.abs(v - alone![k]!) < 1e-5, `image ${i}, value ${k}: ${v} vs ${alone![k]}`));
+      }
+    }
+  } finally {
+    await offThread.release();
+    await inProcess.release();
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * CLIP for videos. The video stage leaves the poster's model input and those of a few frames spread over the clip
- * (video/work.ts); the clip worker turns them all into tensors, sent on as one value (the tensors end to end), and the
- * main half embeds every frame and stores one embedding per video: the normalised mean of its frames' embeddings.
+ * (video/work.ts); the clip worker reads them all and sends them on as one value (a list of pixels, as a photo's
+ * one), and the main half embeds every frame and stores one embedding per video: the normalised mean of its frames'
+ * embeddings.
  *
  * Why the mean: one row per file keeps search, --like, the vector file and the model-switch logic exactly as they are
  * for photos; the mean of a few frames of one clip stays close to each of them (a frame given to --like finds its
@@ -10,16 +11,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PreprocessConfig } from '../../models/model-dir.js';
-import { planForWindow, toTensor } from '../../models/preprocess.js';
+import { isModelPixels, planForWindow, type ModelPixels } from '../../models/preprocess.js';
 import { normalize } from '../../search/vectors.js';
 import { modelInputPath } from '../thumbnail/paths.js';
 import { decodeModelInput, geometryKey } from './input-file.js';
 
 /**
- * The tensors of every frame the video stage left for this model (poster first), or [] when it left none (no model
+ * The pixels of every frame the video stage left for this model (poster first), or [] when it left none (no model
  * when it ran, or already used). The files are removed once read, as a photo's model input is.
  */
-export async function videoFrameTensors(cacheDir: string, identity: string, cfg: PreprocessConfig): Promise<Float32Array[]> {
+export async function videoFramePixels(cacheDir: string, identity: string, cfg: PreprocessConfig): Promise<ModelPixels[]> {
   const key = geometryKey(cfg);
   const poster = modelInputPath(cacheDir, identity, key);
   const dir = path.dirname(poster);
@@ -35,20 +36,20 @@ export async function videoFrameTensors(cacheDir: string, identity: string, cfg:
     .filter((x) => x.m)
     .sort((a, b) => Number(a.m![1]) - Number(b.m![1]))
     .map((x) => path.join(dir, x.n));
-  const out: Float32Array[] = [];
+  const out: ModelPixels[] = [];
   for (const file of [poster, ...frames]) {
-    const tensor = await takeModelInput(file, cfg);
-    if (tensor) out.push(tensor);
+    const pixels = await takeModelInput(file, cfg);
+    if (pixels) out.push(pixels);
   }
   return out;
 }
 
 /**
- * One model-input file as a tensor, or null when it is missing or does not fit this model. The file is removed once
+ * One model-input file as pixels, or null when it is missing or does not fit this model. The file is removed once
  * read (a photo's by the clip worker, a video's frames here): it is only a hand-over, and a file that cannot be
  * removed is only left for purge, since reading it again later would give the same pixels.
  */
-export async function takeModelInput(file: string, cfg: PreprocessConfig): Promise<Float32Array | null> {
+export async function takeModelInput(file: string, cfg: PreprocessConfig): Promise<ModelPixels | null> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(file);
@@ -57,21 +58,13 @@ export async function takeModelInput(file: string, cfg: PreprocessConfig): Promi
   }
   await fs.promises.rm(file, { force: true }).catch(() => undefined);
   const pixels = decodeModelInput(bytes, cfg);
-  return pixels && toTensor(pixels.rgb, planForWindow(pixels.width, pixels.height, cfg), cfg);
+  return pixels && { rgb: pixels.rgb, plan: planForWindow(pixels.width, pixels.height, cfg) };
 }
 
-/** The tensors end to end: one value crosses the thread boundary per video. */
-export function joinTensors(tensors: Float32Array[]): Float32Array {
-  const out = new Float32Array(tensors.reduce((n, t) => n + t.length, 0));
-  let at = 0;
-  for (const t of tensors) out.set(t, (at += t.length) - t.length);
-  return out;
-}
-
-/** A worker value back into its frames' tensors, or null when it is not whole tensors of `size`. */
-export function splitTensors(value: unknown, size: number): Float32Array[] | null {
-  if (!(value instanceof Float32Array) || value.length === 0 || value.length % size !== 0) return null;
-  return Array.from({ length: value.length / size }, (_, i) => value.subarray(i * size, (i + 1) * size));
+/** A worker's value back into its frames (one for a photo), or null when it is not a list of usable pixels. */
+export function framesOf(value: unknown): ModelPixels[] | null {
+  if (!Array.isArray(value) || value.length === 0 || !value.every(isModelPixels)) return null;
+  return value;
 }
 
 /** One embedding for several frames: the normalised mean. */

@@ -1,6 +1,7 @@
 /**
- * Worker half of the clip stage: turns a photo into the model's normalised input tensor. Inference happens on the
- * main thread, batched on one session (stage.ts). Never throws: every outcome is a value.
+ * Worker half of the clip stage: turns a photo into the pixels the model sees (models/preprocess.ts ModelPixels; the
+ * main half normalises them straight into the batch's buffer). Inference happens on its own thread, batched on one
+ * session (stage.ts). Never throws: every outcome is a value: a list of pixels, one per frame (a photo has one).
  *
  * Two sources, same picture: the model input the thumbnail stage cut from its own decode when the model was
  * configured (input-file.ts; one small read), else the thumbnail stage's preview, decoded and resampled here.
@@ -8,24 +9,25 @@
 import fs from 'node:fs';
 import { describeError } from '../../errors.js';
 import type { PreprocessConfig } from '../../models/model-dir.js';
+import type { ModelPixels } from '../../models/preprocess.js';
 import type { StageOutcome, TaskInput } from '../stage.js';
 import { failureFrom } from '../image-outcome.js';
 import { modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
 import { geometryKey } from './input-file.js';
-import { joinTensors, takeModelInput, videoFrameTensors } from './video-frames.js';
+import { takeModelInput, videoFramePixels } from './video-frames.js';
 
-export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>> {
+export async function run(input: TaskInput): Promise<StageOutcome<ModelPixels[]>> {
   try {
     const cfg = input.options.preprocess as PreprocessConfig | undefined;
     if (!cfg) return { status: 'failed', reason: 'clip: no model configured', retryable: false, stageFault: true };
     if (input.kind === 'video') {
       // A video's poster and frames, made by the video stage; without them (a re-embed), the poster's preview alone.
-      const frames = await videoFrameTensors(input.cacheDir, input.identity, cfg);
-      if (frames.length) return { status: 'done', value: joinTensors(frames) };
+      const frames = await videoFramePixels(input.cacheDir, input.identity, cfg);
+      if (frames.length) return { status: 'done', value: frames };
     }
     const ready = await fromModelInput(input, cfg);
-    if (ready) return { status: 'done', value: ready };
+    if (ready) return { status: 'done', value: [ready] };
     // In whichever format the thumbnail stage wrote it (--preview-format), so a re-embed finds a WebP preview too.
     const preview = formatChoices.map((f) => previewPath(input.cacheDir, input.identity, f)).find((p) => fs.existsSync(p));
     if (!preview) {
@@ -34,19 +36,19 @@ export async function run(input: TaskInput): Promise<StageOutcome<Float32Array>>
     }
     // Loaded on first need: when every photo's model input is there, this thread never needs sharp (loading it costs
     // CPU in every thread, while the model session is being created on the same cores).
-    const { imageToTensor } = await import('../image-tensor.js');
-    return { status: 'done', value: await imageToTensor(preview, cfg) };
+    const { imageToPixels } = await import('../image-tensor.js');
+    return { status: 'done', value: [await imageToPixels(preview, cfg)] };
   } catch (err) {
     return failureFrom(`${input.path}: cannot read its preview: ${describeError(err)}`, err, true);
   }
 }
 
 /**
- * The tensor from the thumbnail stage's model input, or null when there is none that fits this model. The file is
+ * The pixels of the thumbnail stage's model input, or null when there is none that fits this model. The file is
  * removed once read: it is only a hand-over (about 150 KB per photo at 224 px), and a later re-embed (another model,
  * a retry) decodes the preview instead.
  */
-function fromModelInput(input: TaskInput, cfg: PreprocessConfig): Promise<Float32Array | null> {
+function fromModelInput(input: TaskInput, cfg: PreprocessConfig): Promise<ModelPixels | null> {
   // None made (no model when the thumbnail ran, or already used): null, and the preview it is.
   return takeModelInput(modelInputPath(input.cacheDir, input.identity, geometryKey(cfg)), cfg);
 }

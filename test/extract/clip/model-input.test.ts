@@ -15,7 +15,7 @@ import { modelInputFiles, modelInputPath } from '../../../src/extract/thumbnail/
 import { thumbnailStage } from '../../../src/extract/thumbnail/stage.js';
 import { run as thumbRun } from '../../../src/extract/thumbnail/work.js';
 import type { PreprocessConfig } from '../../../src/models/model-dir.js';
-import { modelWindow, planForWindow, planResize, toTensor } from '../../../src/models/preprocess.js';
+import { modelWindow, planForWindow, planResize, toTensor, type ModelPixels } from '../../../src/models/preprocess.js';
 import { catalogWithFile } from '../helpers.js';
 import { clipCfg, tempDir, tinyModel } from '../../clip-helpers.js';
 import { stageConfig } from '../../../src/extract/registry.js';
@@ -54,7 +54,9 @@ async function thumbnailWithModel(file: string, cacheDir: string, cfg: Preproces
 async function tensor(file: string, cacheDir: string, cfg: PreprocessConfig): Promise<Float32Array> {
   const outcome = await clipRun(input(file, cacheDir, 'clip', { preprocess: cfg }));
   assert.equal(outcome.status, 'done', JSON.stringify(outcome));
-  return (outcome as { value: Float32Array }).value;
+  // The worker hands over pixels; the batch normalises them as here.
+  const [pixels] = (outcome as { value: ModelPixels[] }).value;
+  return toTensor(pixels!.rgb, pixels!.plan, cfg);
 }
 
 /** Mean absolute difference, in 8-bit levels (the tensors are (v/255 - mean)/std, std about 0.27). */

@@ -10,6 +10,7 @@ import { embeddingOf, modelsInUse } from '../../../src/catalog/embeddings.js';
 import { clipStage } from '../../../src/extract/clip/stage.js';
 import { run } from '../../../src/extract/clip/worker.js';
 import type { StageDefinition, TaskInput } from '../../../src/extract/stage.js';
+import type { ModelPixels } from '../../../src/models/preprocess.js';
 import { search } from '../../../src/search/search.js';
 import { addFile, colours, makeCatalog, tempDir, tinyModel, tinyModelB, writePreview, type TestCatalog } from '../../clip-helpers.js';
 import { stageConfig } from '../../../src/extract/registry.js';
@@ -48,11 +49,11 @@ function taskInput(c: TestCatalog, stage: StageDefinition, file: { id: number; p
 
 /** Runs worker -> batch -> commit for the given files, as the engine would. */
 async function embedAll(c: TestCatalog, stage: StageDefinition<Float32Array>, files: { id: number; path: string; identity: string }[]) {
-  const prepared: { target: { taskId: number; fileId: number; identity: string }; value: Float32Array }[] = [];
+  const prepared: { target: { taskId: number; fileId: number; identity: string }; value: ModelPixels[] }[] = [];
   for (const f of files) {
     const outcome = await run(taskInput(c, stage, f));
     assert.equal(outcome.status, 'done', JSON.stringify(outcome));
-    prepared.push({ target: { taskId: f.id, fileId: f.id, identity: f.identity }, value: (outcome as { value: Float32Array }).value });
+    prepared.push({ target: { taskId: f.id, fileId: f.id, identity: f.identity }, value: (outcome as { value: ModelPixels[] }).value });
   }
   const outcomes = await stage.batch!.run(prepared);
   assert.equal(outcomes.length, files.length);
@@ -199,7 +200,7 @@ test("a rolled-back first commit (another stage's failure in the same batch) doe
   const { c, files } = await colourCatalog();
   const stage = stageFor(c, tinyModel);
   const [first, second] = [files.red!, files.green!];
-  const vector = (await run(taskInput(c, stage, first))) as { value: Float32Array };
+  const vector = (await run(taskInput(c, stage, first))) as { value: ModelPixels[] };
   const [outcome] = await stage.batch!.run([{ target: { taskId: first.id, fileId: first.id, identity: first.identity }, value: vector.value }]);
   const embedding = (outcome as { value: Float32Array }).value;
   // The batch's transaction fails after the clip commit recorded its model: everything in it is undone.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { clipStage } from '../../../src/extract/clip/stage.js';
-import { joinTensors, meanEmbedding, splitTensors } from '../../../src/extract/clip/video-frames.js';
+import { framesOf, meanEmbedding } from '../../../src/extract/clip/video-frames.js';
+import type { ModelPixels } from '../../../src/models/preprocess.js';
 import type { StageDefinition } from '../../../src/extract/stage.js';
 import { makeCatalog, tinyModel } from '../../clip-helpers.js';
 import { stageConfig } from '../../../src/extract/registry.js';
@@ -18,31 +19,37 @@ function stage(): StageDefinition<Float32Array> {
   }) as never)!;
 }
 
-const tensor = (size: number, seed: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + seed) * 1.5);
+/** A frame's pixels at the tiny model's 32x32 input, the whole picture in view. */
+const frame = (seed: number): ModelPixels => ({
+  rgb: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => Math.round(127.5 + Math.sin(i * 0.37 + seed) * 120)),
+  plan: { resizeWidth: 32, resizeHeight: 32, left: 0, top: 0 },
+});
 
-test('split and join are inverse; a value that is not whole tensors is refused', () => {
-  const a = tensor(12, 1), b = tensor(12, 2);
-  const parts = splitTensors(joinTensors([a, b]), 12)!;
-  assert.deepEqual(parts.map((p) => Array.from(p)), [Array.from(a), Array.from(b)]);
-  assert.equal(splitTensors(new Float32Array(13), 12), null);
-  assert.equal(splitTensors(new Float32Array(0), 12), null);
+test('a worker value is a list of whole pixels, one per frame; anything else is refused', () => {
+  const [a, b] = [frame(1), frame(2)];
+  assert.deepEqual(framesOf([a, b]), [a, b]);
+  assert.equal(framesOf([]), null);
+  assert.equal(framesOf(a), null);
+  assert.equal(framesOf(new Float32Array(3 * 32 * 32)), null);
+  // A row short of its plan, or a plan that is not whole numbers.
+  assert.equal(framesOf([{ ...a, rgb: a.rgb.subarray(3 * 32) }]), null);
+  assert.equal(framesOf([{ ...a, plan: { ...a.plan, left: 0.5 } }]), null);
   const mean = meanEmbedding([Float32Array.of(1, 0), Float32Array.of(0, 1)]);
   assert.ok(Math.abs(mean[0]! - Math.SQRT1_2) < 1e-6 && Math.abs(mean[1]! - Math.SQRT1_2) < 1e-6);
 });
 
 test('batch.run: a video of two frames gets the normalised mean of the two frames embedded alone; photos beside it are unchanged', async () => {
   const s = stage();
-  const size = 3 * 32 * 32;
   const opts = s.options() as { preprocess: { width: number; height: number } };
-  assert.equal(3 * opts.preprocess.width * opts.preprocess.height, size, 'the tiny model takes 32x32 inputs');
+  assert.deepEqual([opts.preprocess.width, opts.preprocess.height], [32, 32], 'the tiny model takes 32x32 inputs');
   const target = (id: number) => ({ taskId: id, fileId: id, identity: `id${id}` });
-  const [f1, f2] = [tensor(size, 1), tensor(size, 5)];
-  const alone = await s.batch!.run([{ target: target(1), value: f1 }, { target: target(2), value: f2 }]);
+  const [f1, f2] = [frame(1), frame(5)];
+  const alone = await s.batch!.run([{ target: target(1), value: [f1] }, { target: target(2), value: [f2] }]);
   const [e1, e2] = alone.map((o) => (o as { value: Float32Array }).value);
   const mixed = await s.batch!.run([
-    { target: target(3), value: f1 },
-    { target: target(4), value: joinTensors([f1, f2]) },
-    { target: target(5), value: new Float32Array(size + 1) },
+    { target: target(3), value: [f1] },
+    { target: target(4), value: [f1, f2] },
+    { target: target(5), value: [{ ...f1, rgb: f1.rgb.subarray(1) }] },
   ]);
   assert.equal(mixed[0]!.status, 'done');
   assert.deepEqual(Array.from((mixed[0] as { value: Float32Array }).value), Array.from(e1!));
