@@ -36,7 +36,11 @@ export interface ClipModelOptions {
  */
 type VisualSession = {
   provider: string;
-  run(input: { type: 'float32'; data: Float32Array }, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[]; input?: Float32Array }>;
+  run(
+    input: { type: 'float32'; data: Float32Array },
+    dims: number[],
+    options?: { lendBuffer?: boolean },
+  ): Promise<{ data: Float32Array; dims: readonly number[]; input?: Float32Array }>;
   release(): Promise<void>;
 };
 
@@ -89,7 +93,7 @@ export class ClipModel {
     const batch = buffer.subarray(0, size);
     for (let i = 0; i < n; i++) fill(batch, i);
     const session = await this.visualSession();
-    const out = await session.run({ type: 'float32', data: batch }, [n, 3, height, width]);
+    const out = await session.run({ type: 'float32', data: batch }, [n, 3, height, width], { lendBuffer: true });
     // Back from the model thread, or still ours when the session runs in this thread.
     this.spareBatch = out.input ?? (buffer.buffer.byteLength > 0 ? buffer : null);
     return split(out.data, n);

@@ -8,9 +8,10 @@
  * is opened as it is, exactly as before.
  *
  * Layout: <home>/<hash of the model's real path>/<stamp>.onnx and <stamp>.weights, where the stamp covers the
- * model file's size, mtime, inode and device; or <stamp>.as-is when the model is best opened as it is (weights
- * already outside, nothing large inline, or a copy ORT refused). A model file that changes gets a new stamp, and the
- * files of older stamps are removed when the new copy is in place.
+ * model file's size, mtime, inode, device and its first and last 64 KB; or <stamp>.as-is when the model is best
+ * opened as it is (weights already outside, nothing large inline, or a copy ORT refused on the CPU). A model file
+ * that changes gets a new stamp, and the files of older stamps are removed when the new copy is in place. No copy is
+ * started without room for it and 512 MB to spare on its disk.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -30,45 +31,66 @@ export interface LoadCopyOptions {
 }
 
 const defaults = { minFileBytes: 16 * 2 ** 20, minTensorBytes: 1024 };
+/** Left free on the copies' disk beyond the copy itself: the catalog and the thumbnails usually share it. */
+const spareBytes = 512 * 2 ** 20;
 
 /** The file to open for `file`: its load copy (made now if needed) or `file` itself. Never throws for the copy's sake. */
 export function loadFileFor(file: string, options: LoadCopyOptions): string {
-  let stat: fs.Stats;
   try {
-    stat = fs.statSync(file);
-  } catch {
-    return file; // ORT reports a missing model in its own words
-  }
-  if (stat.size < (options.minFileBytes ?? defaults.minFileBytes)) return file;
-  const { dir, stamp } = placeOf(file, stat, options.home);
-  const model = path.join(dir, `${stamp}.onnx`);
-  if (fs.existsSync(model)) return model;
-  if (fs.existsSync(path.join(dir, `${stamp}.as-is`))) return file;
-  try {
+    const stat = fs.statSync(file);
+    if (stat.size < (options.minFileBytes ?? defaults.minFileBytes)) return file;
+    const { dir, stamp } = placeOf(file, stat, options.home);
+    const model = path.join(dir, `${stamp}.onnx`);
+    if (fs.existsSync(model)) return model;
+    if (fs.existsSync(path.join(dir, `${stamp}.as-is`))) return file;
+    if (!roomFor(options.home, stat.size)) return file; // asked again next run, when there may be room
     return makeCopy(file, stat, dir, stamp, options.minTensorBytes ?? defaults.minTensorBytes);
   } catch {
-    return file;
+    return file; // a missing model is ORT's to report, in its own words; anything else only costs the copy
   }
 }
 
-/** After ORT refused the copy but opened the model file: the model is opened as it is from now on. */
-export function refuseLoadCopy(file: string, options: LoadCopyOptions): void {
+/**
+ * After ONNX Runtime refused the copy `copy` (a path loadFileFor returned) on the CPU, and opened the model file
+ * itself: that version of the model file is opened as it is from now on.
+ */
+export function refuseLoadCopy(copy: string): void {
+  const stamp = path.join(path.dirname(copy), path.basename(copy, '.onnx'));
   try {
-    const { dir, stamp } = placeOf(file, fs.statSync(file), options.home);
-    for (const suffix of ['.onnx', '.weights']) fs.rmSync(path.join(dir, stamp + suffix), { force: true });
-    fs.writeFileSync(path.join(dir, `${stamp}.as-is`), 'ONNX Runtime refused the load copy of ' + file + '\n');
+    for (const suffix of ['.onnx', '.weights']) fs.rmSync(stamp + suffix, { force: true });
+    fs.writeFileSync(`${stamp}.as-is`, 'ONNX Runtime refused this load copy\n');
   } catch {
     // Nothing lost: the next run tries the copy again and falls back again.
   }
 }
 
+/** Whether the copy's disk has room for `bytes` more and still some to spare. */
+function roomFor(home: string, bytes: number): boolean {
+  let dir = home;
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const fsStats = fs.statfsSync(dir);
+  return fsStats.bavail * fsStats.bsize >= bytes + spareBytes;
+}
+
+/**
+ * Where the copy of this version of `file` lives. The stamp covers the file's size, times and inode, and its first
+ * and last 64 KB (a file rewritten in place to the same size and mtime still gets a new stamp).
+ */
 function placeOf(file: string, stat: fs.Stats, home: string): { dir: string; stamp: string } {
-  const hash = (text: string) => crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const hash = () => crypto.createHash('sha256');
   const real = fs.realpathSync(file);
-  return {
-    dir: path.join(home, hash(real)),
-    stamp: hash(`${FORMAT}:${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.dev}`),
-  };
+  const stamp = hash().update(`${FORMAT}:${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.dev}`);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const span = Buffer.alloc(Math.min(64 * 1024, stat.size));
+    fs.readSync(fd, span, 0, span.length, 0);
+    stamp.update(span);
+    fs.readSync(fd, span, 0, span.length, Math.max(0, stat.size - span.length));
+    stamp.update(span);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { dir: path.join(home, hash().update(real).digest('hex').slice(0, 16)), stamp: stamp.digest('hex').slice(0, 16) };
 }
 
 function makeCopy(file: string, stat: fs.Stats, dir: string, stamp: string, minTensorBytes: number): string {
@@ -97,14 +119,27 @@ function makeCopy(file: string, stat: fs.Stats, dir: string, stamp: string, minT
     fs.rmSync(tmpModel, { force: true });
     fs.rmSync(tmpWeights, { force: true });
   }
-  removeOtherStamps(dir, stamp);
+  removeLeftovers(dir, stamp);
   return model;
 }
 
-/** Copies of earlier versions of the model file (and what a crashed run left) go once the new copy is in place. */
-function removeOtherStamps(dir: string, stamp: string): void {
-  const keep = new Set([`${stamp}.onnx`, `${stamp}.weights`]);
+/**
+ * Once the new copy is in place: the files of earlier versions of the model file go, and so do temp files that a
+ * process which no longer runs left (another one making this copy right now keeps its own).
+ */
+function removeLeftovers(dir: string, stamp: string): void {
   for (const name of fs.readdirSync(dir)) {
-    if (!keep.has(name)) fs.rmSync(path.join(dir, name), { force: true });
+    const temp = /\.(\d+)-[0-9a-f]+\.tmp$/.exec(name);
+    const gone = name.startsWith(`${stamp}.`) ? temp !== null && !running(Number(temp[1])) : true;
+    if (gone) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,7 +7,12 @@
  * Only the wire format is touched (https://protobuf.dev/programming-guides/encoding/): ModelProto field 7 (graph),
  * GraphProto field 5 (initializer), TensorProto fields 9 (raw_data), 13 (external_data) and 14 (data_location).
  * Every other byte is copied as it is, so nothing the rewrite does not understand can be lost. The source is read a
- * window at a time and the weights are copied in chunks: a 2 GB model never sits in memory.
+ * window at a time and the moved weights are copied in chunks; what stays in the graph (nodes, small and integer
+ * tensors) is read into memory, a few MB for a CLIP encoder.
+ *
+ * Integer tensors stay inline whatever their size: they are shapes, axes and indices that ONNX Runtime's shape
+ * inference reads while loading, and it cannot read them from a side file (it refused the tiny text encoder's
+ * Unsqueeze axes). Weights are floating point (or int8/uint8 in quantized models), and those move.
  */
 import fs from 'node:fs';
 
@@ -16,6 +21,9 @@ export class AlreadyExternal extends Error {}
 
 const MODEL_GRAPH = 7;
 const GRAPH_INITIALIZER = 5;
+const TENSOR_DATA_TYPE = 2;
+/** TensorProto.DataType INT32 and INT64: shapes and axes (see above). */
+const INTEGER_TYPES = new Set([6, 7]);
 const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
 const TENSOR_DATA_LOCATION = 14;
@@ -35,6 +43,8 @@ export interface MovedWeights {
  * from `source`. Tensors smaller than `minTensorBytes` stay inline. Throws on a malformed source, and AlreadyExternal.
  */
 export function moveWeightsOut(source: string, targetModel: string, targetWeights: string, weightsName: string, minTensorBytes: number): MovedWeights {
+  // Never an empty one: ONNX Runtime reads an external length of 0 as "the rest of the file".
+  const minBytes = Math.max(1, minTensorBytes);
   const input = new PositionedReader(source);
   const weights = fs.openSync(targetWeights, 'w');
   try {
@@ -44,15 +54,17 @@ export function moveWeightsOut(source: string, targetModel: string, targetWeight
     const tensor = (start: number, end: number): Buffer => {
       const kept: Buffer[] = [];
       let raw: Field | null = null;
+      let integer = false;
       for (const f of input.fields(start, end)) {
+        if (f.field === TENSOR_DATA_TYPE && f.wire === 0) integer = INTEGER_TYPES.has(input.varintAt(f.valueStart, f.valueEnd));
         if (f.field === TENSOR_EXTERNAL_DATA || (f.field === TENSOR_DATA_LOCATION && input.varintAt(f.valueStart, f.valueEnd) !== 0)) {
           throw new AlreadyExternal('weights are already outside the model file');
         }
         if (f.field === TENSOR_DATA_LOCATION) continue; // DEFAULT said out loud: replaced below when the data moves
-        if (f.field === TENSOR_RAW_DATA && f.wire === LENGTH_DELIMITED && f.valueEnd - f.valueStart >= minTensorBytes) raw = f;
+        if (f.field === TENSOR_RAW_DATA && f.wire === LENGTH_DELIMITED && f.valueEnd - f.valueStart >= minBytes) raw = f;
         else kept.push(input.bytes(f.start, f.valueEnd));
       }
-      if (!raw) return input.bytes(start, end);
+      if (!raw || integer) return input.bytes(start, end);
       const length = raw.valueEnd - raw.valueStart;
       const offset = Math.ceil(weightsEnd / ALIGN) * ALIGN;
       input.copyTo(weights, raw.valueStart, length, offset);

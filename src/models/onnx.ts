@@ -72,7 +72,9 @@ export interface SessionOptions {
 /** One model on one provider; run() survives a provider that breaks mid-run by reopening on the CPU. */
 export class ModelSession {
   private constructor(
+    /** The model file, and what was opened for it (its load copy, or itself). */
     private readonly file: string,
+    private readonly source: string,
     private session: ort.InferenceSession,
     /** The provider actually in use. */
     public provider: string,
@@ -84,7 +86,7 @@ export class ModelSession {
    * fallback then reopens `file` on the CPU).
    */
   static wrap(file: string, session: Pick<ort.InferenceSession, 'run' | 'release' | 'inputNames' | 'outputNames' | 'inputMetadata'>, provider: string, options: SessionOptions): ModelSession {
-    return new ModelSession(file, session as ort.InferenceSession, provider, options);
+    return new ModelSession(file, file, session as ort.InferenceSession, provider, options);
   }
 
   static async open(file: string, options: SessionOptions): Promise<ModelSession> {
@@ -107,7 +109,7 @@ export class ModelSession {
           const more = options.verbose ? '' : ' (--verbose for details)';
           options.warn(`clip: --device ${options.device} is not usable (${failures.join('; ')}); falling back to cpu${more}`);
         }
-        return new ModelSession(session.file, session.session, provider, options);
+        return new ModelSession(file, session.source, session.session, provider, options);
       } catch (err) {
         failures.push(`${provider}: ${firstLine(err)}`);
         if (provider === 'cpu') throw new Error(`cannot load ${file}: ${firstLine(err)}`);
@@ -135,7 +137,7 @@ export class ModelSession {
       if (this.provider === 'cpu') throw err;
       this.options.warn(`clip: ${this.provider} failed during inference (${firstLine(err)}); falling back to cpu`);
       await this.session.release().catch(() => undefined);
-      this.session = await create(this.file, 'cpu', this.options);
+      this.session = (await createFrom(this.source, this.file, 'cpu', this.options)).session;
       this.provider = 'cpu';
       return outputOf(await this.session.run(feed()), this.session.outputNames[0]!);
     }
@@ -147,22 +149,25 @@ export class ModelSession {
 }
 
 /**
- * Opens `source` (a load copy of `file`, or `file`); when ORT refuses the copy but takes the file, the copy is not
- * used again (a model the rewrite does not suit must still load as it always did).
+ * Opens `source` (a load copy of `file`, or `file`). When the CPU provider refuses the copy but takes the file
+ * itself, the copy is not used again: a model the rewrite does not suit must still load as it always did. A GPU
+ * provider's failure is its own (out of memory, no driver): reported as before, and the copy stays.
  */
 async function createFrom(
   source: string,
   file: string,
   provider: Exclude<Device, 'auto'>,
   options: SessionOptions,
-): Promise<{ session: ort.InferenceSession; file: string }> {
+): Promise<{ session: ort.InferenceSession; source: string }> {
   try {
-    return { session: await create(source, provider, options), file: source };
+    return { session: await create(source, provider, options), source };
   } catch (err) {
-    if (source === file) throw err;
-    const session = await create(file, provider, options); // its error, if any, is the model's or the provider's
-    if (options.loadCopies) refuseLoadCopy(file, options.loadCopies);
-    return { session, file };
+    if (source === file || provider !== 'cpu') throw err;
+    // Gone since it was found (someone cleaned the folder; a newer version of the model file replaced it): not refused.
+    const stillThere = fs.existsSync(source) && fs.existsSync(source.replace(/\.onnx$/, '.weights'));
+    const session = await create(file, provider, options); // its error, if any, is the model's
+    if (stillThere) refuseLoadCopy(source);
+    return { session, source: file };
   }
 }
 

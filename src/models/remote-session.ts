@@ -61,11 +61,18 @@ export class RemoteSession {
   }
 
   /**
-   * Runs the model on one batch. The input's whole buffer travels to the thread (unusable here afterwards) and comes
-   * back as `input`, for the caller's next batch; an input that does not start its buffer is copied first.
+   * Runs the model on one batch; the input's buffer is transferred to the thread (unusable here afterwards) and comes
+   * back as `input`. With `lendBuffer`, an input at the start of a longer buffer lends the whole buffer (the caller's
+   * batch buffer, reused: see ClipModel); otherwise an input that is not its whole buffer is copied first.
    */
-  async run(input: { type: 'float32'; data: Float32Array }, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[]; input: Float32Array }> {
-    const data = input.data.byteOffset === 0 ? new Float32Array(input.data.buffer as ArrayBuffer) : input.data.slice();
+  async run(
+    input: { type: 'float32'; data: Float32Array },
+    dims: number[],
+    options: { lendBuffer?: boolean } = {},
+  ): Promise<{ data: Float32Array; dims: readonly number[]; input: Float32Array }> {
+    const whole = input.data.byteOffset === 0 && input.data.byteLength === input.data.buffer.byteLength;
+    const lend = options.lendBuffer && input.data.byteOffset === 0 && input.data.buffer instanceof ArrayBuffer;
+    const data = whole ? input.data : lend ? new Float32Array(input.data.buffer as ArrayBuffer) : input.data.slice();
     const length = input.data.length;
     const reply = (await this.request({ kind: 'run', data, length, dims }, [data.buffer as ArrayBuffer])) as Extract<SessionReply, { kind: 'result' }>;
     this.provider = reply.provider;

@@ -69,29 +69,58 @@ test('a model thread that has gone away fails every later request at once', asyn
   await assert.rejects(remote.run({ type: 'float32', data: input(1, 2) }, [1, 3, 32, 32]), /model thread exited/);
 });
 
-test('pixels embedded batch after batch in a reused buffer (larger, then smaller batches) match each image embedded alone', async () => {
-  const info = loadModelInfo(tinyModel);
-  const cfg = info.preprocess;
-  const pixels = (seed: number, width: number, height: number) => ({
-    rgb: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 7 + seed * 31) % 256),
-    plan: planResize(width, height, cfg),
-  });
-  // Photos of different shapes: crops and (for the narrow one) the crop's offsets differ from image to image.
-  const images = [pixels(1, 48, 32), pixels(2, 32, 32), pixels(3, 32, 40), pixels(4, 40, 32), pixels(5, 32, 32), pixels(6, 64, 32)];
-  const offThread = new ClipModel(info, { device: 'cpu', warn: () => {}, visualOffThread: true });
-  const inProcess = new ClipModel(info, { device: 'cpu', warn: () => {} });
-  try {
-    const batched = [...(await offThread.encodePixels(images.slice(0, 3))), ...(await offThread.encodePixels(images.slice(3, 4))), ...(await offThread.encodePixels(images.slice(4)))];
-    const inProcessBatched = [...(await inProcess.encodePixels(images.slice(0, 3))), ...(await inProcess.encodePixels(images.slice(3)))];
-    for (const [i, image] of images.entries()) {
-      const [alone] = await inProcess.encodeImages([toTensor(image.rgb, image.plan, cfg)]);
-      for (const got of [batched[i]!, inProcessBatched[i]!]) {
-        assert.equal(got.length, alone!.length);
-        got.forEach((v, k) => assert.ok(Math.abs(v - alone![k]!) < 1e-5, `image ${i}, value ${k}: ${v} vs ${alone![k]}`));
+for (const resizeMode of ['shortest', 'longest'] as const) {
+  test(`pixels (${resizeMode}) embedded batch after batch in one reused buffer match each image embedded alone`, async () => {
+    const loaded = loadModelInfo(tinyModel);
+    // 'longest' pads: padding written into a buffer that held another batch's pixels must be the fill colour.
+    const info = { ...loaded, preprocess: { ...loaded.preprocess, resizeMode } };
+    const cfg = info.preprocess;
+    const pixels = (seed: number, width: number, height: number) => {
+      const plan = planResize(width, height, cfg);
+      return { rgb: Uint8Array.from({ length: plan.resizeWidth * plan.resizeHeight * 3 }, (_, i) => (i * 7 + seed * 31) % 256), plan };
+    };
+    // Photos of different shapes: crops, pads and their offsets differ from image to image.
+    const images = [pixels(1, 48, 32), pixels(2, 32, 32), pixels(3, 32, 40), pixels(4, 40, 32), pixels(5, 32, 32), pixels(6, 64, 32)];
+    // What the model thread is sent: the buffer's size tells a reused buffer (the first batch's) from a new one.
+    const lent: number[] = [];
+    const run = RemoteSession.prototype.run;
+    RemoteSession.prototype.run = function (this: RemoteSession, ...args: Parameters<typeof run>) {
+      lent.push(args[0].data.buffer.byteLength);
+      return run.apply(this, args);
+    };
+    const offThread = new ClipModel(info, { device: 'cpu', warn: () => {}, visualOffThread: true });
+    const inProcess = new ClipModel(info, { device: 'cpu', warn: () => {} });
+    try {
+      const batched = [
+        ...(await offThread.encodePixels(images.slice(0, 3))),
+        ...(await offThread.encodePixels(images.slice(3, 4))),
+        ...(await offThread.encodePixels(images.slice(4))),
+      ];
+      assert.deepEqual(lent, [3, 3, 3].map((n) => n * 3 * 32 * 32 * 4), 'the smaller batches did not reuse the first one\'s buffer');
+      const inProcessBatched = [...(await inProcess.encodePixels(images.slice(0, 3))), ...(await inProcess.encodePixels(images.slice(3)))];
+      for (const [i, image] of images.entries()) {
+        const [alone] = await inProcess.encodeImages([toTensor(image.rgb, image.plan, cfg)]);
+        for (const got of [batched[i]!, inProcessBatched[i]!]) {
+          assert.equal(got.length, alone!.length);
+          got.forEach((v, k) => assert.ok(Math.abs(v - alone![k]!) < 1e-5, `image ${i}, value ${k}: ${v} vs ${alone![k]}`));
+        }
       }
+    } finally {
+      RemoteSession.prototype.run = run;
+      await offThread.release();
+      await inProcess.release();
     }
+  });
+}
+
+test('a caller that does not lend its buffer keeps it: only the input\'s values travel', async () => {
+  const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
+  try {
+    const big = input(3, 1);
+    const out = await remote.run({ type: 'float32', data: big.subarray(0, 3 * 32 * 32) }, [1, 3, 32, 32]);
+    assert.deepEqual([...out.dims], [1, 4]);
+    assert.equal(big.length, 3 * 3 * 32 * 32, 'the caller\'s buffer was taken');
   } finally {
-    await offThread.release();
-    await inProcess.release();
+    await remote.release();
   }
 });

@@ -87,6 +87,7 @@ class ClipSession {
    */
   startLoading(model: ModelInfo, pending?: number): void {
     if (this.clip) return;
+    // Without a count (loading started by the first task instead of the preflight): ORT's default, prepacked.
     this.clipOf(model, pending === undefined || pending >= prepackFrom)
       .visualProvider()
       .catch(() => forgetFailedModel(this.config, model));
