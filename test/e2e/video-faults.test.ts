@@ -35,6 +35,22 @@ test('no ffprobe: the video stage pauses with one line saying how to install it;
   }
 });
 
+test('no ffprobe and no video to do: nothing is said about the video stage', async () => {
+  const box = sandbox('indexer-video-none-needed-');
+  try {
+    const dir = path.join(box.dir, 'lib');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'fixtures', 'photos', 'forest.jpg'), path.join(dir, 'forest.jpg'));
+    const scan = await box.run(['scan', dir, '--json'], { env: { INDEXER_FFPROBE: path.join(box.dir, 'no-such-ffprobe') } });
+    assert.equal(scan.code, 0, scan.stderr);
+    const events = scan.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.deepEqual(events.filter((e) => e.event === 'stage paused' && e.stage === 'video'), []);
+    assert.equal(lastJson(scan.stdout).extract.stages.thumbnail.done, 1);
+  } finally {
+    box.cleanup();
+  }
+});
+
 test('a hung decoder is killed at --task-timeout: the clip fails with the reason, no decoder is left running', async () => {
   const box = sandbox('indexer-video-hang-');
   try {

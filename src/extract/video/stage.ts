@@ -36,7 +36,10 @@ export function videoStage(config: StageConfig): StageDefinition {
     // cache is writable before any work.
     verifySource: 'identity',
     writesCache: true,
-    preflight: async () => {
+    preflight: async (context) => {
+      // No video to do this run: no reason to complain about a missing ffmpeg (a photo library on a machine without
+      // it was told "video paused" every run), nor to start ffprobe and ffmpeg beside the clip stage's model load.
+      if (context && context.pending === 0) return null;
       checked ??= checkTools(tools);
       return await checked;
     },
