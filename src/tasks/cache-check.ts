@@ -7,9 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 
-/** Why `cacheDir` cannot take new files, or null when it can: creates it, writes and removes a probe file. */
-export function cacheWriteProblem(cacheDir: string, pid: number): string | null {
-  const probe = path.join(cacheDir, `.indexer-write-test-${pid}`);
+/**
+ * Why `cacheDir` cannot take new files, or null when it can: creates it, writes and removes a probe file. The probe
+ * has one name for every process: a run killed between the write and the removal leaves it, and the next run's probe
+ * removes it (a name per pid was left for good: the crash sweep only knows task temp files). Processes probing at
+ * once write and remove the same empty file, which both tolerate.
+ */
+export function cacheWriteProblem(cacheDir: string): string | null {
+  const probe = path.join(cacheDir, '.indexer-write-test');
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
     fs.writeFileSync(probe, '');

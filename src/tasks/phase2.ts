@@ -193,7 +193,7 @@ function displayFor(req: Phase2Request, seams: Phase2Seams, run: StartedRun): Pr
 async function pausedBeforeStart(run: StartedRun, cacheDir: string, events: EngineEvents): Promise<Map<string, string>> {
   const { stages, pendingAtStart: pending } = run;
   const paused = new Map<string, string>();
-  const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(cacheDir, process.pid) : null;
+  const cacheProblem = stages.some((s) => s.writesCache) ? cacheWriteProblem(cacheDir) : null;
   // All started at once, then read in stage order: one stage's check (the video stage starts ffprobe and ffmpeg)
   // must not hold up another's preparation (the clip stage starts loading its model in its preflight).
   const checks = stages.map((stage) =>
