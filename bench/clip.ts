@@ -87,7 +87,6 @@ async function throughput(model: string, images: number, batch: number, rounds: 
 
     // Alternate the peers and the stage, best of `rounds` each: on a shared machine the best run is the one least
     // disturbed by others. The bare session runs with ORT's defaults and with the stage's settings (no spinning).
-    type PeerRun = { totalSeconds: number; loadSeconds: number; inferSeconds: number; peakRssMB: number; batchEnds: number[] };
     const best: Record<string, PeerRun> = {};
     let stageSeconds = Infinity;
     let stageRss = '?';
@@ -117,12 +116,7 @@ async function throughput(model: string, images: number, batch: number, rounds: 
     const stageArgs = [...base, 'resume', '--stages', 'clip', '--model', model, '--device', 'cpu', '--batch-size', String(batch)];
     for (let round = 0; round < rounds; round++) {
       for (const mode of ['spin', 'nospin', 'copy']) {
-        // Timed here, from spawn to exit, exactly as the stage below: node's boot, imports and teardown count on both sides.
-        const spawned = performance.now();
-        const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), model, String(images), String(batch), mode], { encoding: 'utf8', env: benchEnv });
-        const wallSeconds = (performance.now() - spawned) / 1000;
-        if (peer.status !== 0) throw new Error(`bare ORT peer failed: ${peer.stderr}`);
-        const run = { ...(JSON.parse(peer.stdout.trim().split('\n').pop()!) as PeerRun), totalSeconds: wallSeconds };
+        const run = runPeer(model, images, batch, mode);
         if (!best[mode] || run.totalSeconds < best[mode]!.totalSeconds) best[mode] = run;
         const ends = run.batchEnds;
         if (half > 0) peerSteady[mode] = Math.max(peerSteady[mode] ?? 0, (images - half) / ((ends[ends.length - 1]! - ends[half / batch - 1]!) / 1000));
@@ -201,12 +195,30 @@ function int8(model: string, images: number, batch: number, float32: { inferSeco
     console.log(`  int8 variant: not made (npm run build && /usr/bin/python3 scripts/quantize-int8.py ${model})`);
     return;
   }
-  const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), variant, String(images), String(batch), 'nospin'], { encoding: 'utf8' });
-  if (peer.status !== 0) throw new Error(`int8 peer failed: ${peer.stderr}`);
-  const q = JSON.parse(peer.stdout.trim().split('\n').pop()!) as { inferSeconds: number; peakRssMB: number };
+  const q = runPeer(variant, images, batch, 'nospin');
   console.log(
     `  int8 variant, bare session: inference ${(images / q.inferSeconds).toFixed(1)} img/s vs float32 ${(images / float32.inferSeconds).toFixed(1)} img/s, peak RSS ${q.peakRssMB.toFixed(0)} MB`,
   );
+}
+
+interface PeerRun {
+  totalSeconds: number;
+  loadSeconds: number;
+  inferSeconds: number;
+  peakRssMB: number;
+  batchEnds: number[];
+}
+
+/**
+ * One bare session (bench/clip-peer.ts) in a process of its own, timed here from spawn to exit, exactly as the stage:
+ * node's boot, imports and teardown count on both sides.
+ */
+function runPeer(model: string, images: number, batch: number, mode: string): PeerRun {
+  const spawned = performance.now();
+  const peer = spawnSync(process.execPath, [path.join(repo, 'dist/bench/clip-peer.js'), model, String(images), String(batch), mode], { encoding: 'utf8', env: benchEnv });
+  const totalSeconds = (performance.now() - spawned) / 1000;
+  if (peer.status !== 0) throw new Error(`bare ORT peer (${model}, ${mode}) failed: ${peer.stderr}`);
+  return { ...(JSON.parse(peer.stdout.trim().split('\n').pop()!) as PeerRun), totalSeconds };
 }
 
 function cli(args: string[], measureRss = false) {

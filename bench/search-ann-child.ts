@@ -124,8 +124,6 @@ async function query(): Promise<void> {
   const db = openCatalog(dbPath, { readonly: true });
   const sets = querySets(db);
   const text = sets[0]!.vectors;
-  const env = process.env; // INDEXER_SEARCH_ANN_MIN, as for indexer search
-  const cache = { dir: place.dir, catalogPath: dbPath };
   const search = (q: Float32Array, filters: SearchFilters, isLike: boolean) => searchAsTheCliDoes(db, q, filters, isLike);
   let t = performance.now();
   await search(text[0]!, {}, false);
@@ -178,8 +176,8 @@ async function query(): Promise<void> {
   console.log(`  recall@20 over all ${sets.reduce((a, x) => a + x.vectors.length, 0)} queries: ${(allRecall.reduce((a, r, i) => a + r * sets[i]!.vectors.length, 0) / sets.reduce((a, x) => a + x.vectors.length, 0)).toFixed(3)} (goal >= 0.98)`);
   if (n <= 1_000_000 || process.env.BENCH_SEARCH_EXACT) {
     // The peer in the same run: --exact, the full scan of the int8 vector file (built on its first use, as search does).
-    const exact = (q: Float32Array) => rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, {}), exact: true, cache, env });
-    const vectorFile = cacheFileFor(cache.dir, dbPath, modelId);
+    const exact = (q: Float32Array) => rank(db, modelId, q, { limit: 20, filter: catalogFilter(db, {}), exact: true, cache: place, env: process.env });
+    const vectorFile = cacheFileFor(place.dir, dbPath, modelId);
     const fileThere = readLayout(vectorFile, { modelId, dim, generation: modelGeneration(db, modelId) }) !== null;
     t = performance.now();
     await exact(text[0]!);

@@ -16,6 +16,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../liveness.js';
+import { hashHeadTail } from './model-dir.js';
 import { AlreadyExternal, moveWeightsOut } from './onnx-weights.js';
 
 /** Bump when the copy's layout changes: every existing copy is then made again. */
@@ -52,10 +54,12 @@ export function loadFileFor(file: string, options: LoadCopyOptions): string {
 
 /**
  * After ONNX Runtime refused the copy `copy` (a path loadFileFor returned) on the CPU, and opened the model file
- * itself: that version of the model file is opened as it is from now on.
+ * itself: that version of the model file is opened as it is from now on. A copy gone since it was found (someone
+ * cleaned the folder, a newer version of the model file replaced it) was not refused, and nothing is marked.
  */
 export function refuseLoadCopy(copy: string): void {
   const stamp = path.join(path.dirname(copy), path.basename(copy, '.onnx'));
+  if (!fs.existsSync(copy) || !fs.existsSync(`${stamp}.weights`)) return;
   try {
     for (const suffix of ['.onnx', '.weights']) fs.rmSync(stamp + suffix, { force: true });
     fs.writeFileSync(`${stamp}.as-is`, 'ONNX Runtime refused this load copy\n');
@@ -78,19 +82,10 @@ function roomFor(home: string, bytes: number): boolean {
  */
 function placeOf(file: string, stat: fs.Stats, home: string): { dir: string; stamp: string } {
   const hash = () => crypto.createHash('sha256');
-  const real = fs.realpathSync(file);
-  const stamp = hash().update(`${FORMAT}:${stat.size}:${stat.mtimeMs}:${stat.ino}:${stat.dev}`);
-  const fd = fs.openSync(file, 'r');
-  try {
-    const span = Buffer.alloc(Math.min(64 * 1024, stat.size));
-    fs.readSync(fd, span, 0, span.length, 0);
-    stamp.update(span);
-    fs.readSync(fd, span, 0, span.length, Math.max(0, stat.size - span.length));
-    stamp.update(span);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { dir: path.join(home, hash().update(real).digest('hex').slice(0, 16)), stamp: stamp.digest('hex').slice(0, 16) };
+  const stamp = hash().update(`${FORMAT}:${stat.mtimeMs}:${stat.ino}:${stat.dev}`);
+  hashHeadTail(stamp, file);
+  const dir = path.join(home, hash().update(fs.realpathSync(file)).digest('hex').slice(0, 16));
+  return { dir, stamp: stamp.digest('hex').slice(0, 16) };
 }
 
 function makeCopy(file: string, stat: fs.Stats, dir: string, stamp: string, minTensorBytes: number): string {
@@ -130,16 +125,7 @@ function makeCopy(file: string, stat: fs.Stats, dir: string, stamp: string, minT
 function removeLeftovers(dir: string, stamp: string): void {
   for (const name of fs.readdirSync(dir)) {
     const temp = /\.(\d+)-[0-9a-f]+\.tmp$/.exec(name);
-    const gone = name.startsWith(`${stamp}.`) ? temp !== null && !running(Number(temp[1])) : true;
+    const gone = name.startsWith(`${stamp}.`) ? temp !== null && !pidAlive(Number(temp[1])) : true;
     if (gone) fs.rmSync(path.join(dir, name), { force: true });
-  }
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -267,7 +267,8 @@ export function modelId(dir: string): string {
   return `${path.basename(dir)}@${hash.digest('hex').slice(0, 12)}`;
 }
 
-function hashHeadTail(hash: crypto.Hash, file: string): void {
+/** Feeds `file`'s size and its first and last 64 KB to `hash` (load-copy.ts stamps its copies with it too). */
+export function hashHeadTail(hash: crypto.Hash, file: string): void {
   const span = 64 * 1024;
   const fd = fs.openSync(file, 'r');
   try {

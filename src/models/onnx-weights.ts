@@ -52,19 +52,21 @@ export function moveWeightsOut(source: string, targetModel: string, targetWeight
     let weightsEnd = 0;
     /** A TensorProto with its raw_data moved: its other fields as they were, then where the data went. */
     const tensor = (start: number, end: number): Buffer => {
-      const kept: Buffer[] = [];
+      const fields = [...input.fields(start, end)];
       let raw: Field | null = null;
       let integer = false;
-      for (const f of input.fields(start, end)) {
+      for (const f of fields) {
         if (f.field === TENSOR_DATA_TYPE && f.wire === 0) integer = INTEGER_TYPES.has(input.varintAt(f.valueStart, f.valueEnd));
         if (f.field === TENSOR_EXTERNAL_DATA || (f.field === TENSOR_DATA_LOCATION && input.varintAt(f.valueStart, f.valueEnd) !== 0)) {
           throw new AlreadyExternal('weights are already outside the model file');
         }
-        if (f.field === TENSOR_DATA_LOCATION) continue; // DEFAULT said out loud: replaced below when the data moves
         if (f.field === TENSOR_RAW_DATA && f.wire === LENGTH_DELIMITED && f.valueEnd - f.valueStart >= minBytes) raw = f;
-        else kept.push(input.bytes(f.start, f.valueEnd));
       }
+      // Staying inline (most tensors by count): its bytes as they are, read once.
       if (!raw || integer) return input.bytes(start, end);
+      // The raw data (the last one given is the one that counts) and a DEFAULT data_location said out loud are
+      // replaced below.
+      const kept = fields.filter((f) => f.field !== TENSOR_RAW_DATA && f.field !== TENSOR_DATA_LOCATION).map((f) => input.bytes(f.start, f.valueEnd));
       const length = raw.valueEnd - raw.valueStart;
       const offset = Math.ceil(weightsEnd / ALIGN) * ALIGN;
       input.copyTo(weights, raw.valueStart, length, offset);

@@ -163,10 +163,8 @@ async function createFrom(
     return { session: await create(source, provider, options), source };
   } catch (err) {
     if (source === file || provider !== 'cpu') throw err;
-    // Gone since it was found (someone cleaned the folder; a newer version of the model file replaced it): not refused.
-    const stillThere = fs.existsSync(source) && fs.existsSync(source.replace(/\.onnx$/, '.weights'));
     const session = await create(file, provider, options); // its error, if any, is the model's
-    if (stillThere) refuseLoadCopy(source);
+    refuseLoadCopy(source);
     return { session, source: file };
   }
 }

@@ -173,7 +173,7 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
     for (const [i, shard] of old.entries()) {
       const keys = readKeys(path.join(dir, shard.keysFile));
       if (keys.length !== shard.count) return 'failed';
-      const gone = keys.filter((id) => sortedHas(changes.changed, id) || !sortedHas(changes.live, id));
+      const { kept: stays, gone } = partition(keys, changes);
       const refill = i === old.length - 1 && shard.count < rowsPerShard && changes.changed.length > 0;
       if (gone.length === 0 && !refill) {
         // Kept as it is only if it is still the file written: a damaged one fails the update, and the caller rebuilds.
@@ -188,7 +188,7 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
       index.load(file);
       if (index.size() !== keys.length) return 'failed';
       if (gone.length > 0) index.remove(toKeys(gone));
-      const kept = { index, ids: [keys.filter((id) => !sortedHas(gone, id))] };
+      const kept = { index, ids: [stays] };
       if (refill) open = kept;
       else save(kept);
     }
@@ -217,6 +217,18 @@ export function updateIndex(base: string, key: AnnKey, from: AnnManifest | null,
   } finally {
     for (const f of written) fs.rmSync(path.join(dir, f), { force: true });
   }
+}
+
+/** A shard's sorted keys split, in one pass, into those that stay and those changed or deleted since (both sorted). */
+function partition(keys: Int32Array, changes: AnnChanges): { kept: Int32Array; gone: Int32Array } {
+  const stays = new Uint8Array(keys.length);
+  let kept = 0;
+  keys.forEach((id, i) => {
+    stays[i] = !sortedHas(changes.changed, id) && sortedHas(changes.live, id) ? 1 : 0;
+    kept += stays[i]!;
+  });
+  if (kept === keys.length) return { kept: keys, gone: new Int32Array(0) };
+  return { kept: keys.filter((_, i) => stays[i] === 1), gone: keys.filter((_, i) => stays[i] === 0) };
 }
 
 /** Writes one shard's graph and sorted key list under `stem`; throws when they cannot be written. */

@@ -16,7 +16,7 @@ import type { StageDefinition } from '../extract/stage.js';
 import { ExitCode } from '../errors.js';
 import { resolveOptions, type Phase2Options } from './options.js';
 import { planTasks, recoverDeadOwners } from './plan.js';
-import { pidAlive } from './liveness.js';
+import { pidAlive } from '../liveness.js';
 import { sweepTempsAfterCrash } from './temp-sweep.js';
 import { cacheWriteProblem } from './cache-check.js';
 import { tasksPerSecond } from './status.js';
