@@ -88,7 +88,7 @@ def trimmed_tokenizer(full):
     return trimmed
 
 
-def visual_graph(projection, bias, name):
+def visual_graph(projection, bias, name, size):
     d = projection.shape[1]
     nodes = [
         helper.make_node('ReduceMean', ['image'], ['mean_rgb'], axes=[2, 3], keepdims=0),
@@ -106,7 +106,7 @@ def visual_graph(projection, bias, name):
         numpy_helper.from_array(bias.astype(np.float32), 'bias'),
     ]
     graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info('image', TensorProto.FLOAT, ['batch', 3, SIZE, SIZE])],
+        nodes, name, [helper.make_tensor_value_info('image', TensorProto.FLOAT, ['batch', 3, size, size])],
         [helper.make_tensor_value_info('image_embedding', TensorProto.FLOAT, ['batch', d])], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)], producer_name='indexer-make-test-model')
 
@@ -134,7 +134,7 @@ def textual_graph(word_ids, projection, bias, name):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)], producer_name='indexer-make-test-model')
 
 
-def write_model(out_dir, embed_dim, channel_order, tokenizer, tokenizer_config):
+def write_model(out_dir, embed_dim, channel_order, tokenizer, tokenizer_config, size=SIZE):
     """channel_order places r, g, b on embedding axes; the last axis carries a small constant so no vector is zero."""
     os.makedirs(os.path.join(out_dir, 'visual'), exist_ok=True)
     os.makedirs(os.path.join(out_dir, 'textual'), exist_ok=True)
@@ -147,14 +147,14 @@ def write_model(out_dir, embed_dim, channel_order, tokenizer, tokenizer_config):
     words = list(COLOURS)  # each is one CLIP token
     word_ids = [vocab[w + '</w>'] for w in words]
     text_proj = np.array([COLOURS[w] for w in words], np.float32) @ colour_proj
-    onnx.save(visual_graph(colour_proj, bias, 'tiny_clip_visual'), os.path.join(out_dir, 'visual', 'model.onnx'))
+    onnx.save(visual_graph(colour_proj, bias, 'tiny_clip_visual', size), os.path.join(out_dir, 'visual', 'model.onnx'))
     onnx.save(textual_graph(word_ids, text_proj, bias, 'tiny_clip_textual'), os.path.join(out_dir, 'textual', 'model.onnx'))
     config = {
         'embed_dim': embed_dim,
-        'vision_cfg': {'image_size': SIZE, 'layers': 0, 'width': 3, 'patch_size': SIZE},
+        'vision_cfg': {'image_size': size, 'layers': 0, 'width': 3, 'patch_size': size},
         'text_cfg': {'context_length': CONTEXT, 'vocab_size': 49408, 'width': embed_dim, 'heads': 1, 'layers': 0},
     }
-    preprocess = {'size': [SIZE, SIZE], 'mode': 'RGB', 'mean': MEAN, 'std': STD, 'interpolation': 'bicubic',
+    preprocess = {'size': [size, size], 'mode': 'RGB', 'mean': MEAN, 'std': STD, 'interpolation': 'bicubic',
                   'resize_mode': 'shortest', 'fill_color': 0}
     dump(os.path.join(out_dir, 'config.json'), config)
     dump(os.path.join(out_dir, 'visual', 'preprocess_cfg.json'), preprocess)
@@ -177,7 +177,10 @@ def main():
     # Two models that agree on colour but differ in weights and width: switching between them re-embeds.
     write_model(os.path.join(base, 'tiny-clip'), 4, [0, 1, 2], tokenizer, tokenizer_config)
     write_model(os.path.join(base, 'tiny-clip-b'), 5, [2, 0, 1], tokenizer, tokenizer_config)
-    print('wrote', os.path.join(base, 'tiny-clip'), 'and', os.path.join(base, 'tiny-clip-b'))
+    # The input size of the CLIP family (224 px, shortest edge): the one that embeds from the thumbnail stage's
+    # clip sources (src/extract/clip/source-file.ts).
+    write_model(os.path.join(base, 'tiny-clip-224'), 4, [0, 1, 2], tokenizer, tokenizer_config, size=224)
+    print('wrote', os.path.join(base, 'tiny-clip'), os.path.join(base, 'tiny-clip-b'), 'and', os.path.join(base, 'tiny-clip-224'))
 
 
 if __name__ == '__main__':

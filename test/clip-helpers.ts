@@ -13,6 +13,8 @@ import type { PreprocessConfig } from '../src/models/model-dir.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const tinyModel = path.join(repoRoot, 'fixtures/models/tiny-clip');
 export const tinyModelB = path.join(repoRoot, 'fixtures/models/tiny-clip-b');
+/** tiny-clip at the CLIP family's 224 px input: the size that embeds from the thumbnail stage's clip sources. */
+export const tinyModel224 = path.join(repoRoot, 'fixtures/models/tiny-clip-224');
 /** The original CLIP vocabulary shipped beside the repo (../shared/models/clip-bpe). */
 export const clipBpeDir = path.resolve(repoRoot, '../shared/models/clip-bpe');
 

@@ -1,7 +1,7 @@
 /**
  * Temp files a killed process left in the cache. Every cache write goes through a temp file renamed into place
- * (`cacheTempName`: `<name>.<pid>.<random>-<host tag>.tmp`, for thumbnails, previews, model inputs and the search
- * cache's files), so a SIGKILL mid-write leaves one behind and nothing else ever removes it. The writer's pid is in the name:
+ * (`cacheTempName`: `<name>.<pid>.<random>-<host tag>.tmp`, for thumbnails, previews, model inputs, clip sources and
+ * the search cache's files), so a SIGKILL mid-write leaves one behind and nothing else ever removes it. The writer's pid is in the name:
  * a temp file whose writer is no longer running is debris. Called when a run recovers a dead run's work, before any
  * worker of this process writes (so this process's own pid, reused from a dead one, counts as dead too).
  */

@@ -55,6 +55,11 @@ export interface RenderRequest {
    * the size to resample them to (bicubic) and the part of that to keep. Absent: no extra work.
    */
   modelInput?: (width: number, height: number) => ModelInputCut;
+  /**
+   * When set, also make the clip source (extract/clip/source-file.ts): given the preview-sized pixels' size, the
+   * source's size, or null for none.
+   */
+  clipSource?: (width: number, height: number) => { width: number; height: number } | null;
 }
 
 /** How to make a model's input: resample to resizeWidth x resizeHeight, then keep width x height at (left, top). */
@@ -74,6 +79,8 @@ export interface Rendered {
   hashPixels: { width: number; height: number; data: Uint8Array };
   /** Packed RGB model input (only when the request asked for it): sRGB, alpha flattened on white like the preview. */
   modelInput?: { width: number; height: number; data: Uint8Array };
+  /** The clip source's JPEG (only when the request asked for it and the pixels are larger than the source). */
+  clipSource?: Buffer;
 }
 
 /** libvips' operation cache only helps when the same image is processed twice; we never do. */
@@ -198,7 +205,8 @@ async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Re
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
   const hasAlpha = info.channels === 4 || info.channels === 2;
   const cut = req.modelInput?.(info.width, info.height);
-  const [preview, thumb, hash, modelInput] = await Promise.all([
+  const sourceSize = req.clipSource?.(info.width, info.height) ?? undefined;
+  const [preview, thumb, hash, clip] = await Promise.all([
     encode(sharp(data, raw), req.previewFormat, hasAlpha),
     encode(
       sharp(data, raw).resize({ width: req.thumbSize, height: req.thumbSize, fit: 'inside', withoutEnlargement: true }),
@@ -210,28 +218,75 @@ async function renderFrom(pipeline: sharp.Sharp, req: RenderRequest): Promise<Re
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true }),
-    // Optional: without it the clip stage decodes the preview instead, so a failure here must not fail the thumbnail.
-    cut ? modelInputFrom(sharp(data, raw), cut, hasAlpha).catch(() => undefined) : undefined,
+    clipRenditions(sharp(data, raw), hasAlpha, cut, sourceSize),
   ]);
-  return { preview, thumb, hashPixels: { width: hash.info.width, height: hash.info.height, data: hash.data }, modelInput };
+  const hashPixels = { width: hash.info.width, height: hash.info.height, data: hash.data };
+  return { preview, thumb, hashPixels, modelInput: clip.modelInput, clipSource: clip.source };
+}
+
+/**
+ * The model input and the clip source, each when asked for. Both are optional (without them the clip stage decodes
+ * the preview), so a failure here must not fail the thumbnail. A 224 px shortest-edge model (the CLIP family)
+ * resamples to the source's very size: its input is then cut from the source's pixels, one resample for both.
+ */
+async function clipRenditions(
+  img: sharp.Sharp,
+  hasAlpha: boolean,
+  cut: ModelInputCut | undefined,
+  sourceSize: { width: number; height: number } | undefined,
+): Promise<{ modelInput?: RgbImage; source?: Buffer }> {
+  const shared = !!cut && !!sourceSize && cut.resizeWidth === sourceSize.width && cut.resizeHeight === sourceSize.height;
+  const [sourcePixels, ownInput] = await Promise.all([
+    sourceSize ? resampleRgb(img.clone(), sourceSize.width, sourceSize.height, hasAlpha).catch(() => undefined) : undefined,
+    cut && !shared ? modelInputFrom(img, cut, hasAlpha).catch(() => undefined) : undefined,
+  ]);
+  const modelInput = shared && sourcePixels ? cropRgb(sourcePixels, cut!) : ownInput;
+  const source = sourcePixels ? await encodeClipSource(sourcePixels).catch(() => undefined) : undefined;
+  return { modelInput, source };
+}
+
+/** Quality 95 with full-resolution colour: see extract/clip/source-file.ts for the measurements behind it. */
+function encodeClipSource(pixels: RgbImage): Promise<Buffer> {
+  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
+    .jpeg({ quality: 95, chromaSubsampling: '4:4:4', optimiseCoding: false })
+    .toBuffer();
 }
 
 /**
  * The model's input from the preview-sized pixels, resampled as decodeResizedRgb resamples a decoded preview, so the
  * clip stage sees the same picture whichever it gets (only the preview's JPEG loss differs).
  */
-async function modelInputFrom(img: sharp.Sharp, cut: ModelInputCut, hasAlpha: boolean): Promise<{ width: number; height: number; data: Uint8Array }> {
-  let pipeline = (hasAlpha ? img.flatten({ background: '#ffffff' }) : img)
+async function modelInputFrom(img: sharp.Sharp, cut: ModelInputCut, hasAlpha: boolean): Promise<RgbImage> {
+  return cropRgb(await resampleRgb(img, cut.resizeWidth, cut.resizeHeight, hasAlpha), cut);
+}
+
+/** Packed RGB pixels of a size. */
+type RgbImage = { width: number; height: number; data: Uint8Array };
+
+/** sRGB, alpha flattened on white like the preview, resampled bicubic to exactly width x height. */
+async function resampleRgb(img: sharp.Sharp, width: number, height: number, hasAlpha: boolean): Promise<RgbImage> {
+  const { data, info } = await (hasAlpha ? img.flatten({ background: '#ffffff' }) : img)
     .toColourspace('srgb')
-    .resize(cut.resizeWidth, cut.resizeHeight, { fit: 'fill', kernel: 'cubic' });
-  if (cut.width !== cut.resizeWidth || cut.height !== cut.resizeHeight) {
-    pipeline = pipeline.extract({ left: cut.left, top: cut.top, width: cut.width, height: cut.height });
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== width || info.height !== height) {
+    throw new Error(`resampled pixels came out ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
   }
-  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || info.width !== cut.width || info.height !== cut.height) {
-    throw new Error(`model input came out ${info.width}x${info.height}x${info.channels}, expected ${cut.width}x${cut.height}x3`);
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** The cut's window of pixels resampled to its resize size (rows copied; the whole image when it is the window). */
+function cropRgb(pixels: RgbImage, cut: ModelInputCut): RgbImage {
+  if (cut.width === pixels.width && cut.height === pixels.height) return pixels;
+  const row = cut.width * 3;
+  const data = new Uint8Array(row * cut.height);
+  for (let y = 0; y < cut.height; y++) {
+    const from = ((cut.top + y) * pixels.width + cut.left) * 3;
+    data.set(pixels.data.subarray(from, from + row), y * row);
   }
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return { width: cut.width, height: cut.height, data };
 }
 
 function encode(img: sharp.Sharp, format: OutputFormat, hasAlpha: boolean): Promise<Buffer> {
@@ -277,13 +332,13 @@ function applyOrientation(img: sharp.Sharp, orientation: number): sharp.Sharp {
 
 /**
  * Decodes `file` upright, in sRGB without alpha, resampled (bicubic) to the size `plan` picks from the upright pixel
- * size: what a model's preprocessing needs (CLIP). Returns packed RGB bytes.
+ * size: what a model's preprocessing needs (CLIP). Returns packed RGB bytes, or null when `plan` picks no size.
  */
 export async function decodeResizedRgb(
   file: string,
   pixelLimit: number,
-  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number },
-): Promise<Uint8Array> {
+  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number } | null,
+): Promise<Uint8Array | null> {
   configure();
   return vipsCall(() => decodeResizedRgbNow(file, pixelLimit, plan));
 }
@@ -291,14 +346,15 @@ export async function decodeResizedRgb(
 async function decodeResizedRgbNow(
   file: string,
   pixelLimit: number,
-  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number },
-): Promise<Uint8Array> {
+  plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number } | null,
+): Promise<Uint8Array | null> {
   const options = { limitInputPixels: pixelLimit, failOn: 'error' as const };
   // The header gives the size; orientation is applied first so a crop is taken from the upright image.
   const meta = await sharp(file, options).metadata();
   if (!meta.width || !meta.height) throw new Error('image has no pixel size');
   const swap = (meta.orientation ?? 1) >= 5;
   const size = plan(swap ? meta.height : meta.width, swap ? meta.width : meta.height);
+  if (!size) return null;
   const data = await sharp(file, options)
     .rotate()
     .removeAlpha()

@@ -15,10 +15,23 @@ export async function imageToTensor(file: string, cfg: PreprocessConfig, pixelLi
 
 /** Decodes `file` as imageToTensor does, and stops at the resized pixels (the clip worker's hand-over). */
 export async function imageToPixels(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<ModelPixels> {
+  return (await pixelsOf(file, cfg, pixelLimit, true))!;
+}
+
+/**
+ * As imageToPixels, or null unless the model takes the image at its own size: a clip source (clip/source-file.ts)
+ * is used only where it is already what the model resamples to.
+ */
+export function unresampledPixels(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<ModelPixels | null> {
+  return pixelsOf(file, cfg, pixelLimit, false);
+}
+
+async function pixelsOf(file: string, cfg: PreprocessConfig, pixelLimit: number, resample: boolean): Promise<ModelPixels | null> {
   let plan: ResizePlan | undefined;
   const rgb = await decodeResizedRgb(file, pixelLimit, (w, h) => {
     plan = planResize(w, h, cfg);
+    if (!resample && (plan.resizeWidth !== w || plan.resizeHeight !== h)) return null;
     return { width: plan.resizeWidth, height: plan.resizeHeight };
   });
-  return { rgb, plan: plan! };
+  return rgb && { rgb, plan: plan! };
 }

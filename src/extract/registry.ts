@@ -32,6 +32,8 @@ export interface StageConfig {
   logger: Logger;
   /** The command's options as given, for stages loaded from INDEXER_EXTRA_STAGES. */
   options: Record<string, unknown>;
+  /** The stages the run was asked for (--stages), null for all: a stage may prepare work for one that runs later. */
+  selectedStages: readonly string[] | null;
 }
 
 /** What a caller that has not resolved options hands over; the rest is resolved from OPTIONS here. */
@@ -41,6 +43,7 @@ export interface RawStageConfig {
   options: Record<string, unknown>;
   clock?: Clock;
   logger?: Logger;
+  selectedStages?: readonly string[] | null;
 }
 
 /** A StageConfig from raw options (commands other than scan/resume, tests); bad values are usage errors. */
@@ -56,6 +59,7 @@ export function stageConfig(raw: RawStageConfig): StageConfig {
     clock: raw.clock ?? systemClock,
     logger: raw.logger ?? stderrLogger(process.stderr, output.quiet),
     options: raw.options,
+    selectedStages: raw.selectedStages ?? null,
   };
 }
 

@@ -104,6 +104,12 @@ export interface StageDefinition<V = unknown> {
   batch?: {
     maxSize: number;
     maxWaitMs: number;
+    /**
+     * Batches run at once (default 1). With 2, the next full batch is handed over while one runs (the clip stage's
+     * model thread queues it), so the step never waits for the main thread to put the next batch together. The lane
+     * still holds two batches in flight (lane-budget.ts): the workers prepare the one after while the queued one runs.
+     */
+    maxRunning?: number;
     run(items: { target: CommitTarget; value: unknown }[]): Promise<StageOutcome<V>[]>;
   };
   /**

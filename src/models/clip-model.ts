@@ -6,7 +6,7 @@ import { normalize } from '../vectors.js';
 import type { LoadCopyOptions } from './load-copy.js';
 import type { ModelInfo } from './model-dir.js';
 import { toTensor, type ModelPixels } from './preprocess.js';
-import { ModelSession, type Device } from './onnx.js';
+import type { Device, ModelSession } from './onnx.js';
 import { RemoteSession } from './remote-session.js';
 import { ClipTokenizer } from './tokenizer.js';
 
@@ -44,12 +44,15 @@ type VisualSession = {
   release(): Promise<void>;
 };
 
+/** Batch buffers kept for reuse: one running and one queued behind it (the clip stage's batch.maxRunning). */
+const maxSpareBatches = 2;
+
 export class ClipModel {
   private visual: Promise<VisualSession> | null = null;
   private textual: Promise<ModelSession> | null = null;
   private tokenizer: ClipTokenizer | null = null;
-  /** The last batch's buffer, for the next batch (runBatch). */
-  private spareBatch: Float32Array | null = null;
+  /** Buffers of finished batches, for the next ones (runBatch): two circulate when a batch is queued behind another. */
+  private readonly spareBatches: Float32Array[] = [];
 
   private readonly options: ClipModelOptions;
 
@@ -80,22 +83,23 @@ export class ClipModel {
   }
 
   /**
-   * One batch of n images, `fill` writing image i into the batch's buffer. The buffer is reused from batch to batch
-   * (the model thread hands it back): a new one of 10 MB per batch of 16 cost about 28 ms of page faults on a 2-core
-   * VM, time taken from the cores inference runs on.
+   * One batch of n images, `fill` writing image i into the batch's buffer. Buffers are reused from batch to batch
+   * (the model thread hands each back): a new one of 10 MB per batch of 16 cost about 28 ms of page faults on a 2-core
+   * VM, time taken from the cores inference runs on. A batch started while another runs gets a buffer of its own.
    */
   private async runBatch(n: number, fill: (batch: Float32Array, i: number) => void): Promise<Float32Array[]> {
     if (n === 0) return [];
     const { height, width } = this.info.preprocess;
     const size = n * 3 * height * width;
-    const buffer = this.spareBatch && this.spareBatch.length >= size ? this.spareBatch : new Float32Array(size);
-    this.spareBatch = null; // a second batch run meanwhile gets its own
+    const spare = this.spareBatches.findIndex((b) => b.length >= size);
+    const buffer = spare >= 0 ? this.spareBatches.splice(spare, 1)[0]! : new Float32Array(size);
     const batch = buffer.subarray(0, size);
     for (let i = 0; i < n; i++) fill(batch, i);
     const session = await this.visualSession();
     const out = await session.run({ type: 'float32', data: batch }, [n, 3, height, width], { lendBuffer: true });
     // Back from the model thread, or still ours when the session runs in this thread.
-    this.spareBatch = out.input ?? (buffer.buffer.byteLength > 0 ? buffer : null);
+    const back = out.input ?? (buffer.buffer.byteLength > 0 ? buffer : null);
+    if (back && this.spareBatches.length < maxSpareBatches) this.spareBatches.push(back);
     return split(out.data, n);
   }
 
@@ -103,7 +107,10 @@ export class ClipModel {
   async encodeText(text: string): Promise<Float32Array> {
     this.tokenizer ??= ClipTokenizer.fromFiles(this.info.tokenizerFile, this.info.tokenizerConfigFile, this.info.contextLength);
     const tokens = this.tokenizer.encode(text);
-    this.textual ??= this.announce(ModelSession.open(this.info.textualModel, this.options), 'text');
+    this.textual ??= this.announce(
+      inProcess().then(({ ModelSession }) => ModelSession.open(this.info.textualModel, this.options)),
+      'text',
+    );
     const session = await this.textual;
     const out = await session.run({ type: 'int32', data: tokens }, [1, tokens.length]);
     return split(out.data, 1)[0]!;
@@ -116,7 +123,10 @@ export class ClipModel {
 
   private visualSession(): Promise<VisualSession> {
     const file = this.info.visualModel;
-    this.visual ??= this.announce<VisualSession>(this.options.visualOffThread ? RemoteSession.open(file, this.options) : ModelSession.open(file, this.options), 'image');
+    this.visual ??= this.announce<VisualSession>(
+      this.options.visualOffThread ? RemoteSession.open(file, this.options) : inProcess().then(({ ModelSession }) => ModelSession.open(file, this.options)),
+      'image',
+    );
     return this.visual;
   }
 
@@ -125,6 +135,14 @@ export class ClipModel {
     this.options.info?.(`clip: ${what} encoder of ${this.info.name} on ${session.provider} (--device ${this.options.device})`);
     return session;
   }
+}
+
+/**
+ * ONNX Runtime in this thread, loaded on first need: the clip stage runs its image encoder on a thread of its own,
+ * and loading ORT here too (about 40 ms before that thread could even start) would only delay the model.
+ */
+function inProcess(): Promise<typeof import('./onnx.js')> {
+  return import('./onnx.js');
 }
 
 function split(data: Float32Array, n: number): Float32Array[] {

@@ -117,26 +117,39 @@ export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfi
   const g = target.subarray(at + plane, at + 2 * plane);
   const b = target.subarray(at + 2 * plane, at + 3 * plane);
   if (b.length !== plane) throw new Error(`model input does not fit its batch at element ${at}`);
-  const scale = cfg.std.map((s) => 1 / (255 * s));
-  const offset = cfg.mean.map((m, c) => m / cfg.std[c]!);
-  const fill = cfg.mean.map((_, c) => cfg.fillColor * scale[c]! - offset[c]!);
+  const { table, fill } = normalisation(cfg);
+  // The columns of the model's input that fall inside the resized image; the rest of a row is padding.
+  const x0 = Math.min(W, Math.max(0, -plan.left));
+  const x1 = Math.max(x0, Math.min(W, plan.resizeWidth - plan.left));
   for (let y = 0; y < H; y++) {
+    const row = y * W;
     const sy = y + plan.top;
-    const rowInside = sy >= 0 && sy < plan.resizeHeight;
-    for (let x = 0; x < W; x++) {
-      const sx = x + plan.left;
-      const o = y * W + x;
-      if (rowInside && sx >= 0 && sx < plan.resizeWidth) {
-        const i = (sy * plan.resizeWidth + sx) * 3;
-        r[o] = rgb[i]! * scale[0]! - offset[0]!;
-        g[o] = rgb[i + 1]! * scale[1]! - offset[1]!;
-        b[o] = rgb[i + 2]! * scale[2]! - offset[2]!;
-      } else {
-        r[o] = fill[0]!;
-        g[o] = fill[1]!;
-        b[o] = fill[2]!;
-      }
+    const inside = sy >= 0 && sy < plan.resizeHeight;
+    const from = inside ? x0 : W;
+    for (const [plane, value] of [[r, fill[0]!], [g, fill[1]!], [b, fill[2]!]] as const) {
+      plane.fill(value, row, row + from);
+      if (inside) plane.fill(value, row + x1, row + W);
+    }
+    if (!inside) continue;
+    let i = (sy * plan.resizeWidth + x0 + plan.left) * 3;
+    for (let o = row + x0, end = row + x1; o < end; o++, i += 3) {
+      r[o] = table[rgb[i]!]!;
+      g[o] = table[256 + rgb[i + 1]!]!;
+      b[o] = table[512 + rgb[i + 2]!]!;
     }
   }
   return target;
+}
+
+/**
+ * Every byte value's normalised float per channel (channel c at c * 256), and the padding's: a lookup per value
+ * instead of a multiply-add (the clip stage's main thread does this for every pixel of every image). Same float32
+ * values as (v / 255 - mean) / std computed as v * (1 / (255 * std)) - mean / std.
+ */
+function normalisation(cfg: PreprocessConfig): { table: Float32Array; fill: number[] } {
+  const scale = cfg.std.map((s) => 1 / (255 * s));
+  const offset = cfg.mean.map((m, c) => m / cfg.std[c]!);
+  const table = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) table[c * 256 + v] = v * scale[c]! - offset[c]!;
+  return { table, fill: cfg.mean.map((_, c) => cfg.fillColor * scale[c]! - offset[c]!) };
 }

@@ -1,7 +1,7 @@
 /**
  * The optional main-thread batch step (CLIP: one inference session over many prepared items). Worker values of a
- * batch stage wait here until a batch is full or old enough; one batch per stage runs at a time while the workers
- * keep preparing the next one.
+ * batch stage wait here until a batch is full or old enough; one batch per stage runs at a time (or as many as the
+ * stage's maxRunning) while the workers keep preparing the next one.
  */
 import type { ClaimedTask } from '../catalog/tasks.js';
 import type { StageDefinition, StageOutcome } from '../extract/stage.js';
@@ -11,7 +11,9 @@ interface Buffer {
   stage: StageDefinition;
   items: { task: ClaimedTask; value: unknown }[];
   firstAt: number;
+  /** Items in running batches, and how many batches those are. */
   running: number;
+  batches: number;
 }
 
 export class BatchQueue {
@@ -21,7 +23,7 @@ export class BatchQueue {
     stages: StageDefinition[],
     private readonly onSettled: (items: Settled[]) => void,
   ) {
-    for (const s of stages) if (s.batch) this.buffers.set(s.name, { stage: s, items: [], firstAt: 0, running: 0 });
+    for (const s of stages) if (s.batch) this.buffers.set(s.name, { stage: s, items: [], firstAt: 0, running: 0, batches: 0 });
   }
 
   add(task: ClaimedTask, value: unknown, now: number): void {
@@ -41,13 +43,18 @@ export class BatchQueue {
   flushDue(now: number, force: boolean): void {
     for (const b of this.buffers.values()) {
       const cfg = b.stage.batch!;
-      if (b.running > 0 || b.items.length === 0) continue;
-      if (!force && b.items.length < cfg.maxSize && now - b.firstAt < cfg.maxWaitMs) continue;
+      if (b.batches >= (cfg.maxRunning ?? 1) || b.items.length === 0) continue;
+      // Beside a running batch, only a full one: a partial batch waits, as it would have, for the running one's end.
+      const full = b.items.length >= cfg.maxSize;
+      if (b.batches > 0 && !full) continue;
+      if (!force && !full && now - b.firstAt < cfg.maxWaitMs) continue;
       const items = b.items.splice(0, cfg.maxSize);
       b.firstAt = now;
-      b.running = items.length;
+      b.running += items.length;
+      b.batches++;
       void this.runBatch(b, items).then((settled) => {
-        b.running = 0;
+        b.running -= items.length;
+        b.batches--;
         this.onSettled(settled);
       });
     }

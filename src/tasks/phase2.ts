@@ -170,6 +170,7 @@ function stageConfigOf(req: Phase2Request, options: Phase2Options): StageConfig 
     // stderr, so stdout stays clean for --json; --quiet silences the informational lines.
     logger: stderrLogger(req.cli.stderr, options.output.quiet),
     options: req.opts,
+    selectedStages: options.engine.stages,
   };
 }
 

@@ -54,6 +54,41 @@ test('toTensor normalises into CHW with the hand-computed values, and pads with 
   close(padded[1]!, norm(255, 0));
 });
 
+test('toTensor: every placement of the image in the window (crop, padding on either side, both), at an offset in a batch', () => {
+  // The straightforward per-pixel formula, as toTensor computed it before its lookup table: same float32 values.
+  const reference = (rgb: Uint8Array, plan: { resizeWidth: number; resizeHeight: number; left: number; top: number }, cfg: typeof clipCfg) => {
+    const t = new Float32Array(3 * cfg.width * cfg.height);
+    const scale = cfg.std.map((s) => 1 / (255 * s));
+    const offset = cfg.mean.map((m, c) => m / cfg.std[c]!);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < cfg.height; y++)
+        for (let x = 0; x < cfg.width; x++) {
+          const sx = x + plan.left;
+          const sy = y + plan.top;
+          const inside = sx >= 0 && sx < plan.resizeWidth && sy >= 0 && sy < plan.resizeHeight;
+          const v = inside ? rgb[(sy * plan.resizeWidth + sx) * 3 + c]! : cfg.fillColor;
+          t[c * cfg.width * cfg.height + y * cfg.width + x] = v * scale[c]! - offset[c]!;
+        }
+    return t;
+  };
+  const cfg = { ...clipCfg, width: 6, height: 5, fillColor: 17 };
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+  const per = 3 * cfg.width * cfg.height;
+  for (const [w, h] of [[9, 5], [6, 8], [4, 3], [6, 5], [1, 1], [10, 2]] as const) {
+    const rgb = Uint8Array.from({ length: w * h * 3 }, random);
+    for (const left of [-3, -1, 0, 1, 3]) {
+      for (const top of [-2, 0, 2]) {
+        const plan = { resizeWidth: w, resizeHeight: h, left, top };
+        const batch = new Float32Array(3 * per).fill(Number.NaN);
+        toTensor(rgb, plan, cfg, batch, per);
+        assert.deepEqual(batch.subarray(per, 2 * per), reference(rgb, plan, cfg), `${w}x${h} at ${left},${top}`);
+        assert.ok(batch.subarray(0, per).every(Number.isNaN) && batch.subarray(2 * per).every(Number.isNaN), 'nothing written outside its place');
+      }
+    }
+  }
+});
+
 test('imageToTensor: exact colours from a lossless image, crop taken from the centre', async () => {
   const dir = tempDir('pre');
   const cfg = { ...clipCfg, width: 32, height: 32 };

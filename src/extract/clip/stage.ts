@@ -46,6 +46,8 @@ export function clipStage(config: StageConfig): StageDefinition<Float32Array> | 
       // Long enough for workers to fill a batch while the previous one runs (GPUs want full batches); the engine
       // flushes at once when nothing else is coming.
       maxWaitMs: 500,
+      // The next batch is normalised and queued on the model thread while one runs: no gap between runs.
+      maxRunning: 2,
       run: (items) => session.embed(items),
     },
     forget: (db, fileId) => deleteEmbeddingRow(db, fileId),

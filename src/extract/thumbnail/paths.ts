@@ -25,6 +25,11 @@ export function modelInputPath(cacheDir: string, identity: string, geometryKey: 
   return sharded(cacheDir, 'clip-inputs', identity, `${geometryKey}.rgb`);
 }
 
+/** The small JPEG a later CLIP model embeds from instead of the preview (see extract/clip/source-file.ts). */
+export function clipSourcePath(cacheDir: string, identity: string): string {
+  return sharded(cacheDir, 'clip-sources', identity, 'jpg');
+}
+
 /** Every model input of `identity`, whatever its geometry (for purge, and for a modified file's old identity). */
 export function modelInputFiles(cacheDir: string, identity: string): string[] {
   const dir = path.dirname(modelInputPath(cacheDir, identity, 'any'));
@@ -35,4 +40,9 @@ export function modelInputFiles(cacheDir: string, identity: string): string[] {
     return [];
   }
   return names.filter((n) => n.startsWith(`${identity}.`) && n.endsWith('.rgb')).map((n) => path.join(dir, n));
+}
+
+/** Every CLIP file of `identity`: its model inputs and its clip source (for purge, and a modified file's old identity). */
+export function clipFiles(cacheDir: string, identity: string): string[] {
+  return [...modelInputFiles(cacheDir, identity), clipSourcePath(cacheDir, identity)];
 }

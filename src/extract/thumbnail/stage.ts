@@ -5,8 +5,8 @@ import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metad
 import { deleteThumbnailRow } from '../../catalog/derived.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { formatChoices } from './formats.js';
-import { modelInputFiles, previewPath, thumbPath } from './paths.js';
-import { modelInputGeometry } from '../clip/model-source.js';
+import { clipFiles, previewPath, thumbPath } from './paths.js';
+import { clipSourceWanted, modelInputGeometry } from '../clip/model-source.js';
 import type { ThumbnailValue } from './work.js';
 
 /** The thumbnail stage's main-thread definition. */
@@ -26,8 +26,9 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
     writesCache: true,
     // Renditions are keyed by identity and shared by identical files: check the bytes, not just size and mtime.
     verifySource: 'identity',
-    // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts).
-    options: () => ({ ...options, modelInput: modelInputGeometry(config) }),
+    // With a CLIP model configured, workers also write the model's input from their decode (clip/input-file.ts); with
+    // CLIP in use, a small source for the model after it (clip/source-file.ts).
+    options: () => ({ ...options, modelInput: modelInputGeometry(config), clipSource: clipSourceWanted(config) }),
     commit(db, target, value) {
       const previous = getThumbnail(db, target.fileId);
       const { phash, ...thumbnail } = value;
@@ -36,7 +37,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
       // A modified file has a new identity: its old renditions would stay in the cache forever unless removed here
       // (but not while an identical copy elsewhere still uses them).
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
-        for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+        for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
           fs.rmSync(file, { force: true });
         }
       }
@@ -46,7 +47,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
       if (!previous) return;
       deleteThumbnailRow(db, fileId);
       if (identityShared(db, previous.identity, fileId)) return;
-      for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+      for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
         fs.rmSync(file, { force: true });
       }
     },
@@ -56,7 +57,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
         fs.rmSync(thumbPath(config.cacheDir, identity, format), { force: true });
         fs.rmSync(previewPath(config.cacheDir, identity, format), { force: true });
       }
-      for (const file of modelInputFiles(config.cacheDir, identity)) fs.rmSync(file, { force: true });
+      for (const file of clipFiles(config.cacheDir, identity)) fs.rmSync(file, { force: true });
     },
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.

@@ -15,7 +15,8 @@ import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
 import { thumbnailOptions } from './options.js';
-import { modelInputPath, previewPath, thumbPath } from './paths.js';
+import { clipSourcePath, modelInputPath, previewPath, thumbPath } from './paths.js';
+import { clipSourceSize } from '../clip/source-file.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
 import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
@@ -47,7 +48,13 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
     const options = thumbnailOptions(input.options);
     // Set by the stage when a CLIP model is configured: cut the model's input from this decode too (input-file.ts).
     const geometry = geometryFrom(input.options.modelInput);
-    const req: RenderRequest = { ...options, orient: 'exif', ...(geometry && { modelInput: (w: number, h: number) => modelWindow(w, h, geometry) }) };
+    // Set by the stage when CLIP is in use: keep a small source for a model that comes later (source-file.ts).
+    const req: RenderRequest = {
+      ...options,
+      orient: 'exif',
+      ...(input.options.clipSource === true && { clipSource: clipSourceSize }),
+      ...(geometry && { modelInput: (w: number, h: number) => modelWindow(w, h, geometry) }),
+    };
     let head: Buffer;
     try {
       head = await readFileHead(input.path, SNIFF_BYTES);
@@ -237,6 +244,7 @@ async function save(
       writeAtomic(thumb, d.rendered.thumb),
       writeAtomic(preview, d.rendered.preview),
       modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(modelInput)),
+      d.rendered.clipSource && writeAtomic(clipSourcePath(input.cacheDir, input.identity), d.rendered.clipSource),
     ]);
   } catch (err) {
     return cacheWriteFailure(input.path, input.cacheDir, err);

@@ -11,8 +11,8 @@ import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../cat
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { deleteExifRow, deleteThumbnailRow } from '../../catalog/derived.js';
-import { modelInputFiles } from '../thumbnail/paths.js';
-import { modelInputGeometry } from '../clip/model-source.js';
+import { clipFiles } from '../thumbnail/paths.js';
+import { clipSourceWanted, modelInputGeometry } from '../clip/model-source.js';
 import { checkTools, videoTools } from './tools.js';
 import { watchChildren } from './child-watch.js';
 import { childTimeoutMs } from './options.js';
@@ -47,6 +47,7 @@ export function videoStage(config: StageConfig): StageDefinition {
       ...thumbs,
       ...tools,
       modelInput: modelInputGeometry(config),
+      clipSource: clipSourceWanted(config),
       videoTimeoutMs: childTimeoutMs(config.taskTimeoutMs),
     }),
     commit(db, target, value) {
@@ -58,7 +59,7 @@ export function videoStage(config: StageConfig): StageDefinition {
       savePerceptualHash(db, target.fileId, target.identity, phash);
       // As the thumbnail stage does: a modified video's old renditions go, unless an identical copy still uses them.
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
-        for (const file of [previous.thumbPath, previous.previewPath, ...modelInputFiles(config.cacheDir, previous.identity)]) {
+        for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
           fs.rmSync(file, { force: true });
         }
       }

@@ -9,7 +9,8 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
 import { modelInputFromPixels, renderPixels } from '../image-io.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
-import { modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
+import { clipSourcePath, modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
+import { clipSourceSize } from '../clip/source-file.js';
 import { writeAtomic } from '../thumbnail/write.js';
 import type { ThumbnailValue } from '../thumbnail/work.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
@@ -51,7 +52,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
 
     const geometry = geometryFrom(input.options.modelInput);
     const cut = geometry ? (w: number, h: number) => modelWindow(w, h, geometry) : undefined;
-    const rendered = await renderPixels(poster.frame, { ...thumbs, orient: 'none', ...(cut && { modelInput: cut }) });
+    const rendered = await renderPixels(poster.frame, { ...thumbs, orient: 'none', ...(input.options.clipSource === true && { clipSource: clipSourceSize }), ...(cut && { modelInput: cut }) });
     const thumb = thumbPath(input.cacheDir, input.identity, thumbs.thumbFormat);
     const preview = previewPath(input.cacheDir, input.identity, thumbs.previewFormat);
     try {
@@ -59,6 +60,8 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
         writeAtomic(thumb, rendered.thumb),
         writeAtomic(preview, rendered.preview),
         geometry && rendered.modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(rendered.modelInput)),
+        // A re-embed (another model) has only the poster: its clip source, as a photo's.
+        rendered.clipSource && writeAtomic(clipSourcePath(input.cacheDir, input.identity), rendered.clipSource),
       ]);
       if (geometry) await writeClipFrames(input, opts, geometry, facts, budget);
     } catch (err) {
