@@ -57,13 +57,16 @@ test('maxRunning 2: the next full batch starts beside the running one, a partial
   q.queue.flushDue(0, false);
   assert.deepEqual(q.started, [[1, 2], [3, 4]], 'the second is handed over while the first runs');
   assert.equal(q.queue.size, 5, 'both batches and the waiting item count as in flight');
-  // A third batch never starts beside two, and a partial one never beside one: it waits for the running ones.
-  q.add(1);
+  // A third batch never starts beside two.
   q.queue.flushDue(5000, true);
   assert.equal(q.started.length, 2);
   await q.finishNext();
   assert.deepEqual(q.settled.map((s) => s.task.id), [1, 2]);
-  q.queue.flushDue(5000, false);
+  // Item 5 alone, old and forced, beside the running batch: it waits (a partial batch would only cost a run).
+  q.queue.flushDue(5000, true);
+  assert.equal(q.started.length, 2);
+  q.add(1);
+  q.queue.flushDue(0, false);
   assert.deepEqual(q.started[2], [5, 6], 'full again (item 6 came): it joins the running one');
   await q.finishNext();
   await q.finishNext();
