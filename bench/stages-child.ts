@@ -1,6 +1,7 @@
 /**
  * One side of the stages benchmark, in its own process so its peak RSS is its own:
- *   node stages-child.js thumbnail|metadata THREADS FILELIST
+ *   node stages-child.js thumbnail|thumbnail+source|metadata THREADS FILELIST
+ * (thumbnail+source: also the clip source the thumbnail stage keeps when CLIP is in use, src/extract/clip/source-file.ts)
  * Runs our real worker modules through the engine's own worker pool (src/tasks/pool.ts: THREADS threads, one
  * dispatch module) the way the engine's scheduler feeds it: one task per (photo, stage); thumbnails unbatched with
  * 2 x THREADS in flight, metadata batched (pool-batch.ts) with the pool's batched depth in flight, a photo's exif and
@@ -22,13 +23,14 @@ const [mode, threadsArg, listFile] = process.argv.slice(2);
 const threads = Number(threadsArg);
 const files = fs.readFileSync(listFile!, 'utf8').split('\n').filter(Boolean);
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-stages-'));
+const thumbnails = mode === 'thumbnail' || mode === 'thumbnail+source';
 const modules =
-  mode === 'thumbnail'
+  thumbnails
     ? [new URL('../src/extract/thumbnail/work.js', import.meta.url).href]
     : [new URL('../src/extract/exif/work.js', import.meta.url).href, new URL('../src/extract/xmp/work.js', import.meta.url).href];
 const pool = createWorkerPool(threads);
 // The scheduler's choices (src/tasks/runner.ts): metadata is the batched lane, with its own depth.
-const batched = mode !== 'thumbnail';
+const batched = !thumbnails;
 const hooks: RunHooks | undefined = batched ? { batch: true } : undefined;
 const depth = batched ? threads * (pool.batchDepthPerThread ?? 2) : threads * 2;
 const signal = () => new AbortController().signal;
@@ -38,8 +40,9 @@ const metadataPasses = 4;
 const input = (file: string, i: number): TaskInput => {
   const st = fs.statSync(file);
   return {
-    taskId: i, fileId: i, stage: mode!, path: file, kind: 'image', ext: path.extname(file).slice(1).toLowerCase(),
-    size: st.size, mtimeMs: st.mtimeMs, identity: `${i.toString(16).padStart(8, '0')}bench`, sidecarPath: null, cacheDir, options: {},
+    taskId: i, fileId: i, stage: thumbnails ? 'thumbnail' : mode!, path: file, kind: 'image', ext: path.extname(file).slice(1).toLowerCase(),
+    size: st.size, mtimeMs: st.mtimeMs, identity: `${i.toString(16).padStart(8, '0')}bench`, sidecarPath: null, cacheDir,
+    options: mode === 'thumbnail+source' ? { clipSource: true } : {},
   };
 };
 // Photo by photo, each photo's stages side by side, as the engine claims a lane's tasks.

@@ -38,7 +38,7 @@ export function list(dir: string, pattern: RegExp): string[] {
   return fs.readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-export function ours(mode: 'thumbnail' | 'metadata', threads: number, files: string[]): Side {
+export function ours(mode: 'thumbnail' | 'thumbnail+source' | 'metadata', threads: number, files: string[]): Side {
   const listFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-list-')), 'files');
   fs.writeFileSync(listFile, files.join('\n'));
   const r = spawnSync(process.execPath, [child, mode, String(threads), listFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -109,6 +109,11 @@ export async function benchStages(o: { quick: boolean }): Promise<void> {
     const vips = await peers(commands, threads);
     console.log(`  vipsthumbnail (2 runs per photo):          ${(photos.length / vips.seconds).toFixed(2)} photos/s, peak RSS ${mib(vips.maxRssKb)} per process`);
     console.log(`  ratio indexer/vipsthumbnail:               ${(vips.seconds / mine.seconds).toFixed(2)}x wall (goal >= 2.0x)${cpuRatio(vips, mine)}`);
+    // What CLIP in use adds (a run with the clip stage, no model yet): the clip source for the model that comes later.
+    const withSource = ours('thumbnail+source', threads, photos);
+    console.log(
+      `  indexer with clip sources (CLIP in use, no model yet: a default scan): ${(photos.length / withSource.seconds).toFixed(2)} photos/s, ratio ${(vips.seconds / withSource.seconds).toFixed(2)}x wall (goal >= 2.0x)${cpuRatio(vips, withSource)}`,
+    );
   } else console.log('  vipsthumbnail not installed (Debian: libvips-tools): no peer measured');
   fs.rmSync(out, { recursive: true, force: true });
 

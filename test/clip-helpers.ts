@@ -95,3 +95,9 @@ export const colours: Record<string, Rgb> = {
   blue: [20, 30, 220],
   yellow: [240, 230, 20],
 };
+
+/** Every file under dir, recursively, as full paths ([] when dir does not exist). */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}

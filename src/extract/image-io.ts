@@ -240,7 +240,8 @@ async function clipRenditions(
     sourceSize ? resampleRgb(img.clone(), sourceSize.width, sourceSize.height, hasAlpha).catch(() => undefined) : undefined,
     cut && !shared ? modelInputFrom(img, cut, hasAlpha).catch(() => undefined) : undefined,
   ]);
-  const modelInput = shared && sourcePixels ? cropRgb(sourcePixels, cut!) : ownInput;
+  // The shared resample failed: the model input is still worth its own try.
+  const modelInput = !shared ? ownInput : sourcePixels ? cropRgb(sourcePixels, cut!) : await modelInputFrom(img, cut!, hasAlpha).catch(() => undefined);
   const source = sourcePixels ? await encodeClipSource(sourcePixels).catch(() => undefined) : undefined;
   return { modelInput, source };
 }
@@ -279,6 +280,9 @@ async function resampleRgb(img: sharp.Sharp, width: number, height: number, hasA
 
 /** The cut's window of pixels resampled to its resize size (rows copied; the whole image when it is the window). */
 function cropRgb(pixels: RgbImage, cut: ModelInputCut): RgbImage {
+  if (cut.left < 0 || cut.top < 0 || cut.left + cut.width > pixels.width || cut.top + cut.height > pixels.height) {
+    throw new Error(`model input window ${cut.width}x${cut.height} at ${cut.left},${cut.top} is outside ${pixels.width}x${pixels.height} pixels`);
+  }
   if (cut.width === pixels.width && cut.height === pixels.height) return pixels;
   const row = cut.width * 3;
   const data = new Uint8Array(row * cut.height);

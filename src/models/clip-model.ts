@@ -99,7 +99,12 @@ export class ClipModel {
     const out = await session.run({ type: 'float32', data: batch }, [n, 3, height, width], { lendBuffer: true });
     // Back from the model thread, or still ours when the session runs in this thread.
     const back = out.input ?? (buffer.buffer.byteLength > 0 ? buffer : null);
-    if (back && this.spareBatches.length < maxSpareBatches) this.spareBatches.push(back);
+    if (back) {
+      // The largest are kept: buffers of short batches (a flush on time, the run's end, a video's frames) must not
+      // hold the places of full ones, which would then be made anew for every batch.
+      this.spareBatches.push(back);
+      this.spareBatches.sort((a, b) => b.length - a.length).splice(maxSpareBatches);
+    }
     return split(out.data, n);
   }
 

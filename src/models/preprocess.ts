@@ -121,14 +121,15 @@ export function toTensor(rgb: Uint8Array, plan: ResizePlan, cfg: PreprocessConfi
   // The columns of the model's input that fall inside the resized image; the rest of a row is padding.
   const x0 = Math.min(W, Math.max(0, -plan.left));
   const x1 = Math.max(x0, Math.min(W, plan.resizeWidth - plan.left));
+  const channels = [r, g, b] as const;
   for (let y = 0; y < H; y++) {
     const row = y * W;
     const sy = y + plan.top;
     const inside = sy >= 0 && sy < plan.resizeHeight;
     const from = inside ? x0 : W;
-    for (const [plane, value] of [[r, fill[0]!], [g, fill[1]!], [b, fill[2]!]] as const) {
-      plane.fill(value, row, row + from);
-      if (inside) plane.fill(value, row + x1, row + W);
+    for (let c = 0; c < 3; c++) {
+      channels[c]!.fill(fill[c]!, row, row + from);
+      if (inside) channels[c]!.fill(fill[c]!, row + x1, row + W);
     }
     if (!inside) continue;
     let i = (sy * plan.resizeWidth + x0 + plan.left) * 3;

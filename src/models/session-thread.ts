@@ -12,8 +12,16 @@ let session: ModelSession | null = null;
 
 const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
+/**
+ * Requests are handled one after another. The clip stage queues its next batch while one runs: two runs handled at
+ * once would both meet a GPU failure and each fall back to a CPU session of its own, one of them never released.
+ */
+let queue: Promise<void> = Promise.resolve();
+
 port.on('message', (request: SessionRequest) => {
-  void handle(request).catch((err: unknown) => reply({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) }));
+  queue = queue.then(() =>
+    handle(request).catch((err: unknown) => reply({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) })),
+  );
 });
 
 async function handle(request: SessionRequest): Promise<void> {

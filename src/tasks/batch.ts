@@ -39,14 +39,18 @@ export class BatchQueue {
     return n;
   }
 
-  /** Starts the batches that are full, old enough, or (force) whatever is waiting because nothing else will come. */
-  flushDue(now: number, force: boolean): void {
+  /**
+   * Starts the batches that are full, old enough, or (force) whatever is waiting because nothing else will come. A run
+   * that is stopping starts none beside a running one: one handed over is out of reach of the drain (takeAll), and
+   * the stop would wait for it too.
+   */
+  flushDue(now: number, force: boolean, stopping = false): void {
     for (const b of this.buffers.values()) {
       const cfg = b.stage.batch!;
       if (b.batches >= (cfg.maxRunning ?? 1) || b.items.length === 0) continue;
       // Beside a running batch, only a full one: a partial batch waits, as it would have, for the running one's end.
       const full = b.items.length >= cfg.maxSize;
-      if (b.batches > 0 && !full) continue;
+      if (b.batches > 0 && (!full || stopping)) continue;
       if (!force && !full && now - b.firstAt < cfg.maxWaitMs) continue;
       const items = b.items.splice(0, cfg.maxSize);
       b.firstAt = now;

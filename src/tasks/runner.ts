@@ -176,7 +176,7 @@ class TaskRun {
     this.stop = stop;
     if (stop === 'interrupted' && now >= this.drainDeadline) this.handBack();
     if (stop || this.busy() === 0 || this.settled.length >= tuning.flushSize || now - this.lastFlush >= tuning.flushMs) this.flush();
-    this.batches.flushDue(now, !!stop || this.inFlight.size === 0);
+    this.batches.flushDue(now, !!stop || this.inFlight.size === 0, !!stop);
     if (!stop) this.claims.fill(limits.maxTasks === undefined ? Infinity : limits.maxTasks - this.claimed, this.busy() === 0);
     this.report(now);
     let waitMs = Math.min(tuning.heartbeatMs, tuning.progressMs, tuning.flushMs * 4);

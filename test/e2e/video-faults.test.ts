@@ -1,6 +1,7 @@
 /** End-to-end: without ffprobe the video stage pauses and photos go on; a hung decoder is killed by --task-timeout. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { lastJson, repoRoot, sandbox } from './helpers.js';
@@ -76,6 +77,31 @@ test('a hung decoder is killed at --task-timeout: the clip fails with the reason
     assert.ok(hung.length >= 1);
     const left = hung.filter((pid) => fs.existsSync(`/proc/${pid}`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'));
     assert.deepEqual(left, [], 'the hung decoder was killed');
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a video replaced by broken bytes keeps none of its old renditions: poster thumbnail, preview, clip source', async () => {
+  const box = sandbox('indexer-video-forget-');
+  try {
+    const dir = path.join(box.dir, 'lib');
+    fs.mkdirSync(dir, { recursive: true });
+    // Large enough for a clip source (a short side over 224 px); the fixtures' clips are 160x120.
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=480x320:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', path.join(dir, 'clip.mp4')]);
+    const first = await box.run(['scan', dir, '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const made = (kind: string) => {
+      const at = path.join(box.cache, kind);
+      return fs.existsSync(at) ? fs.readdirSync(at, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
+    };
+    // The clip stage is in the run (waiting for a model): the poster's clip source is kept beside its renditions.
+    assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [1, 1, 1]);
+    fs.writeFileSync(path.join(dir, 'clip.mp4'), Buffer.alloc(4096, 7));
+    const second = await box.run(['scan', dir, '--json']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(lastJson(second.stdout).extract.stages.video.failed, 1, second.stdout);
+    assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [0, 0, 0], 'nothing of the old bytes is left');
   } finally {
     box.cleanup();
   }

@@ -113,6 +113,32 @@ for (const resizeMode of ['shortest', 'longest'] as const) {
   });
 }
 
+test('short batches do not take the places of full ones\' buffers', async () => {
+  const info = loadModelInfo(tinyModel);
+  const cfg = info.preprocess;
+  const plan = planResize(32, 32, cfg);
+  const image = { rgb: new Uint8Array(32 * 32 * 3).fill(90), plan };
+  const lent: number[] = [];
+  const run = RemoteSession.prototype.run;
+  RemoteSession.prototype.run = function (this: RemoteSession, ...args: Parameters<typeof run>) {
+    lent.push(args[0].data.buffer.byteLength / (3 * 32 * 32 * 4));
+    return run.apply(this, args);
+  };
+  const model = new ClipModel(info, { device: 'cpu', warn: () => {}, visualOffThread: true });
+  try {
+    const batch = (n: number) => model.encodePixels(Array.from({ length: n }, () => image));
+    // Two one-image batches in flight at once (a flush on time queued behind a short batch), then a full batch of
+    // three, then one of two: the last reuses the full batch's buffer (sizes are in images).
+    await Promise.all([batch(1), batch(1)]);
+    await batch(3);
+    await batch(2);
+    assert.deepEqual(lent, [1, 1, 3, 3]);
+  } finally {
+    RemoteSession.prototype.run = run;
+    await model.release();
+  }
+});
+
 test('a caller that does not lend its buffer keeps it: only the input\'s values travel', async () => {
   const remote = await RemoteSession.open(visual, { device: 'cpu', warn: () => {} });
   try {

@@ -50,27 +50,30 @@ test('one batch at a time by default: a second full batch waits for the first to
   assert.deepEqual(q.started, [[1, 2], [3, 4]]);
 });
 
-test('maxRunning 2: the next full batch starts beside the running one, a partial one waits even when forced', async () => {
+test('maxRunning 2: the next full batch starts beside the running one; never a third, a partial one, or one while stopping', async () => {
   const q = held(2);
   q.add(5);
   q.queue.flushDue(0, false);
   q.queue.flushDue(0, false);
   assert.deepEqual(q.started, [[1, 2], [3, 4]], 'the second is handed over while the first runs');
   assert.equal(q.queue.size, 5, 'both batches and the waiting item count as in flight');
-  // A third batch never starts beside two.
+  // A third batch never starts beside two, full as it is.
+  q.add(1);
   q.queue.flushDue(5000, true);
   assert.equal(q.started.length, 2);
   await q.finishNext();
   assert.deepEqual(q.settled.map((s) => s.task.id), [1, 2]);
-  // Item 5 alone, old and forced, beside the running batch: it waits (a partial batch would only cost a run).
-  q.queue.flushDue(5000, true);
+  // A run that is stopping hands none over beside a running one (the drain could not take it back).
+  q.queue.flushDue(5000, true, true);
   assert.equal(q.started.length, 2);
-  q.add(1);
   q.queue.flushDue(0, false);
-  assert.deepEqual(q.started[2], [5, 6], 'full again (item 6 came): it joins the running one');
+  assert.deepEqual(q.started[2], [5, 6], 'a full batch joins the running one');
   await q.finishNext();
-  await q.finishNext();
+  // Item 7 alone, old and forced, beside the running batch: it waits (a partial batch would only cost a run).
   q.add(1);
+  q.queue.flushDue(5000, true);
+  assert.equal(q.started.length, 3);
+  await q.finishNext();
   q.queue.flushDue(0, true);
   assert.deepEqual(q.started[3], [7], 'nothing running: a partial batch goes when forced');
   await q.finishNext();

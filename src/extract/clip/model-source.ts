@@ -56,9 +56,9 @@ export function modelInputGeometry(config: StageConfig): ModelInputGeometry | nu
 
 /**
  * Whether the thumbnail and video stages keep a clip source (source-file.ts) for a model that comes later: when a
- * model is configured (its input is cut from the same resample, so the source costs only its encoding), or when the
- * run includes the clip stage (waiting for a model). A run told to leave CLIP out (--stages thumbnail,exif without a
- * model) pays nothing for it: about 5 ms of CPU per photo.
+ * model is configured (a 224 px shortest-edge model's input is then cut from the source's own resample, which leaves
+ * the source its encoding to pay), or when the run includes the clip stage (waiting for a model). A run told to
+ * leave CLIP out (--stages thumbnail,exif without a model) pays nothing for it: about 5 ms of CPU per photo.
  */
 export function clipSourceWanted(config: StageConfig): boolean {
   return modelInputGeometry(config) !== null || config.selectedStages === null || config.selectedStages.includes('clip');

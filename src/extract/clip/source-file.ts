@@ -1,6 +1,6 @@
 /**
  * The clip source: a small JPEG of the photo that the thumbnail and video stages keep beside its thumbnail and
- * preview, whatever model (if any) is configured. A CLIP model that comes later (pulled after the scan, or a switch
+ * preview when CLIP is in use (model-source.ts clipSourceWanted). A CLIP model that comes later (pulled after the scan, or a switch
  * to another model, which re-embeds everything) reads it instead of decoding the 1440 px preview: on a 2-core
  * machine that decode took about 8 ms of CPU per photo beside about 70 ms of inference on the same cores, this one
  * about 2 ms.
@@ -13,7 +13,10 @@
  * (another input size or fit) decodes the preview, since resampling the source again moved its input by about 2
  * levels.
  */
+import fs from 'node:fs';
+import type { PreprocessConfig } from '../../models/model-dir.js';
 import { planResize } from '../../models/preprocess.js';
+import { writeAtomic } from '../thumbnail/write.js';
 
 /** The source's short side. */
 export const clipSourceSide = 224;
@@ -27,4 +30,18 @@ export function clipSourceSize(width: number, height: number): { width: number; 
   if (Math.min(width, height) <= clipSourceSide) return null;
   const plan = planResize(width, height, { width: clipSourceSide, height: clipSourceSide, resizeMode: 'shortest' });
   return { width: plan.resizeWidth, height: plan.resizeHeight };
+}
+
+/** Whether a model takes the source as it is: shortest-edge resizing to 224 px (its crop may be any window). */
+export function sourceServes(cfg: Pick<PreprocessConfig, 'width' | 'height' | 'resizeMode'>): boolean {
+  return cfg.resizeMode === 'shortest' && Math.min(cfg.width, cfg.height) === clipSourceSide;
+}
+
+/**
+ * Writes a rendering's source, or removes the one an earlier rendering of this identity left (a source not wanted
+ * this time, or none made): a source never outlives the rendering it was cut from.
+ */
+export async function keepClipSource(file: string, source: Buffer | undefined): Promise<void> {
+  if (source) await writeAtomic(file, source);
+  else await fs.promises.rm(file, { force: true });
 }

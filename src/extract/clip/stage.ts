@@ -1,6 +1,6 @@
 /**
  * Main half of the clip stage. Workers prepare each photo's pixels (from the thumbnail stage's model input, else its
- * preview); batch.run normalises a batch of them into one buffer and embeds it on one
+ * clip source, else its preview: worker.ts); batch.run normalises a batch of them into one buffer and embeds it on one
  * ORT session kept on its own thread (ORT runs synchronously: on the scheduler's thread it would stop the dispatching
  * of the next batch's previews for as long as each batch runs); commit stores the embedding with its model id.
  * The model id is part of the task fingerprint, so pointing --model at another model re-arms every file.

@@ -16,6 +16,7 @@ import { failureFrom } from '../image-outcome.js';
 import { clipSourcePath, modelInputPath, previewPath } from '../thumbnail/paths.js';
 import { formatChoices } from '../thumbnail/formats.js';
 import { geometryKey } from './input-file.js';
+import { sourceServes } from './source-file.js';
 import { takeModelInput, videoFramePixels } from './video-frames.js';
 
 export async function run(input: TaskInput): Promise<StageOutcome<ModelPixels[]>> {
@@ -48,6 +49,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ModelPixels[]>
  * damaged source only costs the slower decode).
  */
 async function fromClipSource(input: TaskInput, cfg: PreprocessConfig): Promise<ModelPixels | null> {
+  if (!sourceServes(cfg)) return null;
   const source = clipSourcePath(input.cacheDir, input.identity);
   if (!fs.existsSync(source)) return null;
   const { unresampledPixels } = await imageTensor();

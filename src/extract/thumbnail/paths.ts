@@ -46,3 +46,8 @@ export function modelInputFiles(cacheDir: string, identity: string): string[] {
 export function clipFiles(cacheDir: string, identity: string): string[] {
   return [...modelInputFiles(cacheDir, identity), clipSourcePath(cacheDir, identity)];
 }
+
+/** Removes what the thumbnail (or video) stage made for a thumbnail row's identity: thumbnail, preview, CLIP files. */
+export function removeRenditions(cacheDir: string, row: { identity: string; thumbPath: string; previewPath: string }): void {
+  for (const file of [row.thumbPath, row.previewPath, ...clipFiles(cacheDir, row.identity)]) fs.rmSync(file, { force: true });
+}

@@ -5,7 +5,7 @@ import { getThumbnail, identityShared, saveThumbnail } from '../../catalog/metad
 import { deleteThumbnailRow } from '../../catalog/derived.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { formatChoices } from './formats.js';
-import { clipFiles, previewPath, thumbPath } from './paths.js';
+import { clipFiles, previewPath, removeRenditions, thumbPath } from './paths.js';
 import { clipSourceWanted, modelInputGeometry } from '../clip/model-source.js';
 import type { ThumbnailValue } from './work.js';
 
@@ -37,9 +37,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
       // A modified file has a new identity: its old renditions would stay in the cache forever unless removed here
       // (but not while an identical copy elsewhere still uses them).
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
-        for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
-          fs.rmSync(file, { force: true });
-        }
+        removeRenditions(config.cacheDir, previous);
       }
     },
     forget(db, fileId) {
@@ -47,9 +45,7 @@ export function thumbnailStage(config: StageConfig): StageDefinition {
       if (!previous) return;
       deleteThumbnailRow(db, fileId);
       if (identityShared(db, previous.identity, fileId)) return;
-      for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
-        fs.rmSync(file, { force: true });
-      }
+      removeRenditions(config.cacheDir, previous);
     },
     purge(identity) {
       // Whatever format was configured when it was made, nothing of this identity stays behind.

@@ -16,7 +16,7 @@ import { findLargestJpeg } from './raw-preview.js';
 import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
 import { thumbnailOptions } from './options.js';
 import { clipSourcePath, modelInputPath, previewPath, thumbPath } from './paths.js';
-import { clipSourceSize } from '../clip/source-file.js';
+import { clipSourceSize, keepClipSource } from '../clip/source-file.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
 import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
@@ -244,7 +244,7 @@ async function save(
       writeAtomic(thumb, d.rendered.thumb),
       writeAtomic(preview, d.rendered.preview),
       modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(modelInput)),
-      d.rendered.clipSource && writeAtomic(clipSourcePath(input.cacheDir, input.identity), d.rendered.clipSource),
+      keepClipSource(clipSourcePath(input.cacheDir, input.identity), d.rendered.clipSource),
     ]);
   } catch (err) {
     return cacheWriteFailure(input.path, input.cacheDir, err);

@@ -4,14 +4,13 @@
  * cache layout), because both come from the same ffprobe run and the poster's offset needs the duration. Without
  * ffprobe/ffmpeg the stage pauses with one line; photos are not affected.
  */
-import fs from 'node:fs';
 import type { StageConfig } from '../registry.js';
 import type { StageDefinition } from '../stage.js';
 import { getThumbnail, identityShared, saveExif, saveThumbnail } from '../../catalog/metadata.js';
 import { deleteVideo, saveVideo } from '../../catalog/videos.js';
 import { savePerceptualHash } from '../../catalog/duplicates.js';
 import { deleteExifRow, deleteThumbnailRow } from '../../catalog/derived.js';
-import { clipFiles } from '../thumbnail/paths.js';
+import { removeRenditions } from '../thumbnail/paths.js';
 import { clipSourceWanted, modelInputGeometry } from '../clip/model-source.js';
 import { checkTools, videoTools } from './tools.js';
 import { watchChildren } from './child-watch.js';
@@ -59,16 +58,17 @@ export function videoStage(config: StageConfig): StageDefinition {
       savePerceptualHash(db, target.fileId, target.identity, phash);
       // As the thumbnail stage does: a modified video's old renditions go, unless an identical copy still uses them.
       if (previous && previous.identity !== target.identity && !identityShared(db, previous.identity, target.fileId)) {
-        for (const file of [previous.thumbPath, previous.previewPath, ...clipFiles(config.cacheDir, previous.identity)]) {
-          fs.rmSync(file, { force: true });
-        }
+        removeRenditions(config.cacheDir, previous);
       }
     },
-    // A changed video whose new bytes fail keeps nothing that described the old ones (facts, capture data, poster).
+    // A changed video whose new bytes fail keeps nothing that described the old ones (facts, capture data, poster and
+    // its renditions, unless an identical copy still uses them), as the thumbnail stage forgets a photo's.
     forget(db, fileId) {
+      const previous = getThumbnail(db, fileId);
       deleteVideo(db, fileId);
       deleteExifRow(db, fileId);
       deleteThumbnailRow(db, fileId);
+      if (previous && !identityShared(db, previous.identity, fileId)) removeRenditions(config.cacheDir, previous);
     },
   };
   // The engine handles stages generically; the value type only matters between this stage's own halves.

@@ -10,7 +10,7 @@ import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
 import { modelInputFromPixels, renderPixels } from '../image-io.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
 import { clipSourcePath, modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
-import { clipSourceSize } from '../clip/source-file.js';
+import { clipSourceSize, keepClipSource } from '../clip/source-file.js';
 import { writeAtomic } from '../thumbnail/write.js';
 import type { ThumbnailValue } from '../thumbnail/work.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
@@ -61,7 +61,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
         writeAtomic(preview, rendered.preview),
         geometry && rendered.modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(rendered.modelInput)),
         // A re-embed (another model) has only the poster: its clip source, as a photo's.
-        rendered.clipSource && writeAtomic(clipSourcePath(input.cacheDir, input.identity), rendered.clipSource),
+        keepClipSource(clipSourcePath(input.cacheDir, input.identity), rendered.clipSource),
       ]);
       if (geometry) await writeClipFrames(input, opts, geometry, facts, budget);
     } catch (err) {

@@ -9,12 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { indexer } from '../../e2e/clip-cli.js';
-import { colours, tempDir, tinyModel224 } from '../../clip-helpers.js';
-
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
+import { colours, filesUnder, tempDir, tinyModel224 } from '../../clip-helpers.js';
 
 async function photos(): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
   const dir = tempDir('clip-source-cli');

@@ -72,7 +72,7 @@ function levelsApart(a: Float32Array, b: Float32Array): number {
   return (sum / a.length) * 255 * 0.27;
 }
 
-test('the thumbnail stage keeps a 224 px clip source with or without a model, and none for a photo already that small', async () => {
+test('the thumbnail stage keeps a 224 px clip source with or without a model, none for a photo already that small, none stale', async () => {
   const dir = tempDir('clip-source');
   const cache = path.join(dir, 'cache');
   // 1200x900 stored sideways: the 640 px preview is 480x640 upright, the source 224 x trunc(224 * 640 / 480).
@@ -85,6 +85,11 @@ test('the thumbnail stage keeps a 224 px clip source with or without a model, an
   await thumbnail(await photo(dir, 1200, 900), withModel, clipCfg);
   assert.ok(fs.existsSync(modelInputPath(withModel, identity, geometryKey(clipCfg))));
   assert.ok(fs.existsSync(clipSourcePath(withModel, identity)), 'made beside the model input, for the next model');
+
+  // Rendered again (same identity) by a run that does not want one: the old source goes, it never outlives its rendering.
+  const again = await thumbRun(input(await photo(dir, 1200, 900), cache, 'thumbnail', { previewSize: 640 }));
+  assert.equal(again.status, 'done');
+  assert.ok(!fs.existsSync(clipSourcePath(cache, identity)), 'the earlier source is removed');
 
   const small = path.join(dir, 'cache-small');
   await thumbnail(await photo(dir, 300, 200), small);

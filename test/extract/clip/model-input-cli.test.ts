@@ -9,12 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { indexer } from '../../e2e/clip-cli.js';
-import { colours, tempDir, tinyModel } from '../../clip-helpers.js';
+import { colours, filesUnder, tempDir, tinyModel } from '../../clip-helpers.js';
 
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
-}
+const namesUnder = (dir: string) => filesUnder(dir).map((f) => path.basename(f));
 
 async function photos(): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
   const dir = tempDir('model-input-cli');
@@ -33,14 +30,14 @@ test('scan --model: thumbnails leave the model inputs, the clip stage consumes e
   const t = await photos();
   const thumbs = await indexer([...t.args, 'scan', t.root, '--stages', 'thumbnail', '--model', tinyModel, '--device', 'cpu'], t.env);
   assert.equal(thumbs.code, 0, thumbs.stderr);
-  const inputs = filesUnder(path.join(t.dir, 'cache', 'clip-inputs'));
+  const inputs = namesUnder(path.join(t.dir, 'cache', 'clip-inputs'));
   assert.equal(inputs.length, 4, inputs.join(', '));
   assert.ok(inputs.every((n) => n.endsWith('.shortest-32x32.rgb')), inputs.join(', '));
 
   // The model given to the scan is remembered: the clip stage uses it without --model.
   const clip = await indexer([...t.args, 'resume', '--stages', 'clip', '--device', 'cpu'], t.env);
   assert.equal(clip.code, 0, clip.stderr);
-  assert.deepEqual(filesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
+  assert.deepEqual(namesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
   const found = await indexer([...t.args, 'search', 'red', '--json'], t.env);
   assert.equal(found.code, 0, found.stderr);
   const ranked = JSON.parse(found.stdout) as { path: string }[];
@@ -52,8 +49,8 @@ test('scan without a model writes no model inputs', async () => {
   const t = await photos();
   const scan = await indexer([...t.args, 'scan', t.root, '--device', 'cpu'], t.env);
   assert.equal(scan.code, 0, scan.stderr);
-  assert.equal(filesUnder(path.join(t.dir, 'cache', 'previews')).length, 4);
-  assert.deepEqual(filesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
+  assert.equal(namesUnder(path.join(t.dir, 'cache', 'previews')).length, 4);
+  assert.deepEqual(namesUnder(path.join(t.dir, 'cache', 'clip-inputs')), []);
 });
 
 test('a preview in another format (--preview-format webp) still feeds the clip stage when no model input is left', async () => {
@@ -61,7 +58,7 @@ test('a preview in another format (--preview-format webp) still feeds the clip s
   // No model at thumbnail time: the clip stage must decode the WebP previews.
   const thumbs = await indexer([...t.args, 'scan', t.root, '--stages', 'thumbnail', '--preview-format', 'webp'], t.env);
   assert.equal(thumbs.code, 0, thumbs.stderr);
-  assert.ok(filesUnder(path.join(t.dir, 'cache', 'previews')).every((n) => n.endsWith('.webp')));
+  assert.ok(namesUnder(path.join(t.dir, 'cache', 'previews')).every((n) => n.endsWith('.webp')));
   const clip = await indexer([...t.args, 'resume', '--stages', 'clip', '--model', tinyModel, '--device', 'cpu'], t.env);
   assert.equal(clip.code, 0, clip.stderr);
   const found = await indexer([...t.args, 'search', 'red', '--json'], t.env);
