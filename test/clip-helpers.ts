@@ -101,3 +101,40 @@ export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
+
+/**
+ * A camera-like JPEG: gradients plus texture, stored sideways with EXIF orientation 6 (upright it is height x width).
+ * Named by its size, so one folder can hold several.
+ */
+export async function texturedPhoto(dir: string, width = 1200, height = 900): Promise<string> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      raw[i] = (x * 255) / width;
+      raw[i + 1] = (y * 255) / height;
+      raw[i + 2] = (Math.sin(x / 23) * Math.cos(y / 31) + 1) * 127;
+    }
+  }
+  const file = path.join(dir, `photo-${width}x${height}.jpg`);
+  await sharp(raw, { raw: { width, height, channels: 3 } }).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toFile(file);
+  return file;
+}
+
+/** A library of one plain-coloured JPEG per entry of `colours` (width x height), with a catalog, cache and data dir. */
+export async function colourLibrary(
+  prefix: string,
+  width: number,
+  height: number,
+): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
+  const dir = tempDir(prefix);
+  const root = path.join(dir, 'photos');
+  fs.mkdirSync(root);
+  for (const [name, rgb] of Object.entries(colours)) {
+    await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+      .jpeg()
+      .toFile(path.join(root, `${name}.jpg`));
+  }
+  const args = ['--db', path.join(dir, 'catalog.db'), '--cache-dir', path.join(dir, 'cache'), '--quiet'];
+  return { dir, root, args, env: { XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'xdg-cache') } };
+}

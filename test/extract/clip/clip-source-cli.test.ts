@@ -9,20 +9,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { indexer } from '../../e2e/clip-cli.js';
-import { colours, filesUnder, tempDir, tinyModel224 } from '../../clip-helpers.js';
+import { colourLibrary, filesUnder, tinyModel224 } from '../../clip-helpers.js';
 
-async function photos(): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
-  const dir = tempDir('clip-source-cli');
-  const root = path.join(dir, 'photos');
-  fs.mkdirSync(root);
-  for (const [name, rgb] of Object.entries(colours)) {
-    await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
-      .jpeg()
-      .toFile(path.join(root, `${name}.jpg`));
-  }
-  const args = ['--db', path.join(dir, 'catalog.db'), '--cache-dir', path.join(dir, 'cache'), '--quiet'];
-  return { dir, root, args, env: { XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'xdg-cache') } };
-}
+const photos = () => colourLibrary('clip-source-cli', 900, 600);
 
 test('scan without a model, model later: the clip stage embeds from the clip sources alone, "red" finds the red photo', async () => {
   const t = await photos();

@@ -20,26 +20,12 @@ import { thumbnailStage } from '../../../src/extract/thumbnail/stage.js';
 import { run as thumbRun } from '../../../src/extract/thumbnail/work.js';
 import type { PreprocessConfig } from '../../../src/models/model-dir.js';
 import { modelWindow, toTensor, type ModelPixels } from '../../../src/models/preprocess.js';
-import { clipCfg, tempDir, tinyModel } from '../../clip-helpers.js';
+import { clipCfg, tempDir, texturedPhoto, tinyModel } from '../../clip-helpers.js';
 import { catalogWithFile } from '../helpers.js';
 
 const identity = '0123abcd';
 
-/** Gradients plus texture, stored sideways (EXIF orientation 6): upright it is height x width. */
-async function photo(dir: string, width: number, height: number): Promise<string> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      raw[i] = (x * 255) / width;
-      raw[i + 1] = (y * 255) / height;
-      raw[i + 2] = (Math.sin(x / 23) * Math.cos(y / 31) + 1) * 127;
-    }
-  }
-  const file = path.join(dir, `photo-${width}x${height}.jpg`);
-  await sharp(raw, { raw: { width, height, channels: 3 } }).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toFile(file);
-  return file;
-}
+const photo = texturedPhoto;
 
 function input(file: string, cacheDir: string, stage: string, options: Record<string, unknown>): TaskInput {
   return {

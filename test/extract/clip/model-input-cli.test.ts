@@ -4,27 +4,14 @@
  * Without a model, the thumbnail stage writes none.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { indexer } from '../../e2e/clip-cli.js';
-import { colours, filesUnder, tempDir, tinyModel } from '../../clip-helpers.js';
+import { colourLibrary, filesUnder, tinyModel } from '../../clip-helpers.js';
 
 const namesUnder = (dir: string) => filesUnder(dir).map((f) => path.basename(f));
 
-async function photos(): Promise<{ dir: string; root: string; args: string[]; env: NodeJS.ProcessEnv }> {
-  const dir = tempDir('model-input-cli');
-  const root = path.join(dir, 'photos');
-  fs.mkdirSync(root);
-  for (const [name, rgb] of Object.entries(colours)) {
-    await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
-      .jpeg()
-      .toFile(path.join(root, `${name}.jpg`));
-  }
-  const args = ['--db', path.join(dir, 'catalog.db'), '--cache-dir', path.join(dir, 'cache'), '--quiet'];
-  return { dir, root, args, env: { XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'xdg-cache') } };
-}
+const photos = () => colourLibrary('model-input-cli', 300, 200);
 
 test('scan --model: thumbnails leave the model inputs, the clip stage consumes every one, "red" finds the red photo', async () => {
   const t = await photos();
