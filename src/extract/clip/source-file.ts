@@ -1,9 +1,9 @@
 /**
  * The clip source: a small JPEG of the photo that the thumbnail and video stages keep beside its thumbnail and
- * preview when CLIP is in use (model-source.ts clipSourceWanted). A CLIP model that comes later (pulled after the scan, or a switch
- * to another model, which re-embeds everything) reads it instead of decoding the 1440 px preview: on a 2-core
- * machine that decode took about 8 ms of CPU per photo beside about 70 ms of inference on the same cores, this one
- * about 2 ms.
+ * preview when CLIP is in use (model-source.ts clipSourceWanted). A CLIP model that comes later (pulled after the
+ * scan, or a switch to another model, which re-embeds everything) reads it instead of decoding the 1440 px preview:
+ * on a 2-core machine that decode took about 8 ms of CPU per photo beside about 70 ms of inference on the same cores,
+ * this one about 2 ms.
  *
  * Why this size and quality (measured on the shared corpus's camera JPEGs and a synthetic set, against the pixels a
  * model gets when its input is cut at thumbnail time): short side 224, the input of the CLIP family (ViT-B/32, B/16,
