@@ -91,7 +91,11 @@ export class ClipModel {
     if (n === 0) return [];
     const { height, width } = this.info.preprocess;
     const size = n * 3 * height * width;
-    const spare = this.spareBatches.findIndex((b) => b.length >= size);
+    // The smallest that fits (the list is largest first): a short batch leaves the full ones' buffers to them.
+    let spare = -1;
+    this.spareBatches.forEach((b, i) => {
+      if (b.length >= size) spare = i;
+    });
     const buffer = spare >= 0 ? this.spareBatches.splice(spare, 1)[0]! : new Float32Array(size);
     const batch = buffer.subarray(0, size);
     for (let i = 0; i < n; i++) fill(batch, i);

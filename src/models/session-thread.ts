@@ -19,9 +19,10 @@ const reply = (message: SessionReply, transfer: ArrayBuffer[] = []) => port.post
 let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (request: SessionRequest) => {
-  queue = queue.then(() =>
-    handle(request).catch((err: unknown) => reply({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) })),
-  );
+  const job = () =>
+    handle(request).catch((err: unknown) => reply({ kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) }));
+  // Even a reply that throws must not stop the requests after it.
+  queue = queue.then(job, job);
 });
 
 async function handle(request: SessionRequest): Promise<void> {

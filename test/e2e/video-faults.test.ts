@@ -89,6 +89,8 @@ test('a video replaced by broken bytes keeps none of its old renditions: poster 
     fs.mkdirSync(dir, { recursive: true });
     // Large enough for a clip source (a short side over 224 px); the fixtures' clips are 160x120.
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=480x320:rate=10', '-t', '1', '-pix_fmt', 'yuv420p', path.join(dir, 'clip.mp4')]);
+    // An identical copy, left intact: the renditions both use must stay for it.
+    fs.copyFileSync(path.join(dir, 'clip.mp4'), path.join(dir, 'copy.mp4'));
     const first = await box.run(['scan', dir, '--json']);
     assert.equal(first.code, 0, first.stderr);
     const made = (kind: string) => {
@@ -96,11 +98,16 @@ test('a video replaced by broken bytes keeps none of its old renditions: poster 
       return fs.existsSync(at) ? fs.readdirSync(at, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
     };
     // The clip stage is in the run (waiting for a model): the poster's clip source is kept beside its renditions.
-    assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [1, 1, 1]);
+    assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [1, 1, 1], 'one set, shared by the two copies');
     fs.writeFileSync(path.join(dir, 'clip.mp4'), Buffer.alloc(4096, 7));
     const second = await box.run(['scan', dir, '--json']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(lastJson(second.stdout).extract.stages.video.failed, 1, second.stdout);
+    assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [1, 1, 1], 'the copy still uses them');
+    fs.rmSync(path.join(dir, 'copy.mp4'));
+    fs.writeFileSync(path.join(dir, 'copy.mp4'), Buffer.alloc(4096, 9));
+    const third = await box.run(['scan', dir, '--json']);
+    assert.equal(third.code, 0, third.stderr);
     assert.deepEqual(['thumbs', 'previews', 'clip-sources'].map(made), [0, 0, 0], 'nothing of the old bytes is left');
   } finally {
     box.cleanup();

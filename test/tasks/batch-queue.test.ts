@@ -63,12 +63,13 @@ test('maxRunning 2: the next full batch starts beside the running one; never a t
   assert.equal(q.started.length, 2);
   await q.finishNext();
   assert.deepEqual(q.settled.map((s) => s.task.id), [1, 2]);
-  // A run that is stopping hands none over beside a running one (the drain could not take it back).
+  // A run that is stopping hands none over beside a running one (the drain could not take it back), and starts it
+  // once the running one has ended.
   q.queue.flushDue(5000, true, true);
   assert.equal(q.started.length, 2);
-  q.queue.flushDue(0, false);
-  assert.deepEqual(q.started[2], [5, 6], 'a full batch joins the running one');
   await q.finishNext();
+  q.queue.flushDue(5000, true, true);
+  assert.deepEqual(q.started[2], [5, 6], 'started when nothing else runs');
   // Item 7 alone, old and forced, beside the running batch: it waits (a partial batch would only cost a run).
   q.add(1);
   q.queue.flushDue(5000, true);

@@ -245,6 +245,39 @@ test('a batch stage runs worker values through batch.run before commit, in batch
   assert.ok(committed.every((v) => String(v).startsWith('embedded ')));
 });
 
+for (const how of ['interrupt', 'max-duration'] as const) {
+  test(`a batch stage with two batches at once stops cleanly (${how}): every task done or back to pending, none running`, async () => {
+    let running = 0;
+    let most = 0;
+    const stages = [
+      fakeStage('clip', {
+        lane: 'inference',
+        batch: {
+          maxSize: 4,
+          maxWaitMs: 20,
+          maxRunning: 2,
+          run: async (items) => {
+            most = Math.max(most, ++running);
+            await new Promise((r) => setTimeout(r, 25));
+            running--;
+            return items.map(() => ({ status: 'done' as const, value: null }));
+          },
+        },
+      }),
+    ];
+    const s = setup(80, stages);
+    const controller = new AbortController();
+    if (how === 'interrupt') setTimeout(() => controller.abort(), 80);
+    const pool = fakePool(2, () => ({ status: 'done', value: null }));
+    const r = await run(s, stages, pool, { signal: controller.signal, ...(how === 'max-duration' && { limits: { maxDurationMs: 80 } }) });
+    assert.equal(r.stop, how === 'interrupt' ? 'interrupted' : 'max-duration');
+    const c = counts(s.db);
+    assert.equal((c.done ?? 0) + (c.pending ?? 0), 80, JSON.stringify(c));
+    assert.ok(c.done! > 0 && c.pending! > 0 && !c.running, JSON.stringify(c));
+    assert.equal(most, 2, 'two batches ran at once, never more');
+  });
+}
+
 test('a stage commit that throws fails that task only; its partial writes are rolled back', async () => {
   const stages = [
     fakeStage('one', {

@@ -43,5 +43,7 @@ export function sourceServes(cfg: Pick<PreprocessConfig, 'width' | 'height' | 'r
  */
 export async function keepClipSource(file: string, source: Buffer | undefined): Promise<void> {
   if (source) await writeAtomic(file, source);
-  else await fs.promises.rm(file, { force: true });
+  // One that cannot be removed (a cache shared between users) must not fail the thumbnail made beside it: it was cut
+  // from the same bytes, only by an older rendering.
+  else await fs.promises.rm(file, { force: true }).catch(() => undefined);
 }
