@@ -219,22 +219,19 @@ test('suspects (their owner died running them) run one at a time before anything
   assert.equal((s.db.prepare(`SELECT count(*) n FROM tasks WHERE suspect = 1`).get() as { n: number }).n, 0);
 });
 
+/** A CLIP-like stage: batches of up to 4 (or 20 ms old) through `run`, `maxRunning` of them at once. */
+function batchStage(run: NonNullable<StageDefinition['batch']>['run'], over: Partial<StageDefinition> = {}, maxRunning?: number): StageDefinition {
+  return fakeStage('clip', { lane: 'inference', batch: { maxSize: 4, maxWaitMs: 20, ...(maxRunning && { maxRunning }), run }, ...over });
+}
+
 test('a batch stage runs worker values through batch.run before commit, in batches up to maxSize', async () => {
   const sizes: number[] = [];
   const committed: unknown[] = [];
   const stages = [
-    fakeStage('clip', {
-      lane: 'inference',
-      batch: {
-        maxSize: 4,
-        maxWaitMs: 20,
-        run: async (items) => {
-          sizes.push(items.length);
-          return items.map((i) => ({ status: 'done' as const, value: `embedded ${String(i.value)}` }));
-        },
-      },
-      commit: (_db, _t, v) => committed.push(v),
-    }),
+    batchStage(async (items) => {
+      sizes.push(items.length);
+      return items.map((i) => ({ status: 'done' as const, value: `embedded ${String(i.value)}` }));
+    }, { commit: (_db, _t, v) => committed.push(v) }),
   ];
   const s = setup(10, stages);
   const pool = fakePool(2, (input) => ({ status: 'done', value: input.fileId }));
@@ -250,20 +247,16 @@ for (const how of ['interrupt', 'max-duration'] as const) {
     let running = 0;
     let most = 0;
     const stages = [
-      fakeStage('clip', {
-        lane: 'inference',
-        batch: {
-          maxSize: 4,
-          maxWaitMs: 20,
-          maxRunning: 2,
-          run: async (items) => {
-            most = Math.max(most, ++running);
-            await new Promise((r) => setTimeout(r, 25));
-            running--;
-            return items.map(() => ({ status: 'done' as const, value: null }));
-          },
+      batchStage(
+        async (items) => {
+          most = Math.max(most, ++running);
+          await new Promise((r) => setTimeout(r, 25));
+          running--;
+          return items.map(() => ({ status: 'done' as const, value: null }));
         },
-      }),
+        {},
+        2,
+      ),
     ];
     const s = setup(80, stages);
     const controller = new AbortController();
