@@ -339,7 +339,7 @@ function applyOrientation(img: sharp.Sharp, orientation: number): sharp.Sharp {
  * size: what a model's preprocessing needs (CLIP). Returns packed RGB bytes, or null when `plan` picks no size.
  */
 export async function decodeResizedRgb(
-  file: string,
+  file: string | Uint8Array,
   pixelLimit: number,
   plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number } | null,
 ): Promise<Uint8Array | null> {
@@ -348,7 +348,7 @@ export async function decodeResizedRgb(
 }
 
 async function decodeResizedRgbNow(
-  file: string,
+  file: string | Uint8Array,
   pixelLimit: number,
   plan: (uprightWidth: number, uprightHeight: number) => { width: number; height: number } | null,
 ): Promise<Uint8Array | null> {

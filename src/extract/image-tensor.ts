@@ -22,11 +22,11 @@ export async function imageToPixels(file: string, cfg: PreprocessConfig, pixelLi
  * As imageToPixels, or null unless the model takes the image at its own size: a clip source (clip/source-file.ts)
  * is used only where it is already what the model resamples to.
  */
-export function unresampledPixels(file: string, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<ModelPixels | null> {
+export function unresampledPixels(file: string | Uint8Array, cfg: PreprocessConfig, pixelLimit = 268_402_689): Promise<ModelPixels | null> {
   return pixelsOf(file, cfg, pixelLimit, false);
 }
 
-async function pixelsOf(file: string, cfg: PreprocessConfig, pixelLimit: number, resample: boolean): Promise<ModelPixels | null> {
+async function pixelsOf(file: string | Uint8Array, cfg: PreprocessConfig, pixelLimit: number, resample: boolean): Promise<ModelPixels | null> {
   let plan: ResizePlan | undefined;
   const rgb = await decodeResizedRgb(file, pixelLimit, (w, h) => {
     plan = planResize(w, h, cfg);

@@ -91,11 +91,8 @@ export class ClipModel {
     if (n === 0) return [];
     const { height, width } = this.info.preprocess;
     const size = n * 3 * height * width;
-    // The smallest that fits (the list is largest first): a short batch leaves the full ones' buffers to them.
-    let spare = -1;
-    this.spareBatches.forEach((b, i) => {
-      if (b.length >= size) spare = i;
-    });
+    // The smallest that fits (the list is smallest first): a short batch leaves the full ones' buffers to them.
+    const spare = this.spareBatches.findIndex((b) => b.length >= size);
     const buffer = spare >= 0 ? this.spareBatches.splice(spare, 1)[0]! : new Float32Array(size);
     const batch = buffer.subarray(0, size);
     for (let i = 0; i < n; i++) fill(batch, i);
@@ -107,7 +104,8 @@ export class ClipModel {
       // The largest are kept: buffers of short batches (a flush on time, the run's end, a video's frames) must not
       // hold the places of full ones, which would then be made anew for every batch.
       this.spareBatches.push(back);
-      this.spareBatches.sort((a, b) => b.length - a.length).splice(maxSpareBatches);
+      this.spareBatches.sort((a, b) => a.length - b.length);
+      this.spareBatches.splice(0, this.spareBatches.length - maxSpareBatches);
     }
     return split(out.data, n);
   }

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import type { PreprocessConfig } from '../../models/model-dir.js';
 import { planResize } from '../../models/preprocess.js';
+import { clipSourcePath } from '../thumbnail/paths.js';
 import { writeAtomic } from '../thumbnail/write.js';
 
 /** The source's short side. */
@@ -37,11 +38,17 @@ export function sourceServes(cfg: Pick<PreprocessConfig, 'width' | 'height' | 'r
   return cfg.resizeMode === 'shortest' && Math.min(cfg.width, cfg.height) === clipSourceSide;
 }
 
+/** The rendering request's part for a worker whose stage wants a source (options.clipSource, clipSourceWanted). */
+export function clipSourceRequest(options: Record<string, unknown>): { clipSource?: typeof clipSourceSize } {
+  return options.clipSource === true ? { clipSource: clipSourceSize } : {};
+}
+
 /**
  * Writes a rendering's source, or removes the one an earlier rendering of this identity left (a source not wanted
  * this time, or none made): a source never outlives the rendering it was cut from.
  */
-export async function keepClipSource(file: string, source: Buffer | undefined): Promise<void> {
+export async function keepClipSource(cacheDir: string, identity: string, source: Buffer | undefined): Promise<void> {
+  const file = clipSourcePath(cacheDir, identity);
   if (source) await writeAtomic(file, source);
   // One that cannot be removed (a cache shared between users) must not fail the thumbnail made beside it: it was cut
   // from the same bytes, only by an older rendering.

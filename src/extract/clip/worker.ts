@@ -50,10 +50,11 @@ export async function run(input: TaskInput): Promise<StageOutcome<ModelPixels[]>
  */
 async function fromClipSource(input: TaskInput, cfg: PreprocessConfig): Promise<ModelPixels | null> {
   if (!sourceServes(cfg)) return null;
-  const source = clipSourcePath(input.cacheDir, input.identity);
-  if (!fs.existsSync(source)) return null;
+  // Read once: the decode's header look and its pixels then come from these bytes (none: no source).
+  const bytes = await fs.promises.readFile(clipSourcePath(input.cacheDir, input.identity)).catch(() => null);
+  if (!bytes) return null;
   const { unresampledPixels } = await imageTensor();
-  return unresampledPixels(source, cfg).catch(() => null);
+  return unresampledPixels(bytes, cfg).catch(() => null);
 }
 
 /**

@@ -15,8 +15,8 @@ import { readOrientation } from '../exif/read.js';
 import { findLargestJpeg } from './raw-preview.js';
 import { readPrimaryColour, sourceProfile, type SourceProfile } from './heif-colour.js';
 import { thumbnailOptions } from './options.js';
-import { clipSourcePath, modelInputPath, previewPath, thumbPath } from './paths.js';
-import { clipSourceSize, keepClipSource } from '../clip/source-file.js';
+import { modelInputPath, previewPath, thumbPath } from './paths.js';
+import { clipSourceRequest, keepClipSource } from '../clip/source-file.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
 import { modelWindow } from '../../models/preprocess.js';
 import { writeAtomic } from './write.js';
@@ -52,7 +52,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<ThumbnailValue
     const req: RenderRequest = {
       ...options,
       orient: 'exif',
-      ...(input.options.clipSource === true && { clipSource: clipSourceSize }),
+      ...clipSourceRequest(input.options),
       ...(geometry && { modelInput: (w: number, h: number) => modelWindow(w, h, geometry) }),
     };
     let head: Buffer;
@@ -244,7 +244,7 @@ async function save(
       writeAtomic(thumb, d.rendered.thumb),
       writeAtomic(preview, d.rendered.preview),
       modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(modelInput)),
-      keepClipSource(clipSourcePath(input.cacheDir, input.identity), d.rendered.clipSource),
+      keepClipSource(input.cacheDir, input.identity, d.rendered.clipSource),
     ]);
   } catch (err) {
     return cacheWriteFailure(input.path, input.cacheDir, err);

@@ -9,8 +9,8 @@ import type { StageOutcome, TaskInput } from '../stage.js';
 import { badFile, ioFailure, unexpectedFailure } from '../image-outcome.js';
 import { modelInputFromPixels, renderPixels } from '../image-io.js';
 import { thumbnailOptions } from '../thumbnail/options.js';
-import { clipSourcePath, modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
-import { clipSourceSize, keepClipSource } from '../clip/source-file.js';
+import { modelInputPath, previewPath, thumbPath } from '../thumbnail/paths.js';
+import { clipSourceRequest, keepClipSource } from '../clip/source-file.js';
 import { writeAtomic } from '../thumbnail/write.js';
 import type { ThumbnailValue } from '../thumbnail/work.js';
 import { encodeModelInput, geometryFrom, geometryKey, type ModelInputGeometry } from '../clip/input-file.js';
@@ -52,7 +52,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
 
     const geometry = geometryFrom(input.options.modelInput);
     const cut = geometry ? (w: number, h: number) => modelWindow(w, h, geometry) : undefined;
-    const rendered = await renderPixels(poster.frame, { ...thumbs, orient: 'none', ...(input.options.clipSource === true && { clipSource: clipSourceSize }), ...(cut && { modelInput: cut }) });
+    const rendered = await renderPixels(poster.frame, { ...thumbs, orient: 'none', ...clipSourceRequest(input.options), ...(cut && { modelInput: cut }) });
     const thumb = thumbPath(input.cacheDir, input.identity, thumbs.thumbFormat);
     const preview = previewPath(input.cacheDir, input.identity, thumbs.previewFormat);
     try {
@@ -61,7 +61,7 @@ export async function run(input: TaskInput): Promise<StageOutcome<VideoValue>> {
         writeAtomic(preview, rendered.preview),
         geometry && rendered.modelInput && writeAtomic(modelInputPath(input.cacheDir, input.identity, geometryKey(geometry)), encodeModelInput(rendered.modelInput)),
         // A re-embed (another model) has only the poster: its clip source, as a photo's.
-        keepClipSource(clipSourcePath(input.cacheDir, input.identity), rendered.clipSource),
+        keepClipSource(input.cacheDir, input.identity, rendered.clipSource),
       ]);
       if (geometry) await writeClipFrames(input, opts, geometry, facts, budget);
     } catch (err) {
